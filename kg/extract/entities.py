@@ -1,0 +1,130 @@
+"""Group a processed Doc's entity spans into paper-level Entities (one per distinct thing)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+
+from spacy.tokens import Doc, Span
+
+from ..model import ROLE_RANK, Entity, Mention
+from ..vocab import VocabEntry
+from .roles import ENTITIES_KEY
+
+__all__ = ["norm_name", "doc_entities", "VocabIndex"]
+
+CONFIDENCE = {"vocab": 0.9, "ner": 0.75, "title": 0.85, "abbrev-long": 0.8, "abbrev-short": 0.8,
+              "cue": 0.7, "shape": 0.6}
+
+
+def norm_name(name: str) -> str:
+    """Surface-form key: case, accents, punctuation and a plural 's' do not matter."""
+    s = unicodedata.normalize("NFKC", name).lower()
+    s = re.sub(r"[^0-9a-z+]+", "", s)
+    if len(s) > 3 and s.endswith("s") and not s.endswith("ss"):
+        s = s[:-1]
+    return s
+
+
+class VocabIndex:
+    """Normalised alias -> vocabulary entry, for names the PhraseMatcher could not see whole."""
+
+    def __init__(self, entries: dict[str, VocabEntry]) -> None:
+        self.entries = entries
+        index: dict[str, set[str]] = defaultdict(set)
+        for e in entries.values():
+            for alias in e.aliases:
+                index[norm_name(alias)].add(e.id)
+        # Ambiguous aliases stay out: better a new concept than a wrong merge.
+        self.by_alias = {k: next(iter(v)) for k, v in index.items() if len(v) == 1}
+
+    def lookup(self, name: str) -> VocabEntry | None:
+        """The entry whose label or alias normalises like `name`, if exactly one does."""
+        vid = self.by_alias.get(norm_name(name))
+        return self.entries[vid] if vid else None
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def doc_entities(doc: Doc, index: VocabIndex) -> list[Entity]:
+    """Paper-level entities from doc.spans['kg_entities'], in order of first mention."""
+    # Each (span, name) reading: a conjoined span ("CIFAR-10/100-LT") reads as several names.
+    readings: list[tuple[Span, str, VocabEntry | None]] = []
+    for span in doc.spans.get(ENTITIES_KEY, []):
+        names = span._.names or [span.text]
+        for name in names:
+            entry = index.entries.get(span._.vocab_id) if span._.vocab_id and len(names) == 1 else None
+            entry = entry or index.lookup(name)
+            readings.append((span, name, entry))
+    uf = _UnionFind()
+    first_by_key: dict[str, int] = {}
+    by_span: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, (span, name, entry) in enumerate(readings):
+        uf.find(i)
+        by_span[(span.start_char, span.end_char)].append(i)
+        for key in (entry.id if entry else None, "n:" + norm_name(name)):
+            if key is None:
+                continue
+            if key in first_by_key:
+                uf.union(i, first_by_key[key])
+            else:
+                first_by_key[key] = i
+    # A defined short form belongs with its long form.
+    for i, (span, _, _) in enumerate(readings):
+        long_form = span._.long_form
+        if long_form is not None:
+            for j in by_span.get((long_form.start_char, long_form.end_char), []):
+                uf.union(i, j)
+            key = "n:" + norm_name(long_form.text)
+            if key in first_by_key:
+                uf.union(i, first_by_key[key])
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(readings)):
+        groups[uf.find(i)].append(i)
+    title_end = doc.text.find("\n")
+    entities = []
+    for root in sorted(groups, key=lambda r: readings[groups[r][0]][0].start_char):
+        members = [readings[i] for i in groups[root]]
+        entries = [e for _, _, e in members if e is not None]
+        entry = Counter(e.id for e in entries).most_common(1)[0][0] if entries else None
+        entry = index.entries[entry] if entry else None
+        long_forms = [s._.long_form.text for s, _, _ in members if s._.long_form is not None]
+        long_forms += [n for s, n, _ in members if s._.source == "abbrev-long"]
+        if entry is not None:
+            name, type_ = entry.label, entry.type
+        else:
+            name = Counter(long_forms).most_common(1)[0][0] if long_forms else \
+                Counter(n for _, n, _ in members).most_common(1)[0][0]
+            type_ = Counter(s.label_ for s, _, _ in members).most_common(1)[0][0]
+        spans = {(s.start_char, s.end_char): s for s, _, _ in members}
+        mentions = [Mention(a, b, s.text) for (a, b), s in sorted(spans.items())]
+        role = max((s._.role or "mentioned" for s, _, _ in members), key=ROLE_RANK.__getitem__)
+        best = max(CONFIDENCE.get(s._.source, 0.5) for s, _, _ in members)
+        confidence = min(0.99, best + 0.03 * (len(mentions) - 1))
+        aliases = sorted({n for _, n, _ in members} | {m.text for m in mentions
+                                                       if len(spans[(m.start, m.end)]._.names or []) < 2})
+        first = spans[(mentions[0].start, mentions[0].end)]
+        sent = first.sent
+        if title_end >= 0 and first.start_char < title_end:
+            evidence = (0, title_end)
+        else:
+            evidence = (sent.start_char, sent.end_char)
+        entities.append(Entity(name=name, type=type_, role=role, confidence=confidence,
+                               aliases=aliases, mentions=mentions, evidence=evidence,
+                               vocab_id=entry.id if entry else None))
+    return entities

@@ -1,0 +1,92 @@
+"""Type rules for names no vocabulary knows: the head word and the words around a name decide."""
+from __future__ import annotations
+
+import re
+
+__all__ = ["type_of_long_form", "type_of_name", "is_generic"]
+
+_TASK_HEADS = {
+    "segmentation", "detection", "classification", "recognition", "retrieval", "generation",
+    "translation", "estimation", "reconstruction", "synthesis", "answering", "summarization",
+    "captioning", "tracking", "prediction", "forecasting", "localization", "geolocalization",
+    "parsing", "understanding", "reasoning", "adaptation", "generalization", "completion",
+    "identification", "re-identification", "verification", "labeling", "tagging", "extraction",
+    "editing", "inpainting", "restoration", "super-resolution", "denoising", "navigation",
+    "planning", "control", "manipulation", "grounding", "alignment", "matching", "search",
+    "analysis", "modeling", "modelling", "inference", "discovery", "diagnosis", "following",
+    "annotation", "tuning", "learning",
+}
+_METRIC_HEADS = {
+    "score", "accuracy", "error", "rate", "ratio", "distance", "precision", "recall", "index",
+    "measure", "metric", "similarity", "divergence", "perplexity", "gain", "coefficient", "f1",
+}
+_DATASET_HEADS = {"dataset", "datasets", "benchmark", "benchmarks", "corpus", "corpora", "treebank",
+                  "suite", "collection", "bank", "database", "challenge", "arena", "leaderboard"}
+_MODEL_HEADS = {"model", "models", "llm", "llms", "checkpoint", "checkpoints", "gpt", "vlm", "vlms",
+                "lvlm", "lvlms", "mllm", "mllms", "lm", "lms"}
+# Long forms that end in "learning" are usually settings (Task), unless a method word precedes it.
+_METHOD_LEARNING = {"contrastive", "representation", "metric", "reinforcement", "transfer", "deep",
+                    "ensemble", "curriculum", "adversarial", "self-supervised", "semi-supervised",
+                    "supervised", "unsupervised", "consistent", "prompt", "dictionary", "clustering"}
+_GENERIC = {
+    "model", "models", "method", "methods", "framework", "approach", "network", "networks", "data",
+    "baseline", "baselines", "sota", "state-of-the-art", "task", "tasks", "dataset", "datasets",
+    "benchmark", "benchmarks", "performance", "results", "paper", "work", "system", "systems",
+    "algorithm", "algorithms", "technique", "techniques", "module", "modules", "architecture",
+    "ai", "gpu", "gpus", "cpu", "cpus", "api", "apis", "url", "urls", "pdf", "ii", "iii", "iv",
+    "tpu", "tpus", "ram", "fps", "flops", "gflops", "tflops", "usd", "us", "uk", "eu", "usa", "ok",
+    "faq", "q&a", "ceo", "phd", "arxiv", "github", "code", "todo", "ieee", "acm", "cvpr", "iclr",
+    "icml", "neurips", "acl", "emnlp", "naacl", "eccv", "iccv", "aaai", "ijcai", "kdd", "www",
+}
+
+
+def is_generic(name: str) -> bool:
+    """True for bare generic words and non-entities (venues, hardware, units)."""
+    n = name.strip().lower()
+    return n in _GENERIC or len(n) < 2 or bool(re.fullmatch(r"[\d.,x%kmb+\-]+", n))
+
+
+def type_of_long_form(long_form: str, context_after: str = "") -> str:
+    """Type of a defined long form ("Global Magnitude Pruning") from its head word."""
+    words = re.findall(r"[A-Za-z0-9][A-Za-z0-9\-]*", long_form.lower())
+    head = words[-1] if words else ""
+    nxt = re.match(r"\W*([a-z]+)", context_after.lower())
+    nxt_word = nxt.group(1) if nxt else ""
+    if nxt_word in _DATASET_HEADS or head in _DATASET_HEADS:
+        return "Dataset"
+    if head in _METRIC_HEADS:
+        return "Metric"
+    if head in _MODEL_HEADS or nxt_word in {"model", "checkpoint"}:
+        return "Model"
+    if head == "learning":
+        prev = words[-2] if len(words) > 1 else ""
+        return "Method" if prev in _METHOD_LEARNING else "Task"
+    if head in _TASK_HEADS or head.endswith("tion") and head not in {"function", "attention", "convolution",
+                                                                   "augmentation", "distillation",
+                                                                   "regularization", "normalization",
+                                                                   "quantization", "optimization",
+                                                                   "aggregation", "interpolation"}:
+        return "Task"
+    return "Method"
+
+
+_NAME_DATASET = re.compile(r"(?:bench|benchmark|qa|eval|set|corpus|arena|\d+k)$", re.IGNORECASE)
+_NAME_MODEL = re.compile(r"(?:gpt|llama|bert|glm|clip|vit|diffusion|lm|llm|vl|-\d+b|\d+b)", re.IGNORECASE)
+
+
+def type_of_name(name: str, context_after: str = "", context_before: str = "") -> str:
+    """Type of a name-shaped token ("Q-Bench", "TokenFormer") from its shape and neighbours."""
+    nxt = re.match(r"[\s\-]*([A-Za-z]+)", context_after)
+    nxt_word = nxt.group(1).lower() if nxt else ""
+    before = context_before.lower()
+    if nxt_word in _DATASET_HEADS or re.search(r"(?:dataset|benchmark|corpus)s?\s*(?:,|called|named|dubbed|termed)?\s*$", before):
+        return "Dataset"
+    if nxt_word in {"score", "metric", "metrics"}:
+        return "Metric"
+    if nxt_word in {"model", "models", "llm", "llms", "checkpoint", "checkpoints", "family"}:
+        return "Model"
+    if _NAME_DATASET.search(name.replace("-", "")):
+        return "Dataset"
+    if _NAME_MODEL.search(name):
+        return "Model"
+    return "Method"

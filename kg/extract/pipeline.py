@@ -1,0 +1,51 @@
+"""The extraction pipeline: a blank English spaCy pipeline with our components, and its driver."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+
+from ..model import Entity, Paper
+from . import abbreviations, candidates, gazetteer, roles, select  # noqa: F401  (registers factories)
+from .entities import VocabIndex, doc_entities
+
+__all__ = ["build_pipeline", "extract_papers", "extract_text", "PIPE_NAMES"]
+
+PIPE_NAMES = ("sentencizer", "paperkg_line_breaks", "paperkg_abbreviations", "paperkg_gazetteer",
+              "paperkg_candidates", "paperkg_select", "paperkg_roles")
+
+
+def build_pipeline(vocab_dir: str | None = None) -> Language:
+    """A fresh spaCy pipeline: sentences, abbreviations, gazetteer, candidates, selection, roles."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("paperkg_line_breaks")
+    nlp.add_pipe("paperkg_abbreviations")
+    nlp.add_pipe("paperkg_gazetteer", config={"vocab_dir": vocab_dir})
+    nlp.add_pipe("paperkg_candidates")
+    nlp.add_pipe("paperkg_select")
+    nlp.add_pipe("paperkg_roles")
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def _default() -> tuple[Language, VocabIndex]:
+    nlp = build_pipeline()
+    return nlp, VocabIndex(nlp.get_pipe("paperkg_gazetteer").entries)
+
+
+def extract_text(title: str, abstract: str) -> list[Entity]:
+    """Entities of one title and abstract (offsets index into title + newline + abstract)."""
+    nlp, index = _default()
+    return doc_entities(nlp(f"{title}\n{abstract}"), index)
+
+
+def extract_papers(papers: Iterable[Paper], *, jobs: int = 1, batch_size: int = 64
+                   ) -> Iterator[tuple[Paper, list[Entity]]]:
+    """(paper, entities) for each paper, in input order; `jobs` > 1 uses that many processes."""
+    nlp, index = _default()
+    pairs = ((p.text, p) for p in papers)
+    for doc, paper in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=jobs):
+        yield paper, doc_entities(doc, index)

@@ -1,0 +1,87 @@
+"""Roles from cue phrases: proposed ("we propose X"), compared ("outperforms X"), used, mentioned."""
+from __future__ import annotations
+
+import re
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+__all__ = ["RoleTagger", "role_of"]
+
+ENTITIES_KEY = "kg_entities"
+_PROPOSE = re.compile(
+    r"(?:\b(?:we|this (?:paper|work|report|study|article)|our (?:paper|work))\b[^.;]{0,40}?"
+    r"\b(?:propos|introduc|present|develop|design|establish|devis|build|construct|releas|contribut"
+    r"|curat|collect|creat|offer|formulat|put forward|call|term|nam|dub|coin|unveil|launch|pioneer)\w*"
+    r"|\bby (?:introduc|propos|present|develop|design)\w*"
+    r"|\b(?:termed|dubbed|called|named|coined|namely)(?: as)?"
+    r"|\b(?:our|the proposed|the new|our new|our proposed|a novel)"
+    r")\b", re.IGNORECASE)
+_COMPARE = re.compile(
+    r"\b(?:outperform\w*|surpass\w*|compar\w* (?:to|with|against)|comparison (?:to|with)|than|over"
+    r"|beat\w*|baselines?|against|versus|vs\.?|rival\w*|competitive with|on par with|superior to"
+    r"|prior (?:methods?|approaches|works?)|existing (?:methods?|approaches))\b", re.IGNORECASE)
+_USE = re.compile(
+    r"\b(?:using|uses?|used|based on|built (?:up)?on|leverag\w+|adopt\w*|employ\w*|fine-?tun\w+|utiliz\w+"
+    r"|appl(?:y|ies|ied)|via|with|on top of|initiali[sz]ed (?:from|with)|extends?|backbones?|such as"
+    r"|e\.g\.|including|experiments? (?:on|with)|evaluat\w+ (?:on|with)|results on|on|trained on)\b",
+    re.IGNORECASE)
+_STOP = re.compile(r"[,;:]\s|\band\b|\bwhich\b|\bthat\b", re.IGNORECASE)
+
+if not Span.has_extension("role"):
+    Span.set_extension("role", default=None)
+
+
+def _last(pattern: re.Pattern, text: str) -> re.Match | None:
+    last = None
+    for last in pattern.finditer(text):
+        pass
+    return last
+
+
+def role_of(span: Span, in_title: bool) -> str:
+    """The role a mention plays, from cue phrases before it in its sentence."""
+    sent = span.sent
+    before = span.doc.text[sent.start_char:span.start_char]
+    known = span._.source == "vocab"
+    if not known and (in_title or span._.source == "title"):
+        return "proposed"
+    prop = _last(_PROPOSE, before)
+    if prop is not None and not known:
+        gap = before[prop.end():]
+        # "we propose X" / "termed X": X follows the cue closely, not inside a later clause.
+        if len(gap) <= 70 and not _USE.search(gap) and not _COMPARE.search(gap):
+            return "proposed"
+    if prop is not None and known and len(before) - prop.end() <= 12 and span.label_ in ("Model", "Dataset"):
+        # "We introduce ChatGLM": even a known name is proposed when it is the direct object.
+        return "proposed"
+    if span.label_ in ("Model", "Method"):
+        cmp_m = _last(_COMPARE, before)
+        use_m = _last(_USE, before)
+        if cmp_m and (not use_m or cmp_m.start() > use_m.start()):
+            return "compared"
+        if use_m or prop is not None:
+            return "used"
+        return "used" if in_title else "mentioned"
+    if span.label_ in ("Dataset", "Metric"):
+        return "used"
+    # Tasks: what the paper is about when the title or a proposing sentence names it.
+    return "used" if in_title or prop is not None else "mentioned"
+
+
+@Language.factory(
+    "paperkg_roles",
+    requires=[f"doc.spans['{ENTITIES_KEY}']", "token.is_sent_start"],
+    assigns=["span._.role"],
+)
+class RoleTagger:
+    """Sets span._.role on every selected entity span."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        title_end = doc.text.find("\n")
+        for span in doc.spans.get(ENTITIES_KEY, []):
+            span._.role = role_of(span, in_title=title_end < 0 or span.start_char < title_end)
+        return doc

@@ -1,0 +1,43 @@
+"""Choose one reading where candidate spans overlap; expose the result as doc.ents too."""
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.tokens import Doc, SpanGroup
+from spacy.util import filter_spans
+
+from .gazetteer import SPANS_KEY
+from .roles import ENTITIES_KEY
+
+__all__ = ["SpanSelector", "SOURCE_PRIORITY", "line_breaks"]
+
+# Equal-length overlaps go to the more trustworthy source.
+SOURCE_PRIORITY = {"vocab": 0, "ner": 1, "title": 2, "abbrev-long": 3, "abbrev-short": 3, "cue": 4, "shape": 5}
+
+
+@Language.component("paperkg_line_breaks", requires=["token.is_sent_start"], assigns=["token.is_sent_start"])
+def line_breaks(doc: Doc) -> Doc:
+    """A new line starts a new sentence: the title never runs into the abstract."""
+    for i, tok in enumerate(doc[:-1]):
+        if "\n" in tok.text:
+            doc[i + 1].is_sent_start = True
+    return doc
+
+
+@Language.factory(
+    "paperkg_select",
+    requires=[f"doc.spans['{SPANS_KEY}']"],
+    assigns=[f"doc.spans['{ENTITIES_KEY}']", "doc.ents"],
+)
+class SpanSelector:
+    """Keeps the longest, most trusted candidate where candidates overlap."""
+
+    def __init__(self, nlp: Language, name: str) -> None:
+        self.name = name
+
+    def __call__(self, doc: Doc) -> Doc:
+        cands = sorted(doc.spans.get(SPANS_KEY, []),
+                       key=lambda s: (SOURCE_PRIORITY.get(s._.source, 9), s.start, s.end))
+        chosen = sorted(filter_spans(cands), key=lambda s: s.start)
+        doc.spans[ENTITIES_KEY] = SpanGroup(doc, name=ENTITIES_KEY, spans=chosen)
+        doc.ents = chosen
+        return doc
