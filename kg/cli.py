@@ -102,7 +102,7 @@ def extract(
     with atomic_open(output) as fh, _progress() as bar:
         task = bar.add_task("extracting", total=None)
         for paper, entities in extract_papers(read([input], problems), jobs=jobs):
-            rec = {"id": paper.id, "entities": [e.to_json() for e in entities]}
+            rec = {"id": paper.record_id or paper.id, "entities": [e.to_json() for e in entities]}
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             n += 1
             bar.update(task, completed=n)

@@ -13,13 +13,17 @@ ARXIV_ID = re.compile(
     re.IGNORECASE,
 )
 _NON_WORD = re.compile(r"[^0-9a-z]+")
+_NON_ALNUM = re.compile(r"[\W_]+")
 
 
 def normalize_title(title: str) -> str:
     """Case-, accent- and punctuation-insensitive form of a title, for duplicate detection."""
+    if title.isascii():
+        return _NON_WORD.sub(" ", title.lower()).strip()
     text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return _NON_WORD.sub(" ", text).strip()
+    # Accents go; letters of every script stay (a Chinese title must not normalise to "").
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return _NON_ALNUM.sub(" ", text).strip()
 
 
 def slug(name: str) -> str:

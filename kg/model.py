@@ -40,6 +40,8 @@ class Paper:
     categories: list[str] = field(default_factory=list)
     code_urls: list[str] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    # The input's own identifier (JSON "id", Atom entry id, BibTeX key), echoed by `kg extract`.
+    record_id: str | None = None
 
     @property
     def text(self) -> str:

@@ -36,7 +36,7 @@ def _variants(alias: str) -> Iterable[str]:
 
 @Language.factory(
     "paperkg_gazetteer",
-    assigns=[f"doc.spans['{SPANS_KEY}']", "span._.vocab_id", "span._.source"],
+    assigns=["doc.spans", "span._.vocab_id", "span._.source"],
     default_config={"vocab_dir": None},
 )
 class Gazetteer:

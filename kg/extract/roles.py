@@ -6,6 +6,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .candidates import name_shaped
+
 __all__ = ["RoleTagger", "role_of"]
 
 ENTITIES_KEY = "kg_entities"
@@ -39,20 +41,30 @@ def _last(pattern: re.Pattern, text: str) -> re.Match | None:
     return last
 
 
+def _title_prefix_end(text: str) -> int:
+    """End offset of "Name" in a "Name: subtitle" title, or -1."""
+    line_end = text.find("\n")
+    colon = text.find(": ", 0, line_end if line_end >= 0 else len(text))
+    return colon if 0 < colon <= 60 else -1
+
+
 def role_of(span: Span, in_title: bool) -> str:
     """The role a mention plays, from cue phrases before it in its sentence."""
     sent = span.sent
     before = span.doc.text[sent.start_char:span.start_char]
     known = span._.source == "vocab"
-    if not known and (in_title or span._.source == "title"):
+    if span.end_char <= _title_prefix_end(span.doc.text) or span._.source == "title":
+        return "proposed"  # "FedLoGe: Joint Local and ...": the paper's own name for its work
+    if not known and in_title:
         return "proposed"
     prop = _last(_PROPOSE, before)
     if prop is not None and not known:
         gap = before[prop.end():]
         # "we propose X" / "termed X": X follows the cue closely, not inside a later clause.
-        if len(gap) <= 70 and not _USE.search(gap) and not _COMPARE.search(gap):
+        if len(gap) <= 70 and not (_USE.search(gap) or _COMPARE.search(gap) or _STOP.search(gap)):
             return "proposed"
-    if prop is not None and known and len(before) - prop.end() <= 12 and span.label_ in ("Model", "Dataset"):
+    if (prop is not None and known and len(before) - prop.end() <= 12
+            and (span.label_ in ("Model", "Dataset") or name_shaped(span.text))):
         # "We introduce ChatGLM": even a known name is proposed when it is the direct object.
         return "proposed"
     if span.label_ in ("Model", "Method"):
@@ -71,7 +83,7 @@ def role_of(span: Span, in_title: bool) -> str:
 
 @Language.factory(
     "paperkg_roles",
-    requires=[f"doc.spans['{ENTITIES_KEY}']", "token.is_sent_start"],
+    requires=["doc.spans", "token.is_sent_start"],
     assigns=["span._.role"],
 )
 class RoleTagger:

@@ -1,6 +1,8 @@
 """Choose one reading where candidate spans overlap; expose the result as doc.ents too."""
 from __future__ import annotations
 
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 from spacy.util import filter_spans
@@ -9,6 +11,8 @@ from .gazetteer import SPANS_KEY
 from .roles import ENTITIES_KEY
 
 __all__ = ["SpanSelector", "SOURCE_PRIORITY", "line_breaks"]
+
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
 
 # Equal-length overlaps go to the more trustworthy source.
 SOURCE_PRIORITY = {"vocab": 0, "ner": 1, "title": 2, "abbrev-long": 3, "abbrev-short": 3, "cue": 4, "shape": 5}
@@ -25,8 +29,8 @@ def line_breaks(doc: Doc) -> Doc:
 
 @Language.factory(
     "paperkg_select",
-    requires=[f"doc.spans['{SPANS_KEY}']"],
-    assigns=[f"doc.spans['{ENTITIES_KEY}']", "doc.ents"],
+    requires=["doc.spans"],
+    assigns=["doc.spans", "doc.ents"],
 )
 class SpanSelector:
     """Keeps the longest, most trusted candidate where candidates overlap."""
@@ -35,7 +39,11 @@ class SpanSelector:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        cands = sorted(doc.spans.get(SPANS_KEY, []),
+        urls = [m.span() for m in _URL.finditer(doc.text)]
+        # Nothing inside a URL or e-mail address is an entity ("github.com/.../Q-Bench").
+        spans = [s for s in doc.spans.get(SPANS_KEY, [])
+                 if not any(a < s.end_char and s.start_char < b for a, b in urls)]
+        cands = sorted(spans,
                        key=lambda s: (SOURCE_PRIORITY.get(s._.source, 9), s.start, s.end))
         chosen = sorted(filter_spans(cands), key=lambda s: s.start)
         doc.spans[ENTITIES_KEY] = SpanGroup(doc, name=ENTITIES_KEY, spans=chosen)

@@ -1,0 +1,957 @@
+"""The graph as RDF under the paperkg ontology (ontology/kg.ttl): lossless export and import.
+
+`to_rdf` turns the networkx graph (schema in kg.graph) into an rdflib Graph; `from_rdf` turns it back
+without loss; `write_rdf` writes Turtle, N-Triples and JSON-LD files byte-for-byte deterministically.
+
+Mapping (see ontology/kg.ttl for every term)
+--------------------------------------------
+node "paper/<id>"         <BASE paper/<id>> a kg:Paper, schema:ScholarlyArticle; dcterms:title,
+                          dcterms:abstract, fabio:hasURL, fabio:hasArXivId, kg:listingDate,
+                          dcterms:creator (one per author) + kg:authorList (rdf:List, keeps order),
+                          kg:category, dcterms:source ("path:line")
+node "concept/<t>/<slug>" a kg:<Type>, skos:Concept; skos:prefLabel, skos:altLabel (aliases other
+                          than the label), kg:paperCount
+node "repo/<host>/..."    a kg:CodeRepository, schema:SoftwareSourceCode; schema:url
+edge paper -> concept     the direct triple <paper> kg:<relation> <concept>, and a reified statement
+                          <BASE link/<paper id>/<relation>/<type>/<slug>> a kg:LinkEvidence with
+                          rdf:subject/predicate/object, kg:role, kg:confidence, kg:evidenceStart/End/Text,
+                          kg:hasMention (<link#m<start>-<end>> a kg:Mention; kg:mentionStart/End/Text),
+                          kg:extractorVersion, prov:wasDerivedFrom <paper>
+edge paper -> repo        <paper> kg:codeRepository <repo>
+edge paper -> paper       <u> kg:relatedTo <v> and a kg:LinkEvidence with kg:weight, kg:sharedConcept
+graph.graph               <BASE> a kg:KnowledgeGraph; kg:graphName, kg:extractorVersion
+
+Anything the mapping cannot express exactly (attributes outside the schema, a value of an unexpected
+type, a list that is not in canonical sorted order, a schema attribute missing from a node) is kept as
+JSON in kg:extraAttributes on the same resource, so that `from_rdf(to_rdf(g))` equals `g`. Import
+fills schema attributes absent from the RDF with None (lists with []); sequences come back as lists.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import networkx as nx
+import rdflib
+from rdflib import BNode, Literal, Namespace, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, XSD
+
+from .io import atomic_open
+
+__all__ = [
+    "BASE", "KG", "SCHEMA", "DCTERMS", "FABIO", "MLS", "SKOS", "PROV", "CITO", "PREFIXES",
+    "RELATIONS", "ONTOLOGY_IRI", "FORMATS",
+    "ontology_path", "node_iri", "node_key", "link_iri",
+    "iter_triples", "to_rdf", "from_rdf", "read_rdf", "write_rdf", "serialize", "escape_string",
+]
+
+BASE = "https://w3id.org/paperkg/"
+ONTOLOGY_IRI = "https://w3id.org/paperkg/ontology"
+KG = Namespace(ONTOLOGY_IRI + "#")
+SCHEMA = Namespace("https://schema.org/")
+DCTERMS = Namespace("http://purl.org/dc/terms/")
+FABIO = Namespace("http://purl.org/spar/fabio/")
+MLS = Namespace("http://www.w3.org/ns/mls#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+CITO = Namespace("http://purl.org/spar/cito/")
+
+PREFIXES: dict[str, str] = {
+    "kg": str(KG),
+    "kgr": BASE,
+    "schema": str(SCHEMA),
+    "dcterms": str(DCTERMS),
+    "fabio": str(FABIO),
+    "mls": str(MLS),
+    "skos": str(SKOS),
+    "prov": str(PROV),
+    "cito": str(CITO),
+    "owl": str(OWL),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+}
+
+# Paper -> concept relations (the edge key == the relation == the local name of the kg: property).
+RELATIONS: tuple[str, ...] = ("proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions")
+FORMATS: dict[str, str] = {"ttl": "kg.ttl", "nt": "kg.nt", "jsonld": "kg.jsonld"}
+
+CONCEPT_CLASSES: dict[str, URIRef] = {t: KG[t] for t in ("Method", "Model", "Dataset", "Task", "Metric")}
+_CLASS_TYPES: dict[URIRef, str] = {c: t for t, c in CONCEPT_CLASSES.items()}
+_EDGE_PREDICATES: dict[str, URIRef] = {r: KG[r] for r in (*RELATIONS, "codeRepository", "relatedTo")}
+_PREDICATE_KEYS: dict[URIRef, str] = {p: k for k, p in _EDGE_PREDICATES.items()}
+_GRAPH_IRI = URIRef(BASE)
+
+Triple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
+
+
+def ontology_path(*parts: str) -> Path:
+    """Path of a file shipped in the ontology folder (packaged as kg.ontology), e.g. ontology_path("kg.ttl")."""
+    try:
+        from importlib.resources import files
+
+        candidate = Path(str(files("kg.ontology").joinpath(*parts)))
+        if candidate.exists():
+            return candidate
+    except (ModuleNotFoundError, TypeError, ValueError, NotImplementedError):
+        pass
+    return Path(__file__).resolve().parents[1].joinpath("ontology", *parts)
+
+
+# --------------------------------------------------------------------------- IRIs
+
+_IRI_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def node_iri(key: str) -> URIRef:
+    """IRI of a node key: BASE + the key, percent-encoding characters not allowed in an IRI path."""
+    if not isinstance(key, str):
+        raise TypeError(f"node keys must be strings, got {key!r}")
+    return URIRef(BASE + quote(key, safe=_IRI_SAFE))
+
+
+def node_key(iri: str) -> str:
+    """Node key of an IRI made by node_iri (IRIs outside BASE are returned unchanged)."""
+    s = str(iri)
+    return unquote(s[len(BASE):]) if s.startswith(BASE) else s
+
+
+def link_iri(u: str, key: str, v: str) -> URIRef:
+    """Stable IRI of the reified edge u -key-> v: BASE link/<paper id>/<relation>/<concept type>/<slug>."""
+    for part in (u, key, v):
+        if not isinstance(part, str):
+            raise TypeError(f"edge ends and keys must be strings, got {part!r}")
+    first = u[len("paper/"):] if u.startswith("paper/") and u[6:] and "/" not in u[6:] else "~" + quote(u, safe="")
+    rel = key if key and "/" not in key and not key.startswith("~") else "~" + quote(key, safe="")
+    last = v[len("concept/"):] if v.startswith("concept/") and v[8:] else v
+    if last.startswith("~") or (last != v and last.split("/", 1)[0] in ("paper", "repo", "concept")):
+        last = "~" + quote(v, safe="")  # keep the mapping one-to-one for odd keys
+    return URIRef(BASE + "link/" + quote(f"{first}/{rel}/{last}", safe=_IRI_SAFE))
+
+
+# --------------------------------------------------------------------------- value codecs
+
+_MISSING = object()
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class _Props:
+    """Predicate -> objects of one subject, with the whole subject index for lists and mentions."""
+
+    __slots__ = ("subject", "props", "index")
+
+    def __init__(self, subject: rdflib.term.Node, props: Mapping, index: Mapping) -> None:
+        self.subject, self.props, self.index = subject, props, index
+
+    def all(self, pred: URIRef) -> list:
+        """Every object of `pred`, sorted for determinism."""
+        return sorted(self.props.get(pred, ()), key=_sort_key)
+
+    def one(self, pred: URIRef) -> Any:
+        """The first object of `pred` (sorted), or None."""
+        objs = self.props.get(pred)
+        if not objs:
+            return None
+        return objs[0] if len(objs) == 1 else min(objs, key=_sort_key)
+
+
+def _sort_key(term: Any) -> str:
+    return term.n3() if hasattr(term, "n3") else str(term)
+
+
+def _number(value: Any) -> Literal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Literal(str(value), datatype=XSD.integer)
+    if isinstance(value, float):
+        if math.isnan(value):
+            lex = "NaN"
+        elif math.isinf(value):
+            lex = "INF" if value > 0 else "-INF"
+        else:
+            lex = repr(value)
+        return Literal(lex, datatype=XSD.double)
+    return None
+
+
+def _from_number(lit: Any) -> Any:
+    if lit is None:
+        return None
+    if isinstance(lit, Literal) and lit.datatype in (XSD.double, XSD.float, XSD.decimal):
+        return float(str(lit))
+    try:
+        return int(str(lit))
+    except ValueError:
+        return float(str(lit))
+
+
+def _int_lit(value: int) -> Literal:
+    return Literal(str(value), datatype=XSD.integer)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and all(isinstance(x, str) for x in value)
+
+
+class _Field:
+    """How one attribute maps to RDF: encode -> triples (None: not expressible), exact, decode."""
+
+    attr = ""
+    default: Any = None
+
+    def encode(self, s: URIRef, value: Any, attrs: Mapping) -> list[Triple] | None:
+        raise NotImplementedError
+
+    def exact(self, value: Any, attrs: Mapping) -> bool:
+        return True
+
+    def decode(self, p: _Props, attrs: Mapping) -> Any:
+        raise NotImplementedError
+
+
+class _Str(_Field):
+    def __init__(self, attr: str, pred: URIRef, datatype: URIRef | None = None) -> None:
+        self.attr, self.pred, self.datatype = attr, pred, datatype
+
+    def encode(self, s, value, attrs):
+        if not isinstance(value, str):
+            return None
+        return [(s, self.pred, Literal(value, datatype=self.datatype))]
+
+    def decode(self, p, attrs):
+        obj = p.one(self.pred)
+        return None if obj is None else str(obj)
+
+
+class _Date(_Str):
+    def encode(self, s, value, attrs):
+        if not isinstance(value, str):
+            return None
+        datatype = None
+        if _ISO_DATE.fullmatch(value):
+            try:
+                _dt.date.fromisoformat(value)
+                datatype = XSD.date
+            except ValueError:
+                pass
+        return [(s, self.pred, Literal(value, datatype=datatype))]
+
+
+class _Int(_Field):
+    def __init__(self, attr: str, pred: URIRef) -> None:
+        self.attr, self.pred = attr, pred
+
+    def encode(self, s, value, attrs):
+        return [(s, self.pred, _int_lit(value))] if _is_int(value) else None
+
+    def decode(self, p, attrs):
+        obj = p.one(self.pred)
+        return None if obj is None else int(str(obj))
+
+
+class _Number(_Field):
+    def __init__(self, attr: str, pred: URIRef) -> None:
+        self.attr, self.pred = attr, pred
+
+    def encode(self, s, value, attrs):
+        lit = _number(value)
+        return None if lit is None else [(s, self.pred, lit)]
+
+    def decode(self, p, attrs):
+        return _from_number(p.one(self.pred))
+
+
+class _StrSet(_Field):
+    """A list of strings as one triple per distinct value; canonical order is sorted."""
+
+    default: Any = ()
+
+    def __init__(self, attr: str, pred: URIRef) -> None:
+        self.attr, self.pred = attr, pred
+
+    def encode(self, s, value, attrs):
+        if not _str_list(value):
+            return None
+        return [(s, self.pred, Literal(x)) for x in dict.fromkeys(value)]
+
+    def exact(self, value, attrs):
+        return isinstance(value, list) and value == sorted(set(value))
+
+    def decode(self, p, attrs):
+        return sorted({str(o) for o in p.all(self.pred)})
+
+
+class _Authors(_Field):
+    """Authors: dcterms:creator per author (for queries) and kg:authorList, an rdf:List keeping order."""
+
+    attr = "authors"
+    default: Any = ()
+
+    def encode(self, s, value, attrs):
+        if not _str_list(value):
+            return None
+        out: list[Triple] = [(s, DCTERMS.creator, Literal(x)) for x in dict.fromkeys(value)]
+        if value:
+            stem = "al" + hashlib.sha1(str(s).encode("utf-8")).hexdigest()[:16]
+            cells = [BNode(f"{stem}n{i}") for i in range(len(value))]
+            out.append((s, KG.authorList, cells[0]))
+            for i, name in enumerate(value):
+                out.append((cells[i], RDF.first, Literal(name)))
+                out.append((cells[i], RDF.rest, cells[i + 1] if i + 1 < len(cells) else RDF.nil))
+        return out
+
+    def exact(self, value, attrs):
+        return isinstance(value, list)
+
+    def decode(self, p, attrs):
+        head = p.one(KG.authorList)
+        if head is not None:
+            items = _read_list(head, p.index)
+            if items is not None:
+                return [str(x) for x in items]
+        return sorted({str(o) for o in p.all(DCTERMS.creator)})
+
+
+class _Aliases(_Field):
+    """Aliases: skos:altLabel for every alias other than the preferred label (SKOS keeps them disjoint)."""
+
+    attr = "aliases"
+    default: Any = ()
+
+    def encode(self, s, value, attrs):
+        if not _str_list(value):
+            return None
+        label = attrs.get("label")
+        return [(s, SKOS.altLabel, Literal(x)) for x in dict.fromkeys(value) if x != label]
+
+    def exact(self, value, attrs):
+        label = attrs.get("label")
+        expected = set(value) | ({label} if isinstance(label, str) else set())
+        return isinstance(value, list) and value == sorted(expected)
+
+    def decode(self, p, attrs):
+        names = {str(o) for o in p.all(SKOS.altLabel)}
+        if isinstance(attrs.get("label"), str):
+            names.add(attrs["label"])
+        return sorted(names)
+
+
+class _ConceptType(_Field):
+    attr = "type"
+
+    def encode(self, s, value, attrs):
+        cls = CONCEPT_CLASSES.get(value) if isinstance(value, str) else None
+        return None if cls is None else [(s, RDF.type, cls)]
+
+    def decode(self, p, attrs):
+        types = [_CLASS_TYPES[t] for t in p.all(RDF.type) if t in _CLASS_TYPES]
+        return types[0] if types else None
+
+
+def _mention_ok(m: Any) -> bool:
+    return (isinstance(m, (list, tuple)) and len(m) == 3 and _is_int(m[0]) and _is_int(m[1])
+            and isinstance(m[2], str))
+
+
+class _Mentions(_Field):
+    """Mention spans as kg:Mention resources <link#m<start>-<end>>; canonical order is by offsets."""
+
+    attr = "mentions"
+    default: Any = ()
+
+    def encode(self, s, value, attrs):
+        if not isinstance(value, (list, tuple)) or not all(_mention_ok(m) for m in value):
+            return None
+        spans = [(m[0], m[1]) for m in value]
+        if spans != sorted(set(spans)):  # unsorted or a span twice: keep it all in the JSON instead
+            return None
+        out: list[Triple] = []
+        for start, end, text in value:
+            m = URIRef(f"{s}#m{start}-{end}")
+            out += [(s, KG.hasMention, m), (m, RDF.type, KG.Mention), (m, KG.mentionStart, _int_lit(start)),
+                    (m, KG.mentionEnd, _int_lit(end)), (m, KG.mentionText, Literal(text))]
+        return out
+
+    def exact(self, value, attrs):
+        return isinstance(value, list)
+
+    def decode(self, p, attrs):
+        out = []
+        for m in p.all(KG.hasMention):
+            mp = p.index.get(m, {})
+            start, end, text = (_first(mp, KG.mentionStart), _first(mp, KG.mentionEnd),
+                                _first(mp, KG.mentionText))
+            out.append([None if start is None else int(str(start)), None if end is None else int(str(end)),
+                        None if text is None else str(text)])
+        out.sort(key=lambda m: (m[0] if m[0] is not None else -1, m[1] if m[1] is not None else -1))
+        return out
+
+
+def _first(props: Mapping, pred: URIRef) -> Any:
+    objs = props.get(pred)
+    return min(objs, key=_sort_key) if objs else None
+
+
+class _Evidence(_Field):
+    """The evidence sentence {"start", "end", "text"} as kg:evidenceStart/End/Text on the link."""
+
+    attr = "evidence"
+    _KEYS = ("start", "end", "text")
+
+    def encode(self, s, value, attrs):
+        if not isinstance(value, dict) or not set(self._KEYS) <= set(value):
+            return None
+        start, end, text = (value[k] for k in self._KEYS)
+        if not (_is_int(start) and _is_int(end) and isinstance(text, str)):
+            return None
+        return [(s, KG.evidenceStart, _int_lit(start)), (s, KG.evidenceEnd, _int_lit(end)),
+                (s, KG.evidenceText, Literal(text))]
+
+    def exact(self, value, attrs):
+        return set(value) == set(self._KEYS)
+
+    def decode(self, p, attrs):
+        start, end, text = p.one(KG.evidenceStart), p.one(KG.evidenceEnd), p.one(KG.evidenceText)
+        if start is None and end is None and text is None:
+            return None
+        return {"start": None if start is None else int(str(start)),
+                "end": None if end is None else int(str(end)),
+                "text": None if text is None else str(text)}
+
+
+class _Shared(_Field):
+    """Concepts two related papers share: kg:sharedConcept per concept key, sorted."""
+
+    attr = "shared"
+    default: Any = ()
+
+    def encode(self, s, value, attrs):
+        if not _str_list(value):
+            return None
+        return [(s, KG.sharedConcept, node_iri(k)) for k in dict.fromkeys(value)]
+
+    def exact(self, value, attrs):
+        return isinstance(value, list) and value == sorted(set(value))
+
+    def decode(self, p, attrs):
+        return sorted({node_key(o) for o in p.all(KG.sharedConcept)})
+
+
+def _fields(*fields: _Field) -> dict[str, _Field]:
+    return {f.attr: f for f in fields}
+
+
+_PAPER_FIELDS = _fields(
+    _Str("title", DCTERMS.title), _Str("abstract", DCTERMS.abstract), _Str("url", FABIO.hasURL, XSD.anyURI),
+    _Authors(), _Date("date", KG.listingDate), _Str("arxiv_id", FABIO.hasArXivId),
+    _StrSet("categories", KG.category), _StrSet("sources", DCTERMS.source),
+)
+# label before aliases: the aliases codec reads the decoded label.
+_CONCEPT_FIELDS = _fields(
+    _ConceptType(), _Str("label", SKOS.prefLabel), _Aliases(), _Int("paper_count", KG.paperCount),
+)
+_REPO_FIELDS = _fields(_Str("url", SCHEMA.url, XSD.anyURI))
+_LINK_FIELDS = _fields(
+    _Str("role", KG.role), _Number("confidence", KG.confidence), _Mentions(), _Evidence(),
+    _Str("extractor", KG.extractorVersion),
+)
+_RELATED_FIELDS = _fields(_Number("weight", KG.weight), _Shared())
+_GRAPH_FIELDS = _fields(_Str("name", KG.graphName), _Str("extractor", KG.extractorVersion))
+
+_NODE_TYPES: dict[str, tuple[URIRef, ...]] = {
+    "Paper": (KG.Paper, SCHEMA.ScholarlyArticle),
+    "Concept": (SKOS.Concept,),
+    "CodeRepository": (KG.CodeRepository, SCHEMA.SoftwareSourceCode),
+}
+_NODE_FIELDS: dict[str, dict[str, _Field]] = {
+    "Paper": _PAPER_FIELDS, "Concept": _CONCEPT_FIELDS, "CodeRepository": _REPO_FIELDS,
+}
+
+
+def _edge_fields(key: str) -> dict[str, _Field]:
+    if key in RELATIONS:
+        return _LINK_FIELDS
+    if key == "relatedTo":
+        return _RELATED_FIELDS
+    return {}
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    if isinstance(value, tuple):
+        return list(value)
+    return repr(value)
+
+
+def _encode_attrs(s: URIRef, attrs: Mapping, fields: Mapping[str, _Field], skip: tuple[str, ...] = (),
+                  always_extra: bool = False, optional: bool = False) -> Iterator[Triple]:
+    """Triples for the attributes `fields` can express, then kg:extraAttributes for the rest.
+
+    Schema attributes are filled in on import (None, [] for lists) unless `optional`, so an attribute
+    missing here is recorded as "absent"; with `optional`, a None value is recorded instead.
+    """
+    extra: dict[str, Any] = {}
+    for name, value in attrs.items():
+        if name in skip:
+            continue
+        field = fields.get(name)
+        if field is None:
+            extra[name] = value
+            continue
+        if value is None:
+            if field.default is not None or optional:
+                extra[name] = None
+            continue
+        triples = field.encode(s, value, attrs)
+        if triples is None:
+            extra[name] = value
+            continue
+        yield from triples
+        if not field.exact(value, attrs):
+            extra[name] = value
+    absent = [] if optional else [name for name in fields if name not in attrs]
+    if extra or absent or always_extra:
+        doc: dict[str, Any] = {}
+        if extra:
+            doc["attrs"] = extra
+        if absent:
+            doc["absent"] = absent
+        text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                          default=_json_default)
+        yield s, KG.extraAttributes, Literal(text)
+
+
+def _decode_attrs(p: _Props, fields: Mapping[str, _Field], attrs: dict[str, Any],
+                  optional: bool = False) -> dict[str, Any]:
+    for name, field in fields.items():
+        value = field.decode(p, attrs)
+        if value is None and optional:
+            continue
+        if value is None and field.default is not None:
+            value = list(field.default)
+        attrs[name] = value
+    extra = p.one(KG.extraAttributes)
+    if extra is not None:
+        doc = json.loads(str(extra))
+        attrs.update(doc.get("attrs", {}))
+        for name in doc.get("absent", ()):
+            attrs.pop(name, None)
+    return attrs
+
+
+# --------------------------------------------------------------------------- export
+
+def iter_triples(g: nx.MultiDiGraph) -> Iterator[Triple]:
+    """Every triple of the export of `g` (rdflib terms; duplicates possible, order not significant)."""
+    yield _GRAPH_IRI, RDF.type, KG.KnowledgeGraph
+    yield from _encode_attrs(_GRAPH_IRI, g.graph, _GRAPH_FIELDS, optional=True)
+    iris: dict[str, URIRef] = {}
+    for key, attrs in g.nodes(data=True):
+        s = iris[key] = node_iri(key)
+        kind = attrs.get("kind")
+        types = _NODE_TYPES.get(kind) if isinstance(kind, str) else None
+        if types is None:  # a kind the schema does not know: everything goes to the JSON
+            yield from _encode_attrs(s, attrs, {}, always_extra=True)
+            continue
+        for t in types:
+            yield s, RDF.type, t
+        if kind == "Concept" and not (isinstance(attrs.get("type"), str) and attrs["type"] in CONCEPT_CLASSES):
+            yield s, RDF.type, KG.Concept
+        yield from _encode_attrs(s, attrs, _NODE_FIELDS[kind], skip=("kind",))
+    for u, v, key, attrs in g.edges(keys=True, data=True):
+        su = iris.get(u) or node_iri(u)
+        sv = iris.get(v) or node_iri(v)
+        pred = _EDGE_PREDICATES.get(key) if isinstance(key, str) else None
+        if pred is not None:
+            yield su, pred, sv
+            if key == "codeRepository" and not attrs:
+                continue
+        link = link_iri(u, key, v)
+        yield link, RDF.type, KG.LinkEvidence
+        yield link, RDF.subject, su
+        yield link, RDF.object, sv
+        if pred is not None:
+            yield link, RDF.predicate, pred
+        else:
+            yield link, KG.edgeKey, Literal(key)
+        if key in RELATIONS:
+            yield link, PROV.wasDerivedFrom, su
+        elif key == "relatedTo":
+            yield link, PROV.wasDerivedFrom, su
+            yield link, PROV.wasDerivedFrom, sv
+        yield from _encode_attrs(link, attrs, _edge_fields(key))
+
+
+def to_rdf(g: nx.MultiDiGraph) -> rdflib.Graph:
+    """The graph as an rdflib Graph under the paperkg ontology, prefixes bound.
+
+    Examples
+    --------
+    >>> rdf = to_rdf(g)
+    >>> from_rdf(rdf).nodes == g.nodes
+    True
+    """
+    rdf = rdflib.Graph(bind_namespaces="core")
+    for prefix, ns in PREFIXES.items():
+        rdf.bind(prefix, ns, override=True, replace=True)
+    add = rdf.add
+    for triple in iter_triples(g):
+        add(triple)
+    return rdf
+
+
+# --------------------------------------------------------------------------- import
+
+def _index(triples: Iterable[Triple]) -> dict:
+    index: dict = defaultdict(lambda: defaultdict(list))
+    for s, p, o in triples:
+        objs = index[s][p]
+        if o not in objs:
+            objs.append(o)
+    return index
+
+
+def _read_list(head: Any, index: Mapping) -> list | None:
+    items, node, seen = [], head, set()
+    while node != RDF.nil:
+        if node in seen or node not in index:
+            return None
+        seen.add(node)
+        props = index[node]
+        first, rest = props.get(RDF.first), props.get(RDF.rest)
+        if not first or not rest:
+            return None
+        items.append(first[0])
+        node = rest[0]
+    return items
+
+
+def from_rdf(rdf: rdflib.Graph | Iterable[Triple]) -> nx.MultiDiGraph:
+    """The networkx graph back from its RDF export (inverse of to_rdf, without loss).
+
+    Examples
+    --------
+    >>> h = from_rdf(rdflib.Graph().parse("out/kg.ttl"))
+    >>> sorted(h.graph)
+    ['extractor', 'name']
+    """
+    index = _index(rdf)
+    g = nx.MultiDiGraph()
+    graph_props = index.get(_GRAPH_IRI)
+    if graph_props is not None:
+        g.graph.update(_decode_attrs(_Props(_GRAPH_IRI, graph_props, index), _GRAPH_FIELDS, {}, optional=True))
+    nodes: dict[str, dict] = {}
+    links = []
+    for s, props in index.items():
+        types = set(props.get(RDF.type, ()))
+        if KG.LinkEvidence in types:
+            links.append(s)
+            continue
+        if s == _GRAPH_IRI or isinstance(s, BNode) or KG.Mention in types:
+            continue
+        if KG.Paper in types:
+            kind = "Paper"
+        elif KG.CodeRepository in types:
+            kind = "CodeRepository"
+        elif KG.Concept in types or types & _CLASS_TYPES.keys():
+            kind = "Concept"
+        elif KG.extraAttributes in props:
+            nodes[node_key(s)] = _decode_attrs(_Props(s, props, index), {}, {})
+            continue
+        else:
+            continue
+        nodes[node_key(s)] = _decode_attrs(_Props(s, props, index), _NODE_FIELDS[kind], {"kind": kind})
+    for key in sorted(nodes):
+        g.add_node(key, **nodes[key])
+    edges = []
+    for link in links:
+        p = _Props(link, index[link], index)
+        u, v = p.one(RDF.subject), p.one(RDF.object)
+        if u is None or v is None:
+            continue
+        pred = p.one(RDF.predicate)
+        key = _PREDICATE_KEYS.get(pred) if pred is not None else None
+        if key is None:
+            edge_key = p.one(KG.edgeKey)
+            key = str(edge_key) if edge_key is not None else str(pred)
+        edges.append((node_key(u), node_key(v), key, _decode_attrs(p, _edge_fields(key), {})))
+    for s, props in index.items():
+        for v in props.get(KG.codeRepository, ()):
+            edges.append((node_key(s), node_key(v), "codeRepository", None))
+    edges.sort(key=lambda e: (e[0], e[2], e[1]))
+    for u, v, key, attrs in edges:
+        if attrs is None:
+            if not g.has_edge(u, v, key):
+                g.add_edge(u, v, key=key)
+        else:
+            g.add_edge(u, v, key=key, **attrs)
+    return g
+
+
+def read_rdf(path: str | Path) -> nx.MultiDiGraph:
+    """Load kg.ttl / kg.nt / kg.jsonld (or a directory holding one) back into the networkx graph."""
+    path = Path(path)
+    if path.is_dir():
+        found = [path / name for name in ("kg.nt", "kg.ttl", "kg.jsonld") if (path / name).exists()]
+        if not found:
+            raise FileNotFoundError(f"no kg.nt, kg.ttl or kg.jsonld in {path}")
+        path = found[0]
+    fmt = {".nt": "nt", ".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld"}.get(path.suffix, "turtle")
+    return from_rdf(rdflib.Graph().parse(path, format=fmt))
+
+
+# --------------------------------------------------------------------------- deterministic writers
+
+_ESCAPES = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t",
+            ord("\b"): "\\b", ord("\f"): "\\f"}
+_ESCAPES.update({c: f"\\u{c:04X}" for c in [*range(0x20), 0x7F] if c not in _ESCAPES})
+_IRI_ESCAPES = {c: f"\\u{c:04X}" for c in [*range(0x21), *map(ord, '<>"{}|^`\\')]}
+_PN_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
+# Longest namespace first so kg: wins over kgr: (BASE) for ontology terms; kgr IRIs are written relative.
+_COMPACT = sorted(((p, ns) for p, ns in PREFIXES.items() if p != "kgr"), key=lambda x: -len(x[1]))
+
+
+def escape_string(text: str) -> str:
+    """Body of an N-Triples/Turtle/SPARQL string literal (canonical N-Triples escapes)."""
+    return text.translate(_ESCAPES)
+
+
+def _bnode_label(b: BNode) -> str:
+    label = str(b)
+    return label if _BNODE_LABEL.fullmatch(label) else "b" + hashlib.sha1(label.encode()).hexdigest()
+
+
+def _nt(term: Any) -> str:
+    if isinstance(term, URIRef):
+        return "<" + str(term).translate(_IRI_ESCAPES) + ">"
+    if isinstance(term, BNode):
+        return "_:" + _bnode_label(term)
+    if isinstance(term, Literal):
+        body = '"' + escape_string(str(term)) + '"'
+        if term.language:
+            return body + "@" + term.language
+        if term.datatype is None or term.datatype == XSD.string:
+            return body
+        return body + "^^<" + str(term.datatype) + ">"
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _relative_ok(rel: str) -> bool:
+    if not rel or rel[0] in "/?#." or ":" in rel.split("/", 1)[0]:
+        return False
+    path = re.split(r"[?#]", rel, maxsplit=1)[0]
+    return all(seg not in (".", "..") for seg in path.split("/"))
+
+
+class _Writer:
+    """Index of a triple set and deterministic Turtle / N-Triples / JSON-LD renderings of it."""
+
+    def __init__(self, triples: Iterable[Triple]) -> None:
+        self.index: dict = defaultdict(lambda: defaultdict(set))
+        refs: Counter = Counter()
+        for s, p, o in triples:
+            objs = self.index[s][p]
+            if o not in objs:
+                objs.add(o)
+                if isinstance(o, BNode):
+                    refs[o] += 1
+        self.lists: dict[BNode, list] = {}
+        consumed: set = set()
+        for s, props in self.index.items():
+            for p, objs in props.items():
+                if p == RDF.rest:
+                    continue
+                for o in objs:
+                    if isinstance(o, BNode) and refs[o] == 1:
+                        found = self._collection(o, refs)
+                        if found is not None:
+                            self.lists[o], cells = found
+                            consumed |= cells
+        self.subjects = sorted((s for s in self.index if s not in consumed),
+                               key=lambda s: (isinstance(s, BNode), str(s)))
+        self._ttl_cache: dict = {}
+
+    def _collection(self, head: BNode, refs: Counter) -> tuple[list, set] | None:
+        items, cells, node = [], set(), head
+        while node != RDF.nil:
+            if not isinstance(node, BNode) or node in cells or refs[node] != 1:
+                return None
+            props = self.index.get(node)
+            if props is None or set(props) != {RDF.first, RDF.rest}:
+                return None
+            if len(props[RDF.first]) != 1 or len(props[RDF.rest]) != 1:
+                return None
+            cells.add(node)
+            items.append(next(iter(props[RDF.first])))
+            node = next(iter(props[RDF.rest]))
+        return items, cells
+
+    # -- N-Triples: one triple a line, lines sorted.
+    def ntriples(self) -> Iterator[str]:
+        lines = []
+        for s, props in self.index.items():
+            ss = _nt(s)
+            for p, objs in props.items():
+                sp = ss + " " + _nt(p) + " "
+                lines.extend(sp + _nt(o) + " .\n" for o in objs)
+        lines.sort()
+        return iter(lines)
+
+    # -- Turtle: prefixes, @base, subjects sorted, rdf:type first, objects sorted.
+    def _ttl_iri(self, term: URIRef) -> str:
+        cached = self._ttl_cache.get(term)
+        if cached is not None:
+            return cached
+        text = str(term)
+        out = None
+        for prefix, ns in _COMPACT:
+            if text.startswith(ns) and _PN_LOCAL.fullmatch(text[len(ns):]):
+                out = f"{prefix}:{text[len(ns):]}"
+                break
+        if out is None and text.startswith(BASE) and _relative_ok(text[len(BASE):]):
+            out = "<" + text[len(BASE):].translate(_IRI_ESCAPES) + ">"
+        if out is None:
+            out = _nt(term)
+        self._ttl_cache[term] = out
+        return out
+
+    def _ttl(self, term: Any) -> str:
+        if isinstance(term, URIRef):
+            return self._ttl_iri(term)
+        if isinstance(term, BNode):
+            items = self.lists.get(term)
+            if items is not None:
+                return "( " + " ".join(self._ttl(x) for x in items) + " )" if items else "()"
+            return "_:" + _bnode_label(term)
+        if isinstance(term, Literal):
+            lex = str(term)
+            body = '"' + escape_string(lex) + '"'
+            if term.language:
+                return body + "@" + term.language
+            dt = term.datatype
+            if dt is None or dt == XSD.string:
+                return body
+            if dt == XSD.integer and _INTEGER.fullmatch(lex):
+                return lex
+            if dt == XSD.boolean and lex in ("true", "false"):
+                return lex
+            return body + "^^" + self._ttl_iri(dt)
+        raise TypeError(f"not an RDF term: {term!r}")
+
+    def turtle(self) -> Iterator[str]:
+        for prefix, ns in PREFIXES.items():
+            yield f"@prefix {prefix}: <{ns}> .\n"
+        yield f"@base <{BASE}> .\n"
+        for s in self.subjects:
+            props = self.index[s]
+            preds = sorted(props, key=lambda p: (p != RDF.type, str(p)))
+            parts = []
+            for p in preds:
+                objs = sorted(self._ttl(o) for o in props[p])
+                name = "a" if p == RDF.type else self._ttl(p)
+                parts.append(f"{name} " + ", ".join(objs))
+            yield "\n" + self._ttl(s) + " " + " ;\n    ".join(parts) + " .\n"
+
+    # -- JSON-LD: @context of the prefixes, one node object a line, sorted by @id.
+    def _compact(self, iri: URIRef) -> str:
+        text = str(iri)
+        for prefix, ns in _COMPACT:
+            if text.startswith(ns) and len(text) > len(ns) and not text[len(ns):].startswith("//"):
+                return f"{prefix}:{text[len(ns):]}"
+        return text
+
+    def _jsonld_value(self, term: Any) -> dict:
+        if isinstance(term, URIRef):
+            return {"@id": str(term)}
+        if isinstance(term, BNode):
+            items = self.lists.get(term)
+            if items is not None:
+                return {"@list": [self._jsonld_value(x) for x in items]}
+            return {"@id": "_:" + _bnode_label(term)}
+        if term.language:
+            return {"@value": str(term), "@language": term.language}
+        if term.datatype is None or term.datatype == XSD.string:
+            return {"@value": str(term)}
+        return {"@value": str(term), "@type": self._compact(term.datatype)}
+
+    def jsonld(self) -> Iterator[str]:
+        dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+        yield '{"@context":' + dumps(PREFIXES) + ',\n"@graph":['
+        for i, s in enumerate(self.subjects):
+            node: dict[str, Any] = {"@id": str(s) if isinstance(s, URIRef) else "_:" + _bnode_label(s)}
+            for p, objs in self.index[s].items():
+                if p == RDF.type and all(isinstance(o, URIRef) for o in objs):
+                    node["@type"] = sorted(self._compact(o) for o in objs)
+                    continue
+                values = [self._jsonld_value(o) for o in objs]
+                node[self._compact(p)] = sorted(values, key=dumps)
+            yield ("\n" if i == 0 else ",\n") + dumps(node)
+        yield "\n]}\n"
+
+
+def serialize(triples: Iterable[Triple] | rdflib.Graph, fmt: str) -> str:
+    """Deterministic text of a triple set in `fmt` ("ttl", "nt" or "jsonld")."""
+    writer = _Writer(triples)
+    return "".join(_render(writer, fmt))
+
+
+def _render(writer: _Writer, fmt: str) -> Iterator[str]:
+    if fmt == "ttl":
+        return writer.turtle()
+    if fmt == "nt":
+        return writer.ntriples()
+    if fmt == "jsonld":
+        return writer.jsonld()
+    raise ValueError(f"unknown RDF format {fmt!r}; choose from {', '.join(FORMATS)}")
+
+
+def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
+              formats: Iterable[str] = ("ttl", "nt", "jsonld")) -> dict[str, Path]:
+    """Write the graph as kg.ttl / kg.nt / kg.jsonld in `out_dir`, atomically and deterministically.
+
+    Parameters
+    ----------
+    g : the networkx graph (kg.graph schema) or an rdflib Graph (e.g. from to_rdf).
+    out_dir : directory to write into (created if missing).
+    formats : any of "ttl", "nt", "jsonld".
+
+    Returns
+    -------
+    dict mapping each format to the path written.
+
+    Examples
+    --------
+    >>> write_rdf(g, "out")["ttl"]
+    PosixPath('out/kg.ttl')
+    """
+    formats = list(dict.fromkeys(formats))
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"unknown RDF format {fmt!r}; choose from {', '.join(FORMATS)}")
+    triples = g if isinstance(g, rdflib.Graph) else iter_triples(g)
+    writer = _Writer(triples)
+    out_dir = Path(out_dir)
+    written: dict[str, Path] = {}
+    for fmt in formats:
+        path = out_dir / FORMATS[fmt]
+        with atomic_open(path, "w") as fh:
+            for chunk in _render(writer, fmt):
+                fh.write(chunk)
+        written[fmt] = path
+    return written

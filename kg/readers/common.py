@@ -1,0 +1,196 @@
+"""What every reader shares: building a Paper (ids, code links), line-by-line UTF-8 decoding, text clean-up."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ..ids import ARXIV_ID, arxiv_id_from, normalize_title, paper_id
+from ..model import Paper, Problem, Source
+from .code_links import find_code_urls
+
+__all__ = [
+    "make_paper", "iter_lines", "clean_space", "split_authors", "latex_to_text",
+    "arxiv_id_in", "utf8_problem",
+]
+
+_SPACE = re.compile(r"\s+")
+_ASCII_ALNUM = re.compile(r"[0-9A-Za-z]")  # a title with one of these has a non-empty normalize_title
+_BOM = b"\xef\xbb\xbf"
+
+
+def clean_space(text: str) -> str:
+    """Collapse runs of whitespace (line breaks, tabs, indentation) to one space and strip the ends."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def arxiv_id_in(value: object) -> str | None:
+    """The arXiv id of a value that *is* an arXiv id, or names arXiv (URL, 'arXiv:', DOI 10.48550/arXiv.)."""
+    if value is None or isinstance(value, bool):
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    m = ARXIV_ID.fullmatch(text)
+    if m is None and "arxiv" not in text.lower():
+        return None
+    found = m.group("id") if m else arxiv_id_from(text)
+    if found and re.fullmatch(r"\d{4}\.\d{4,5}", found) and not 1 <= int(found[2:4]) <= 12:
+        return None  # "2413.12345" has no month 13: not an arXiv id
+    return found
+
+
+def make_paper(
+    *,
+    title: str,
+    abstract: str,
+    source: Source,
+    url: str | None = None,
+    authors: Iterable[str] | None = None,
+    date: str | None = None,
+    arxiv_id: str | None = None,
+    categories: Iterable[str] | None = None,
+    normalize: bool = False,
+    record_id: str | None = None,
+) -> Paper:
+    """The one place a Paper is made: optional whitespace clean-up, id, arXiv URL and code links.
+
+    With ``normalize=False`` the title and abstract are kept exactly as given, so that character
+    offsets computed on ``Paper.text`` match offsets computed on the input record.
+    """
+    if normalize:
+        title, abstract = clean_space(title), clean_space(abstract)
+    arxiv_id = arxiv_id or None
+    if url is None and arxiv_id:
+        url = f"https://arxiv.org/abs/{arxiv_id}"
+    names: list[str] = []
+    for name in authors or ():
+        name = clean_space(name)
+        if name and name not in names:
+            names.append(name)
+    cats: list[str] = []
+    for cat in categories or ():
+        cat = cat.strip()
+        if cat and cat not in cats:
+            cats.append(cat)
+    # An empty title (allowed: offsets then start at the abstract) must not give every such paper the
+    # same title hash: fall back to a hash of the abstract.
+    has_title = bool(arxiv_id) or bool(_ASCII_ALNUM.search(title)) or bool(normalize_title(title))
+    pid = paper_id(title, arxiv_id) if has_title else paper_id(abstract)
+    return Paper(
+        id=pid,
+        title=title,
+        abstract=abstract,
+        url=url or None,
+        authors=names,
+        date=date or None,
+        arxiv_id=arxiv_id,
+        categories=cats,
+        code_urls=find_code_urls(f"{title}\n{abstract}"),
+        sources=[source],
+        record_id=str(record_id) if record_id not in (None, "") else None,
+    )
+
+
+def utf8_problem(path: str, line: int, raw: bytes, error: UnicodeDecodeError, offset: int) -> Problem:
+    """The Problem for a line that is not valid UTF-8: file, line, byte offset and the bad byte."""
+    bad = raw[error.start:error.start + 1].hex()
+    return Problem(
+        path, line,
+        f"not valid UTF-8 (byte 0x{bad} at byte offset {offset + error.start}, line {line}, "
+        f"column {error.start + 1}): the record on this line is skipped; re-save the file as UTF-8",
+    )
+
+
+def iter_lines(path: str | Path, problems: list[Problem]) -> Iterator[tuple[int, str, bool]]:
+    """Yield (1-based line number, text, ok) for each line, decoding UTF-8 line by line.
+
+    A line that is not valid UTF-8 is reported once in `problems` and yielded with ok=False
+    (decoded with replacement characters, so that callers can keep the structure of the file).
+    """
+    shown = str(path)
+    offset = 0
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, 1):
+            data = raw[3:] if lineno == 1 and raw.startswith(_BOM) else raw
+            try:
+                text, ok = data.decode("utf-8"), True
+            except UnicodeDecodeError as e:
+                problems.append(utf8_problem(shown, lineno, data, e, offset + len(raw) - len(data)))
+                text, ok = data.decode("utf-8", errors="replace"), False
+            offset += len(raw)
+            yield lineno, text.rstrip("\r\n"), ok
+
+
+def split_authors(value: object) -> list[str]:
+    """Author names from a list (of strings or {"name": ...}) or a 'A and B' / 'A, B and C' string."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        names = []
+        for item in value:
+            if isinstance(item, dict):
+                item = item.get("name") or " ".join(
+                    str(item[k]) for k in ("first", "given", "last", "family") if item.get(k))
+            if isinstance(item, (list, tuple)):  # arXiv snapshot authors_parsed: [last, first, suffix]
+                parts = [str(p) for p in item]
+                item = " ".join(p for p in (parts[1:2] + parts[:1] + parts[2:3]) if p)
+            if item:
+                names.append(str(item))
+        return names
+    text = str(value)
+    parts = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*", text)
+    return [p for p in (clean_space(p) for p in parts) if p]
+
+
+# --- LaTeX to text (accents, escapes, formatting commands); no comments handling on purpose:
+# "%" inside a BibTeX field is a literal percent sign far more often than a comment.
+_ACCENTS = {
+    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
+    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
+    "r": "\u030a", "d": "\u0323", "b": "\u0331",
+}
+_SYMBOLS = {
+    "ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å",
+    "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ",
+}
+_LETTER = r"(\\[ij](?![A-Za-z])|[A-Za-z])"
+_SYMBOL_ACCENT = re.compile(r"\\([`'^\"~=.])\s*(?:\{\s*" + _LETTER + r"\s*\}|" + _LETTER + ")")
+_WORD_ACCENT = re.compile(r"\\([uvHckrdb])(?:\s*\{\s*" + _LETTER + r"\s*\}|\s+" + _LETTER + ")")
+_SYMBOL = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i|j)(?![A-Za-z])(?:\{\}|\s?)")
+_CITE = re.compile(r"\s*\\(?:cite|citep|citet|ref|eqref|label)\*?(?:\[[^\]]*\])?\{[^{}]*\}")
+_HREF = re.compile(r"\\href\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_FORMAT = re.compile(
+    r"\\(?:emph|textbf|textit|textsc|texttt|textrm|textsf|textsl|textup|textnormal|underline|"
+    r"mathrm|mathbf|mathit|mathsf|mathtt|url|mbox|text|uppercase|lowercase)\s*\{([^{}]*)\}"
+)
+_ESCAPE = re.compile(r"\\([&%$#_{}])")
+
+
+def _accent(m: re.Match) -> str:
+    letter = m.group(2) or m.group(3)
+    if letter.startswith("\\"):
+        letter = letter[1:]  # \'{\i} -> i + accent
+    return letter + _ACCENTS[m.group(1)]
+
+
+def latex_to_text(text: str) -> str:
+    """Readable text from LaTeX-ish BibTeX: accents (\\'e -> é), escapes, \\emph{..}, braces removed."""
+    if "\\" in text:
+        text = _SYMBOL_ACCENT.sub(_accent, text)
+        text = _WORD_ACCENT.sub(_accent, text)
+        text = _SYMBOL.sub(lambda m: _SYMBOLS[m.group(1)], text)
+        text = _CITE.sub("", text)
+        text = _HREF.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
+        for _ in range(4):  # nested formatting commands
+            new = _FORMAT.sub(r"\1", text)
+            if new == text:
+                break
+            text = new
+    if "{" in text or "}" in text:
+        text = re.sub(r"(?<!\\)[{}]", "", text)
+    if "~" in text:
+        text = re.sub(r"(?<![/\\])~", " ", text)  # ~ is a non-breaking space (but /~user in URLs)
+    text = _ESCAPE.sub(r"\1", text)
+    return unicodedata.normalize("NFC", text)

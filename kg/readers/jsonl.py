@@ -1,0 +1,34 @@
+"""JSON Lines: one record per line (generic records or the arXiv metadata snapshot), streamed."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..model import Paper, Problem
+from .common import iter_lines
+from .records import paper_from_record
+
+__all__ = ["FORMAT", "read_jsonl"]
+
+FORMAT = "jsonl"
+
+
+def read_jsonl(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
+    """Papers of a JSON Lines file, one line at a time; a bad line is a Problem, the rest is still read."""
+    shown = str(path)
+    for lineno, text, ok in iter_lines(path, problems):
+        if not ok:
+            continue  # not UTF-8: reported by iter_lines
+        text = text.strip()
+        if not text:
+            continue
+        try:
+            rec = json.loads(text)
+        except json.JSONDecodeError as e:
+            reason = e.msg.removesuffix(" starting at").removesuffix(" at")
+            problems.append(Problem(shown, lineno, f"malformed JSON ({reason}, column {e.colno}); line skipped"))
+            continue
+        paper = paper_from_record(rec, shown, lineno, FORMAT, problems)
+        if paper is not None:
+            yield paper

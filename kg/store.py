@@ -1,0 +1,527 @@
+"""SPARQL over a built graph directory: pluggable stores (Oxigraph by default, rdflib), named queries.
+
+A graph directory is what `kg build` writes (kg.nt and/or kg.ttl). `open_store` loads it into a
+backend; `run_query` runs SPARQL (or a named query from ontology/queries/) against a directory or an
+open store, binding the standard prefixes and any parameters as RDF literals — parameter values are
+never pasted into the query text unescaped.
+
+Examples
+--------
+>>> result = run_query("out", "top-datasets")
+>>> result.columns
+['concept', 'label', 'papers']
+>>> run_query("out", "papers-using-dataset", {"dataset": "imagenet"}).to_csv()
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from .rdf import PREFIXES, escape_string, ontology_path
+
+__all__ = [
+    "QueryError", "Term", "QueryResult", "KGStore", "OxigraphStore", "RdflibStore", "BACKENDS",
+    "register_backend", "open_store", "run_query", "list_named_queries", "load_named_query",
+    "named_query_params", "inline_params", "GRAPH_FILES",
+]
+
+GRAPH_FILES: tuple[str, ...] = ("kg.nt", "kg.ttl")
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class QueryError(Exception):
+    """A query that cannot run: bad SPARQL, unknown named query or parameter, missing graph."""
+
+
+# --------------------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class Term:
+    """One RDF term of a result: type 'uri' | 'literal' | 'bnode' | 'triple', lexical value, datatype, lang."""
+
+    type: str
+    value: str
+    datatype: str | None = None
+    lang: str | None = None
+
+    def to_json(self) -> dict[str, str]:
+        """The term in the SPARQL 1.1 JSON results format."""
+        out = {"type": self.type, "value": self.value}
+        if self.lang:
+            out["xml:lang"] = self.lang
+        elif self.datatype and self.datatype not in (XSD_STRING, RDF_LANG_STRING):
+            out["datatype"] = self.datatype
+        return out
+
+    def to_nt(self) -> str:
+        """The term in N-Triples syntax."""
+        if self.type == "uri":
+            return f"<{self.value}>"
+        if self.type == "bnode":
+            return f"_:{self.value}"
+        if self.type == "triple":
+            return self.value
+        body = '"' + escape_string(self.value) + '"'
+        if self.lang:
+            return f"{body}@{self.lang}"
+        if self.datatype and self.datatype != XSD_STRING:
+            return f"{body}^^<{self.datatype}>"
+        return body
+
+
+@dataclass
+class QueryResult:
+    """Result of a query: kind 'select' | 'ask' | 'graph', columns, rows of lexical values, boolean."""
+
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    terms: list[tuple[Term | None, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+
+    @property
+    def rows(self) -> list[tuple[str | None, ...]]:
+        """Rows of plain lexical values (IRIs as full IRIs, None when unbound)."""
+        return [tuple(None if t is None else t.value for t in row) for row in self.terms]
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def __iter__(self) -> Iterator[tuple[str | None, ...]]:
+        return iter(self.rows)
+
+    def as_dicts(self) -> list[dict[str, str | None]]:
+        """Rows as dicts keyed by column."""
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+    def to_csv(self) -> str:
+        """SPARQL 1.1 CSV results (header of variable names, lexical values, CRLF line ends)."""
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        if self.kind == "ask":
+            writer.writerow(["boolean"])
+            writer.writerow(["true" if self.boolean else "false"])
+            return buf.getvalue()
+        writer.writerow(self.columns)
+        for row in self.terms:
+            writer.writerow(["" if t is None else (f"_:{t.value}" if t.type == "bnode" else t.value) for t in row])
+        return buf.getvalue()
+
+    def to_json(self) -> str:
+        """SPARQL 1.1 JSON results for SELECT/ASK; N-Triples text for CONSTRUCT/DESCRIBE."""
+        if self.kind == "graph":
+            return self.to_ntriples()
+        if self.kind == "ask":
+            return json.dumps({"head": {}, "boolean": bool(self.boolean)})
+        bindings = [{c: t.to_json() for c, t in zip(self.columns, row) if t is not None} for row in self.terms]
+        return json.dumps({"head": {"vars": self.columns}, "results": {"bindings": bindings}},
+                          ensure_ascii=False)
+
+    def to_ntriples(self) -> str:
+        """The triples of a CONSTRUCT/DESCRIBE result as N-Triples."""
+        if self.kind != "graph":
+            raise QueryError("only CONSTRUCT and DESCRIBE results are graphs")
+        return "".join(" ".join(t.to_nt() for t in row) + " .\n" for row in self.terms)
+
+
+# --------------------------------------------------------------------------- stores
+
+@runtime_checkable
+class KGStore(Protocol):
+    """What a store backend offers: a name, where it was loaded from, SPARQL with bound parameters."""
+
+    backend: str
+    source: Path | None
+
+    def query(self, sparql: str, params: Mapping[str, str] | None = None) -> QueryResult:
+        """Run a SPARQL query (prefixes of kg.rdf.PREFIXES bound, params bound as string literals)."""
+        ...
+
+    def __len__(self) -> int:
+        ...
+
+
+def _graph_file(graph_dir: str | Path) -> Path:
+    path = Path(graph_dir)
+    if path.is_file():
+        return path
+    if not path.exists():
+        raise QueryError(f"graph directory not found: {path} (build one with `kg build INPUT --output {path}`)")
+    for name in GRAPH_FILES:
+        if (path / name).is_file():
+            return path / name
+    raise QueryError(f"no {' or '.join(GRAPH_FILES)} in graph directory {path}")
+
+
+def _check_params(sparql: str, params: Mapping[str, str] | None) -> dict[str, str]:
+    params = dict(params or {})
+    for name, value in params.items():
+        if not isinstance(name, str) or not _VARNAME.fullmatch(name):
+            raise QueryError(f"invalid parameter name {name!r}: use letters, digits and _")
+        if not isinstance(value, str):
+            raise QueryError(f"parameter {name!r} must be a string, got {type(value).__name__}")
+        if not re.search(rf"[?$]{name}(?![A-Za-z0-9_])", sparql):
+            raise QueryError(f"parameter {name!r} is not used in the query (as ?{name})")
+    return params
+
+
+def _skip_string(text: str, i: int) -> int:
+    quote = text[i]
+    if text.startswith(quote * 3, i):
+        end = i + 3
+        while True:
+            j = text.find(quote * 3, end)
+            if j < 0:
+                return len(text)
+            if _escaped(text, j):
+                end = j + 1
+                continue
+            return j + 3
+    j = i + 1
+    while j < len(text):
+        if text[j] == "\\":
+            j += 2
+            continue
+        if text[j] == quote or text[j] == "\n":
+            return j + 1
+        j += 1
+    return j
+
+
+def _escaped(text: str, j: int) -> bool:
+    n = 0
+    while j - 1 - n >= 0 and text[j - 1 - n] == "\\":
+        n += 1
+    return n % 2 == 1
+
+
+def _where_brace(sparql: str) -> int:
+    """Index of the '{' opening the query's top-level WHERE group (-1 if none found)."""
+    depth, first, after_where, i, n = 0, -1, False, 0, len(sparql)
+    while i < n:
+        c = sparql[i]
+        if c in "\"'":
+            i = _skip_string(sparql, i)
+            continue
+        if c == "#":
+            nl = sparql.find("\n", i)
+            i = n if nl < 0 else nl + 1
+            continue
+        if c == "<":
+            m = re.compile(r"<[^<>\"{}|^`\\\s]*>").match(sparql, i)
+            if m:
+                i = m.end()
+                continue
+        if c == "{":
+            if depth == 0:
+                if after_where:
+                    return i
+                if first < 0:
+                    first = i
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif depth == 0 and c in "Ww" and sparql[i:i + 5].upper() == "WHERE":
+            before = sparql[i - 1] if i else " "
+            after = sparql[i + 5] if i + 5 < n else " "
+            if not (before.isalnum() or before in "_:?$") and not (after.isalnum() or after in "_:"):
+                after_where = True
+                i += 5
+                continue
+        i += 1
+    return first
+
+
+def _values_clause(params: Mapping[str, str]) -> str:
+    names = " ".join(f"?{name}" for name in params)
+    values = " ".join('"' + escape_string(value) + '"' for value in params.values())
+    return f" VALUES ({names}) {{ ({values}) }} "
+
+
+def inline_params(sparql: str, params: Mapping[str, str]) -> str:
+    """The query with a VALUES block binding `params` (escaped string literals) at the top of its WHERE group."""
+    if not params:
+        return sparql
+    i = _where_brace(sparql)
+    if i < 0:
+        raise QueryError("cannot bind parameters: the query has no WHERE group")
+    return sparql[:i + 1] + _values_clause(params) + sparql[i + 1:]
+
+
+class OxigraphStore:
+    """An in-memory pyoxigraph Store loaded from a graph directory (fast loading and SPARQL)."""
+
+    backend = "oxigraph"
+
+    def __init__(self, store: Any = None, source: Path | None = None) -> None:
+        import pyoxigraph
+
+        self._ox = pyoxigraph
+        self.store = store if store is not None else pyoxigraph.Store()
+        self.source = source
+
+    @classmethod
+    def open(cls, graph_dir: str | Path) -> OxigraphStore:
+        """Load kg.nt (or kg.ttl) of `graph_dir` into a new in-memory Oxigraph store."""
+        import pyoxigraph
+
+        path = _graph_file(graph_dir)
+        fmt = pyoxigraph.RdfFormat.N_TRIPLES if path.suffix == ".nt" else pyoxigraph.RdfFormat.TURTLE
+        store = pyoxigraph.Store()
+        try:
+            store.bulk_load(path=str(path), format=fmt)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise QueryError(f"cannot load {path}: {exc}") from exc
+        return cls(store, path)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def query(self, sparql: str, params: Mapping[str, str] | None = None) -> QueryResult:
+        """Run SPARQL; parameters bound with Oxigraph substitutions (or an escaped VALUES block)."""
+        ox = self._ox
+        params = _check_params(sparql, params)
+        try:
+            result = self._run(sparql, params)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from exc
+        except (RuntimeError, ValueError, OSError) as exc:
+            raise QueryError(f"query failed: {exc}") from exc
+        if isinstance(result, ox.QuerySolutions):
+            columns = [v.value for v in result.variables]
+            rows = [tuple(self._term(sol[c]) for c in columns) for sol in result]
+            return QueryResult("select", columns, rows)
+        if isinstance(result, ox.QueryBoolean):
+            return QueryResult("ask", boolean=bool(result))
+        rows = [(self._term(t.subject), self._term(t.predicate), self._term(t.object)) for t in result]
+        return QueryResult("graph", ["subject", "predicate", "object"], rows)
+
+    def _run(self, sparql: str, params: dict[str, str]) -> Any:
+        if params:
+            subs = {self._ox.Variable(k): self._ox.Literal(v) for k, v in params.items()}
+            try:
+                return self.store.query(sparql, prefixes=PREFIXES, substitutions=subs)
+            except RuntimeError as exc:
+                # Oxigraph substitutes only variables a SELECT projects; bind the others with VALUES.
+                if "projection" not in str(exc):
+                    raise
+            except TypeError:  # an Oxigraph without `substitutions`
+                pass
+            return self.store.query(inline_params(sparql, params), prefixes=PREFIXES)
+        return self.store.query(sparql, prefixes=PREFIXES)
+
+    def _term(self, term: Any) -> Term | None:
+        ox = self._ox
+        if term is None:
+            return None
+        if isinstance(term, ox.NamedNode):
+            return Term("uri", term.value)
+        if isinstance(term, ox.BlankNode):
+            return Term("bnode", term.value)
+        if isinstance(term, ox.Literal):
+            return Term("literal", term.value, term.datatype.value, term.language)
+        return Term("triple", str(term))
+
+
+class RdflibStore:
+    """An rdflib Graph loaded from a graph directory (slow on big graphs; the API people know)."""
+
+    backend = "rdflib"
+
+    def __init__(self, graph: Any = None, source: Path | None = None) -> None:
+        import rdflib
+
+        self.graph = graph if graph is not None else rdflib.Graph()
+        self.source = source
+
+    @classmethod
+    def open(cls, graph_dir: str | Path) -> RdflibStore:
+        """Parse kg.nt (or kg.ttl) of `graph_dir` into an rdflib Graph."""
+        import rdflib
+
+        path = _graph_file(graph_dir)
+        try:
+            graph = rdflib.Graph().parse(path, format="nt" if path.suffix == ".nt" else "turtle")
+        except Exception as exc:  # rdflib raises many parser-specific types
+            raise QueryError(f"cannot load {path}: {exc}") from exc
+        return cls(graph, path)
+
+    def __len__(self) -> int:
+        return len(self.graph)
+
+    def query(self, sparql: str, params: Mapping[str, str] | None = None) -> QueryResult:
+        """Run SPARQL; parameters bound with rdflib initBindings (as string literals)."""
+        import rdflib
+        from rdflib.query import Result
+
+        params = _check_params(sparql, params)
+        bindings = {rdflib.Variable(k): rdflib.Literal(v) for k, v in params.items()}
+        try:
+            result: Result = self.graph.query(sparql, initNs=PREFIXES, initBindings=bindings)
+            kind = result.type
+            if kind == "SELECT":
+                columns = [str(v) for v in result.vars or ()]
+                rows = [tuple(self._term(row[i]) for i in range(len(columns))) for row in result]
+                return QueryResult("select", columns, rows)
+            if kind == "ASK":
+                return QueryResult("ask", boolean=bool(result.askAnswer))
+            rows = [tuple(self._term(x) for x in triple) for triple in result]
+            return QueryResult("graph", ["subject", "predicate", "object"], rows)
+        except QueryError:
+            raise
+        except Exception as exc:  # pyparsing ParseException, unknown prefix, evaluation errors
+            name = type(exc).__name__
+            prefix = "SPARQL syntax error" if "Parse" in name else f"query failed ({name})"
+            raise QueryError(f"{prefix}: {exc}") from exc
+
+    @staticmethod
+    def _term(term: Any) -> Term | None:
+        import rdflib
+
+        if term is None:
+            return None
+        if isinstance(term, rdflib.URIRef):
+            return Term("uri", str(term))
+        if isinstance(term, rdflib.BNode):
+            return Term("bnode", str(term))
+        if isinstance(term, rdflib.Literal):
+            datatype = str(term.datatype) if term.datatype else (RDF_LANG_STRING if term.language else XSD_STRING)
+            return Term("literal", str(term), datatype, term.language)
+        return Term("triple", str(term))
+
+
+BACKENDS: dict[str, Callable[[Path], KGStore]] = {
+    "oxigraph": OxigraphStore.open,
+    "rdflib": RdflibStore.open,
+}
+
+
+def register_backend(name: str, opener: Callable[[Path], KGStore]) -> None:
+    """Make `open_store(dir, backend=name)` use `opener(dir)` (e.g. an on-disk Oxigraph store)."""
+    BACKENDS[name] = opener
+
+
+def open_store(graph_dir: str | Path, backend: str = "oxigraph") -> KGStore:
+    """Open a built graph directory (kg.nt if present, else kg.ttl) for SPARQL with `backend`.
+
+    Examples
+    --------
+    >>> store = open_store("out")
+    >>> run_query(store, "ASK { ?p a kg:Paper }").boolean
+    True
+    """
+    opener = BACKENDS.get(backend)
+    if opener is None:
+        raise QueryError(f"unknown store backend {backend!r}; choose from {', '.join(sorted(BACKENDS))}")
+    return opener(Path(graph_dir))
+
+
+# --------------------------------------------------------------------------- named queries
+
+_PARAM_LINE = re.compile(r"#\s*param:\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:—|–|-|:)?\s*(.*)")
+
+
+def _queries_dir() -> Path:
+    return ontology_path("queries")
+
+
+def list_named_queries() -> dict[str, str]:
+    """Named queries shipped in ontology/queries/: name -> description (from its '# description:' line)."""
+    out: dict[str, str] = {}
+    folder = _queries_dir()
+    for path in sorted(folder.glob("*.rq")) if folder.is_dir() else ():
+        description = ""
+        for line in path.read_text(encoding="utf-8").splitlines():
+            m = re.match(r"#\s*description:\s*(.*)", line)
+            if m:
+                description = m.group(1).strip()
+                break
+        out[path.stem] = description
+    return out
+
+
+def load_named_query(name: str) -> str:
+    """Text of the named query `name` (with or without .rq)."""
+    stem = name[:-3] if name.endswith(".rq") else name
+    if not _VARNAME.fullmatch(stem.replace("-", "_")):
+        raise QueryError(f"unknown named query {name!r}")
+    path = _queries_dir() / f"{stem}.rq"
+    if not path.is_file():
+        known = ", ".join(list_named_queries()) or "none"
+        raise QueryError(f"unknown named query {name!r}; known: {known}")
+    return path.read_text(encoding="utf-8")
+
+
+def named_query_params(name_or_text: str) -> dict[str, str]:
+    """Parameters a named query declares with '# param: name — meaning' lines: name -> meaning."""
+    text = name_or_text if "\n" in name_or_text else load_named_query(name_or_text)
+    out: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _PARAM_LINE.match(line.strip())
+        if m:
+            out[m.group(1)] = m.group(2).strip()
+    return out
+
+
+def _resolve(sparql: str, params: Mapping[str, str] | None) -> str:
+    name = sparql.strip()
+    if not name or re.search(r"\s", name) or not re.fullmatch(r"[A-Za-z0-9_-]+(\.rq)?", name):
+        return sparql
+    stem = name[:-3] if name.endswith(".rq") else name
+    if stem not in list_named_queries():
+        return sparql
+    text = load_named_query(stem)
+    declared = named_query_params(text)
+    given = dict(params or {})
+    missing = [p for p in declared if p not in given]
+    if missing:
+        raise QueryError(f"named query {stem!r} needs parameter(s): "
+                         + ", ".join(f"{p} ({declared[p]})" for p in missing))
+    unknown = [p for p in given if p not in declared]
+    if unknown:
+        raise QueryError(f"named query {stem!r} has no parameter(s) {', '.join(unknown)}; "
+                         f"it takes: {', '.join(declared) or 'none'}")
+    return text
+
+
+def run_query(graph_dir_or_store: str | Path | KGStore, sparql: str,
+              params: Mapping[str, str] | None = None, *, backend: str = "oxigraph") -> QueryResult:
+    """Run SPARQL (or a named query, by name) against a graph directory or an open store.
+
+    Parameters
+    ----------
+    graph_dir_or_store : a directory written by `kg build`, a kg.nt/kg.ttl file, or a store from open_store.
+    sparql : the query text, or the name of a query in ontology/queries/ (see list_named_queries()).
+    params : values for query variables, bound as string literals (never spliced into the text).
+    backend : store backend used when a directory is given.
+
+    Returns
+    -------
+    QueryResult with kind, columns, rows, boolean, to_csv() and to_json().
+
+    Raises
+    ------
+    QueryError on a missing graph, bad SPARQL, an unknown named query or a wrong parameter.
+
+    Examples
+    --------
+    >>> run_query("out", "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }").rows
+    [('3',)]
+    >>> run_query("out", "papers-using-dataset", {"dataset": "ILSVRC-2012"}).columns
+    ['paper', 'title', 'relation', 'dataset']
+    """
+    if not isinstance(sparql, str) or not sparql.strip():
+        raise QueryError("empty query")
+    text = _resolve(sparql, params)
+    store = graph_dir_or_store
+    if isinstance(store, (str, Path)):
+        store = open_store(store, backend=backend)
+    return store.query(text, params)
+

@@ -1,0 +1,95 @@
+"""deduplicate: same arXiv id or same normalised title is one paper; provenance merged; O(n)."""
+from __future__ import annotations
+
+import time
+
+from kg.dedupe import deduplicate
+from kg.ids import paper_id
+from kg.model import Paper, Source
+
+
+def paper(title: str, *, abstract: str = "An abstract.", arxiv_id: str | None = None, path: str = "a.txt",
+          line: int = 1, **kw) -> Paper:
+    return Paper(id=paper_id(title, arxiv_id), title=title, abstract=abstract, arxiv_id=arxiv_id,
+                 sources=[Source(path, line, "listing")], **kw)
+
+
+def test_same_normalised_title_is_one_paper():
+    a = paper("Attention Is All You Need", line=1, code_urls=["https://github.com/a/b"])
+    b = paper("attention is all you need.", path="b.jsonl", line=7, authors=["A. Vaswani"], url="https://x.org/p",
+              date="2017-06-12", categories=["cs.CL"], code_urls=["https://github.com/a/b", "https://github.com/c/d"])
+    c = paper("Another Paper", line=3)
+    unique, merged = deduplicate([a, b, c])
+    assert merged == 1
+    assert [p.title for p in unique] == ["Attention Is All You Need", "Another Paper"]  # first occurrence wins
+    kept = unique[0]
+    assert kept.sources == [Source("a.txt", 1, "listing"), Source("b.jsonl", 7, "listing")]
+    assert kept.code_urls == ["https://github.com/a/b", "https://github.com/c/d"]
+    assert (kept.authors, kept.url, kept.date, kept.categories) == (["A. Vaswani"], "https://x.org/p", "2017-06-12", ["cs.CL"])
+    assert kept.id == paper_id("Attention Is All You Need")
+
+
+def test_kept_paper_takes_a_later_arxiv_id():
+    a = paper("Attention Is All You Need")
+    b = paper("Attention is all you need", arxiv_id="1706.03762", path="feed.xml", line=9)
+    unique, merged = deduplicate([a, b])
+    assert merged == 1
+    assert unique[0].arxiv_id == "1706.03762"
+    assert unique[0].id == "arxiv-1706.03762"
+    assert unique[0].url == "https://arxiv.org/abs/1706.03762"
+
+
+def test_same_arxiv_id_with_different_titles_is_one_paper():
+    a = paper("BERT: Pre-training of Deep Bidirectional Transformers", arxiv_id="1810.04805")
+    b = paper("BERT (v2 title)", arxiv_id="1810.04805", path="b.bib")
+    unique, merged = deduplicate([a, b])
+    assert merged == 1 and unique[0].title == a.title and len(unique[0].sources) == 2
+
+
+def test_different_arxiv_ids_are_never_merged():
+    a = paper("A Survey", arxiv_id="2301.00001")
+    b = paper("A survey", arxiv_id="2302.00002")
+    unique, merged = deduplicate([a, b])
+    assert merged == 0 and len(unique) == 2
+
+
+def test_merging_is_transitive_and_keeps_first_order():
+    a = paper("Title X")  # no arXiv id
+    b = paper("Title Y", arxiv_id="2401.00001", line=2)
+    c = paper("Other")
+    d = paper("title x", arxiv_id="2401.00001", line=4)  # joins a (title) and b (arXiv id)
+    unique, merged = deduplicate([a, b, c, d])
+    assert merged == 2
+    assert [p.title for p in unique] == ["Title X", "Other"]
+    assert unique[0].arxiv_id == "2401.00001"
+    assert [s.line for s in unique[0].sources] == [1, 4, 2]
+
+
+def test_inputs_are_not_modified():
+    a = paper("Same")
+    b = paper("Same", path="b.txt", authors=["Someone"])
+    deduplicate([a, b])
+    assert a.sources == [Source("a.txt", 1, "listing")] and a.authors == []
+
+
+def test_untitled_papers_match_on_abstract_only():
+    a = paper("", abstract="First abstract.")
+    b = paper("", abstract="Second abstract.")
+    c = paper("", abstract="first abstract", path="c.jsonl")
+    unique, merged = deduplicate([a, b, c])
+    assert merged == 1 and [p.abstract for p in unique] == ["First abstract.", "Second abstract."]
+
+
+def test_streams_an_iterator_and_counts():
+    unique, merged = deduplicate(paper(f"Paper {i % 10}", line=i) for i in range(100))
+    assert (len(unique), merged) == (10, 90)
+    assert all(len(p.sources) == 10 for p in unique)
+
+
+def test_linear_time_on_many_duplicates():
+    # 50,000 copies of one paper: a quadratic merge (list membership per source) would take minutes.
+    papers = [paper("The Same Title", line=i, code_urls=[f"https://github.com/o/r{i % 7}"]) for i in range(50_000)]
+    start = time.perf_counter()
+    unique, merged = deduplicate(papers)
+    assert time.perf_counter() - start < 5
+    assert merged == 49_999 and len(unique[0].sources) == 50_000 and len(unique[0].code_urls) == 7
