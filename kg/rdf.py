@@ -29,6 +29,7 @@ fills schema attributes absent from the RDF with None (lists with []); sequences
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import math
@@ -91,6 +92,27 @@ _PREDICATE_KEYS: dict[URIRef, str] = {p: k for k, p in _EDGE_PREDICATES.items()}
 _GRAPH_IRI = URIRef(BASE)
 
 Triple = tuple[rdflib.term.Node, rdflib.term.Node, rdflib.term.Node]
+
+
+class _Terms:
+    """Precomputed URIRefs: attribute access on an rdflib namespace builds a new URIRef every time."""
+
+    def __init__(self, ns: str, names: str) -> None:
+        for name in names.split():
+            setattr(self, name, URIRef(ns + name))
+
+_K = _Terms(str(KG), """
+    CodeRepository Concept KnowledgeGraph LinkEvidence Mention Paper authorList category
+    codeRepository confidence edgeKey evidenceEnd evidenceStart evidenceText extraAttributes
+    extractorVersion graphName hasMention listingDate mentionEnd mentionStart mentionText paperCount
+    role sharedConcept weight""")
+_R = _Terms(str(RDF), "first nil object predicate rest subject type")
+_X = _Terms(str(XSD), "anyURI boolean date dateTime decimal double float integer string")
+_P = _Terms(str(PROV), "wasDerivedFrom")
+_D = _Terms(str(DCTERMS), "abstract creator source title")
+_S = _Terms(str(SKOS), "Concept altLabel prefLabel")
+_O = _Terms(str(SCHEMA), "ScholarlyArticle SoftwareSourceCode url")
+_F = _Terms(str(FABIO), "hasArXivId hasURL")
 
 
 def ontology_path(*parts: str) -> Path:
@@ -171,22 +193,31 @@ def _number(value: Any) -> Literal | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return Literal(str(value), datatype=XSD.integer)
+        return _int_lit(value)
     if isinstance(value, float):
-        if math.isnan(value):
-            lex = "NaN"
-        elif math.isinf(value):
-            lex = "INF" if value > 0 else "-INF"
-        else:
-            lex = repr(value)
-        return Literal(lex, datatype=XSD.double)
+        return _double_lit(value)
     return None
+
+
+def _double_lit(value: float) -> Literal:
+    if math.isnan(value):
+        lex = "NaN"
+    elif math.isinf(value):
+        lex = "INF" if value > 0 else "-INF"
+    else:
+        lex = repr(value)  # the shortest text that reads back as exactly this float
+    return _typed_lit(lex, _X.double)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _typed_lit(lex: str, datatype: URIRef) -> Literal:
+    return Literal(lex, datatype=datatype)
 
 
 def _from_number(lit: Any) -> Any:
     if lit is None:
         return None
-    if isinstance(lit, Literal) and lit.datatype in (XSD.double, XSD.float, XSD.decimal):
+    if isinstance(lit, Literal) and lit.datatype in (_X.double, _X.float, _X.decimal):
         return float(str(lit))
     try:
         return int(str(lit))
@@ -195,7 +226,7 @@ def _from_number(lit: Any) -> Any:
 
 
 def _int_lit(value: int) -> Literal:
-    return Literal(str(value), datatype=XSD.integer)
+    return _typed_lit(str(value), _X.integer)
 
 
 def _is_int(value: Any) -> bool:
@@ -244,7 +275,7 @@ class _Date(_Str):
         if _ISO_DATE.fullmatch(value):
             try:
                 _dt.date.fromisoformat(value)
-                datatype = XSD.date
+                datatype = _X.date
             except ValueError:
                 pass
         return [(s, self.pred, Literal(value, datatype=datatype))]
@@ -303,26 +334,26 @@ class _Authors(_Field):
     def encode(self, s, value, attrs):
         if not _str_list(value):
             return None
-        out: list[Triple] = [(s, DCTERMS.creator, Literal(x)) for x in dict.fromkeys(value)]
+        out: list[Triple] = [(s, _D.creator, Literal(x)) for x in dict.fromkeys(value)]
         if value:
             stem = "al" + hashlib.sha1(str(s).encode("utf-8")).hexdigest()[:16]
             cells = [BNode(f"{stem}n{i}") for i in range(len(value))]
-            out.append((s, KG.authorList, cells[0]))
+            out.append((s, _K.authorList, cells[0]))
             for i, name in enumerate(value):
-                out.append((cells[i], RDF.first, Literal(name)))
-                out.append((cells[i], RDF.rest, cells[i + 1] if i + 1 < len(cells) else RDF.nil))
+                out.append((cells[i], _R.first, Literal(name)))
+                out.append((cells[i], _R.rest, cells[i + 1] if i + 1 < len(cells) else _R.nil))
         return out
 
     def exact(self, value, attrs):
         return isinstance(value, list)
 
     def decode(self, p, attrs):
-        head = p.one(KG.authorList)
+        head = p.one(_K.authorList)
         if head is not None:
             items = _read_list(head, p.index)
             if items is not None:
                 return [str(x) for x in items]
-        return sorted({str(o) for o in p.all(DCTERMS.creator)})
+        return sorted({str(o) for o in p.all(_D.creator)})
 
 
 class _Aliases(_Field):
@@ -335,7 +366,7 @@ class _Aliases(_Field):
         if not _str_list(value):
             return None
         label = attrs.get("label")
-        return [(s, SKOS.altLabel, Literal(x)) for x in dict.fromkeys(value) if x != label]
+        return [(s, _S.altLabel, Literal(x)) for x in dict.fromkeys(value) if x != label]
 
     def exact(self, value, attrs):
         label = attrs.get("label")
@@ -343,7 +374,7 @@ class _Aliases(_Field):
         return isinstance(value, list) and value == sorted(expected)
 
     def decode(self, p, attrs):
-        names = {str(o) for o in p.all(SKOS.altLabel)}
+        names = {str(o) for o in p.all(_S.altLabel)}
         if isinstance(attrs.get("label"), str):
             names.add(attrs["label"])
         return sorted(names)
@@ -354,10 +385,10 @@ class _ConceptType(_Field):
 
     def encode(self, s, value, attrs):
         cls = CONCEPT_CLASSES.get(value) if isinstance(value, str) else None
-        return None if cls is None else [(s, RDF.type, cls)]
+        return None if cls is None else [(s, _R.type, cls)]
 
     def decode(self, p, attrs):
-        types = [_CLASS_TYPES[t] for t in p.all(RDF.type) if t in _CLASS_TYPES]
+        types = [_CLASS_TYPES[t] for t in p.all(_R.type) if t in _CLASS_TYPES]
         return types[0] if types else None
 
 
@@ -381,8 +412,8 @@ class _Mentions(_Field):
         out: list[Triple] = []
         for start, end, text in value:
             m = URIRef(f"{s}#m{start}-{end}")
-            out += [(s, KG.hasMention, m), (m, RDF.type, KG.Mention), (m, KG.mentionStart, _int_lit(start)),
-                    (m, KG.mentionEnd, _int_lit(end)), (m, KG.mentionText, Literal(text))]
+            out += [(s, _K.hasMention, m), (m, _R.type, _K.Mention), (m, _K.mentionStart, _int_lit(start)),
+                    (m, _K.mentionEnd, _int_lit(end)), (m, _K.mentionText, Literal(text))]
         return out
 
     def exact(self, value, attrs):
@@ -390,10 +421,10 @@ class _Mentions(_Field):
 
     def decode(self, p, attrs):
         out = []
-        for m in p.all(KG.hasMention):
+        for m in p.all(_K.hasMention):
             mp = p.index.get(m, {})
-            start, end, text = (_first(mp, KG.mentionStart), _first(mp, KG.mentionEnd),
-                                _first(mp, KG.mentionText))
+            start, end, text = (_first(mp, _K.mentionStart), _first(mp, _K.mentionEnd),
+                                _first(mp, _K.mentionText))
             out.append([None if start is None else int(str(start)), None if end is None else int(str(end)),
                         None if text is None else str(text)])
         out.sort(key=lambda m: (m[0] if m[0] is not None else -1, m[1] if m[1] is not None else -1))
@@ -417,14 +448,14 @@ class _Evidence(_Field):
         start, end, text = (value[k] for k in self._KEYS)
         if not (_is_int(start) and _is_int(end) and isinstance(text, str)):
             return None
-        return [(s, KG.evidenceStart, _int_lit(start)), (s, KG.evidenceEnd, _int_lit(end)),
-                (s, KG.evidenceText, Literal(text))]
+        return [(s, _K.evidenceStart, _int_lit(start)), (s, _K.evidenceEnd, _int_lit(end)),
+                (s, _K.evidenceText, Literal(text))]
 
     def exact(self, value, attrs):
         return set(value) == set(self._KEYS)
 
     def decode(self, p, attrs):
-        start, end, text = p.one(KG.evidenceStart), p.one(KG.evidenceEnd), p.one(KG.evidenceText)
+        start, end, text = p.one(_K.evidenceStart), p.one(_K.evidenceEnd), p.one(_K.evidenceText)
         if start is None and end is None and text is None:
             return None
         return {"start": None if start is None else int(str(start)),
@@ -441,13 +472,13 @@ class _Shared(_Field):
     def encode(self, s, value, attrs):
         if not _str_list(value):
             return None
-        return [(s, KG.sharedConcept, node_iri(k)) for k in dict.fromkeys(value)]
+        return [(s, _K.sharedConcept, node_iri(k)) for k in dict.fromkeys(value)]
 
     def exact(self, value, attrs):
         return isinstance(value, list) and value == sorted(set(value))
 
     def decode(self, p, attrs):
-        return sorted({node_key(o) for o in p.all(KG.sharedConcept)})
+        return sorted({node_key(o) for o in p.all(_K.sharedConcept)})
 
 
 def _fields(*fields: _Field) -> dict[str, _Field]:
@@ -455,26 +486,26 @@ def _fields(*fields: _Field) -> dict[str, _Field]:
 
 
 _PAPER_FIELDS = _fields(
-    _Str("title", DCTERMS.title), _Str("abstract", DCTERMS.abstract), _Str("url", FABIO.hasURL, XSD.anyURI),
-    _Authors(), _Date("date", KG.listingDate), _Str("arxiv_id", FABIO.hasArXivId),
-    _StrSet("categories", KG.category), _StrSet("sources", DCTERMS.source),
+    _Str("title", _D.title), _Str("abstract", _D.abstract), _Str("url", _F.hasURL, _X.anyURI),
+    _Authors(), _Date("date", _K.listingDate), _Str("arxiv_id", _F.hasArXivId),
+    _StrSet("categories", _K.category), _StrSet("sources", _D.source),
 )
 # label before aliases: the aliases codec reads the decoded label.
 _CONCEPT_FIELDS = _fields(
-    _ConceptType(), _Str("label", SKOS.prefLabel), _Aliases(), _Int("paper_count", KG.paperCount),
+    _ConceptType(), _Str("label", _S.prefLabel), _Aliases(), _Int("paper_count", _K.paperCount),
 )
-_REPO_FIELDS = _fields(_Str("url", SCHEMA.url, XSD.anyURI))
+_REPO_FIELDS = _fields(_Str("url", _O.url, _X.anyURI))
 _LINK_FIELDS = _fields(
-    _Str("role", KG.role), _Number("confidence", KG.confidence), _Mentions(), _Evidence(),
-    _Str("extractor", KG.extractorVersion),
+    _Str("role", _K.role), _Number("confidence", _K.confidence), _Mentions(), _Evidence(),
+    _Str("extractor", _K.extractorVersion),
 )
-_RELATED_FIELDS = _fields(_Number("weight", KG.weight), _Shared())
-_GRAPH_FIELDS = _fields(_Str("name", KG.graphName), _Str("extractor", KG.extractorVersion))
+_RELATED_FIELDS = _fields(_Number("weight", _K.weight), _Shared())
+_GRAPH_FIELDS = _fields(_Str("name", _K.graphName), _Str("extractor", _K.extractorVersion))
 
 _NODE_TYPES: dict[str, tuple[URIRef, ...]] = {
-    "Paper": (KG.Paper, SCHEMA.ScholarlyArticle),
-    "Concept": (SKOS.Concept,),
-    "CodeRepository": (KG.CodeRepository, SCHEMA.SoftwareSourceCode),
+    "Paper": (_K.Paper, _O.ScholarlyArticle),
+    "Concept": (_S.Concept,),
+    "CodeRepository": (_K.CodeRepository, _O.SoftwareSourceCode),
 }
 _NODE_FIELDS: dict[str, dict[str, _Field]] = {
     "Paper": _PAPER_FIELDS, "Concept": _CONCEPT_FIELDS, "CodeRepository": _REPO_FIELDS,
@@ -532,7 +563,7 @@ def _encode_attrs(s: URIRef, attrs: Mapping, fields: Mapping[str, _Field], skip:
             doc["absent"] = absent
         text = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
                           default=_json_default)
-        yield s, KG.extraAttributes, Literal(text)
+        yield s, _K.extraAttributes, Literal(text)
 
 
 def _decode_attrs(p: _Props, fields: Mapping[str, _Field], attrs: dict[str, Any],
@@ -544,7 +575,7 @@ def _decode_attrs(p: _Props, fields: Mapping[str, _Field], attrs: dict[str, Any]
         if value is None and field.default is not None:
             value = list(field.default)
         attrs[name] = value
-    extra = p.one(KG.extraAttributes)
+    extra = p.one(_K.extraAttributes)
     if extra is not None:
         doc = json.loads(str(extra))
         attrs.update(doc.get("attrs", {}))
@@ -557,7 +588,7 @@ def _decode_attrs(p: _Props, fields: Mapping[str, _Field], attrs: dict[str, Any]
 
 def iter_triples(g: nx.MultiDiGraph) -> Iterator[Triple]:
     """Every triple of the export of `g` (rdflib terms; duplicates possible, order not significant)."""
-    yield _GRAPH_IRI, RDF.type, KG.KnowledgeGraph
+    yield _GRAPH_IRI, _R.type, _K.KnowledgeGraph
     yield from _encode_attrs(_GRAPH_IRI, g.graph, _GRAPH_FIELDS, optional=True)
     iris: dict[str, URIRef] = {}
     for key, attrs in g.nodes(data=True):
@@ -568,9 +599,9 @@ def iter_triples(g: nx.MultiDiGraph) -> Iterator[Triple]:
             yield from _encode_attrs(s, attrs, {}, always_extra=True)
             continue
         for t in types:
-            yield s, RDF.type, t
+            yield s, _R.type, t
         if kind == "Concept" and not (isinstance(attrs.get("type"), str) and attrs["type"] in CONCEPT_CLASSES):
-            yield s, RDF.type, KG.Concept
+            yield s, _R.type, _K.Concept
         yield from _encode_attrs(s, attrs, _NODE_FIELDS[kind], skip=("kind",))
     for u, v, key, attrs in g.edges(keys=True, data=True):
         su = iris.get(u) or node_iri(u)
@@ -581,18 +612,18 @@ def iter_triples(g: nx.MultiDiGraph) -> Iterator[Triple]:
             if key == "codeRepository" and not attrs:
                 continue
         link = link_iri(u, key, v)
-        yield link, RDF.type, KG.LinkEvidence
-        yield link, RDF.subject, su
-        yield link, RDF.object, sv
+        yield link, _R.type, _K.LinkEvidence
+        yield link, _R.subject, su
+        yield link, _R.object, sv
         if pred is not None:
-            yield link, RDF.predicate, pred
+            yield link, _R.predicate, pred
         else:
-            yield link, KG.edgeKey, Literal(key)
+            yield link, _K.edgeKey, Literal(key)
         if key in RELATIONS:
-            yield link, PROV.wasDerivedFrom, su
+            yield link, _P.wasDerivedFrom, su
         elif key == "relatedTo":
-            yield link, PROV.wasDerivedFrom, su
-            yield link, PROV.wasDerivedFrom, sv
+            yield link, _P.wasDerivedFrom, su
+            yield link, _P.wasDerivedFrom, sv
         yield from _encode_attrs(link, attrs, _edge_fields(key))
 
 
@@ -627,12 +658,12 @@ def _index(triples: Iterable[Triple]) -> dict:
 
 def _read_list(head: Any, index: Mapping) -> list | None:
     items, node, seen = [], head, set()
-    while node != RDF.nil:
+    while node != _R.nil:
         if node in seen or node not in index:
             return None
         seen.add(node)
         props = index[node]
-        first, rest = props.get(RDF.first), props.get(RDF.rest)
+        first, rest = props.get(_R.first), props.get(_R.rest)
         if not first or not rest:
             return None
         items.append(first[0])
@@ -657,19 +688,19 @@ def from_rdf(rdf: rdflib.Graph | Iterable[Triple]) -> nx.MultiDiGraph:
     nodes: dict[str, dict] = {}
     links = []
     for s, props in index.items():
-        types = set(props.get(RDF.type, ()))
-        if KG.LinkEvidence in types:
+        types = set(props.get(_R.type, ()))
+        if _K.LinkEvidence in types:
             links.append(s)
             continue
-        if s == _GRAPH_IRI or isinstance(s, BNode) or KG.Mention in types:
+        if s == _GRAPH_IRI or isinstance(s, BNode) or _K.Mention in types:
             continue
-        if KG.Paper in types:
+        if _K.Paper in types:
             kind = "Paper"
-        elif KG.CodeRepository in types:
+        elif _K.CodeRepository in types:
             kind = "CodeRepository"
-        elif KG.Concept in types or types & _CLASS_TYPES.keys():
+        elif _K.Concept in types or types & _CLASS_TYPES.keys():
             kind = "Concept"
-        elif KG.extraAttributes in props:
+        elif _K.extraAttributes in props:
             nodes[node_key(s)] = _decode_attrs(_Props(s, props, index), {}, {})
             continue
         else:
@@ -680,17 +711,17 @@ def from_rdf(rdf: rdflib.Graph | Iterable[Triple]) -> nx.MultiDiGraph:
     edges = []
     for link in links:
         p = _Props(link, index[link], index)
-        u, v = p.one(RDF.subject), p.one(RDF.object)
+        u, v = p.one(_R.subject), p.one(_R.object)
         if u is None or v is None:
             continue
-        pred = p.one(RDF.predicate)
+        pred = p.one(_R.predicate)
         key = _PREDICATE_KEYS.get(pred) if pred is not None else None
         if key is None:
-            edge_key = p.one(KG.edgeKey)
+            edge_key = p.one(_K.edgeKey)
             key = str(edge_key) if edge_key is not None else str(pred)
         edges.append((node_key(u), node_key(v), key, _decode_attrs(p, _edge_fields(key), {})))
     for s, props in index.items():
-        for v in props.get(KG.codeRepository, ()):
+        for v in props.get(_K.codeRepository, ()):
             edges.append((node_key(s), node_key(v), "codeRepository", None))
     edges.sort(key=lambda e: (e[0], e[2], e[1]))
     for u, v, key, attrs in edges:
@@ -727,9 +758,17 @@ _BNODE_LABEL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _COMPACT = sorted(((p, ns) for p, ns in PREFIXES.items() if p != "kgr"), key=lambda x: -len(x[1]))
 
 
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
+_IRI_NEEDS_ESCAPE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
 def escape_string(text: str) -> str:
     """Body of an N-Triples/Turtle/SPARQL string literal (canonical N-Triples escapes)."""
-    return text.translate(_ESCAPES)
+    return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
+
+
+def _escape_iri(text: str) -> str:
+    return text.translate(_IRI_ESCAPES) if _IRI_NEEDS_ESCAPE.search(text) else text
 
 
 def _bnode_label(b: BNode) -> str:
@@ -739,14 +778,14 @@ def _bnode_label(b: BNode) -> str:
 
 def _nt(term: Any) -> str:
     if isinstance(term, URIRef):
-        return "<" + str(term).translate(_IRI_ESCAPES) + ">"
+        return "<" + _escape_iri(str(term)) + ">"
     if isinstance(term, BNode):
         return "_:" + _bnode_label(term)
     if isinstance(term, Literal):
         body = '"' + escape_string(str(term)) + '"'
         if term.language:
             return body + "@" + term.language
-        if term.datatype is None or term.datatype == XSD.string:
+        if term.datatype is None or term.datatype == _X.string:
             return body
         return body + "^^<" + str(term.datatype) + ">"
     raise TypeError(f"not an RDF term: {term!r}")
@@ -775,7 +814,7 @@ class _Writer:
         consumed: set = set()
         for s, props in self.index.items():
             for p, objs in props.items():
-                if p == RDF.rest:
+                if p == _R.rest:
                     continue
                 for o in objs:
                     if isinstance(o, BNode) and refs[o] == 1:
@@ -789,17 +828,17 @@ class _Writer:
 
     def _collection(self, head: BNode, refs: Counter) -> tuple[list, set] | None:
         items, cells, node = [], set(), head
-        while node != RDF.nil:
+        while node != _R.nil:
             if not isinstance(node, BNode) or node in cells or refs[node] != 1:
                 return None
             props = self.index.get(node)
-            if props is None or set(props) != {RDF.first, RDF.rest}:
+            if props is None or set(props) != {_R.first, _R.rest}:
                 return None
-            if len(props[RDF.first]) != 1 or len(props[RDF.rest]) != 1:
+            if len(props[_R.first]) != 1 or len(props[_R.rest]) != 1:
                 return None
             cells.add(node)
-            items.append(next(iter(props[RDF.first])))
-            node = next(iter(props[RDF.rest]))
+            items.append(next(iter(props[_R.first])))
+            node = next(iter(props[_R.rest]))
         return items, cells
 
     # -- N-Triples: one triple a line, lines sorted.
@@ -825,7 +864,7 @@ class _Writer:
                 out = f"{prefix}:{text[len(ns):]}"
                 break
         if out is None and text.startswith(BASE) and _relative_ok(text[len(BASE):]):
-            out = "<" + text[len(BASE):].translate(_IRI_ESCAPES) + ">"
+            out = "<" + _escape_iri(text[len(BASE):]) + ">"
         if out is None:
             out = _nt(term)
         self._ttl_cache[term] = out
@@ -845,11 +884,11 @@ class _Writer:
             if term.language:
                 return body + "@" + term.language
             dt = term.datatype
-            if dt is None or dt == XSD.string:
+            if dt is None or dt == _X.string:
                 return body
-            if dt == XSD.integer and _INTEGER.fullmatch(lex):
+            if dt == _X.integer and _INTEGER.fullmatch(lex):
                 return lex
-            if dt == XSD.boolean and lex in ("true", "false"):
+            if dt == _X.boolean and lex in ("true", "false"):
                 return lex
             return body + "^^" + self._ttl_iri(dt)
         raise TypeError(f"not an RDF term: {term!r}")
@@ -860,11 +899,11 @@ class _Writer:
         yield f"@base <{BASE}> .\n"
         for s in self.subjects:
             props = self.index[s]
-            preds = sorted(props, key=lambda p: (p != RDF.type, str(p)))
+            preds = sorted(props, key=lambda p: (p != _R.type, str(p)))
             parts = []
             for p in preds:
                 objs = sorted(self._ttl(o) for o in props[p])
-                name = "a" if p == RDF.type else self._ttl(p)
+                name = "a" if p == _R.type else self._ttl(p)
                 parts.append(f"{name} " + ", ".join(objs))
             yield "\n" + self._ttl(s) + " " + " ;\n    ".join(parts) + " .\n"
 
@@ -886,7 +925,7 @@ class _Writer:
             return {"@id": "_:" + _bnode_label(term)}
         if term.language:
             return {"@value": str(term), "@language": term.language}
-        if term.datatype is None or term.datatype == XSD.string:
+        if term.datatype is None or term.datatype == _X.string:
             return {"@value": str(term)}
         return {"@value": str(term), "@type": self._compact(term.datatype)}
 
@@ -896,13 +935,19 @@ class _Writer:
         for i, s in enumerate(self.subjects):
             node: dict[str, Any] = {"@id": str(s) if isinstance(s, URIRef) else "_:" + _bnode_label(s)}
             for p, objs in self.index[s].items():
-                if p == RDF.type and all(isinstance(o, URIRef) for o in objs):
+                if p == _R.type and all(isinstance(o, URIRef) for o in objs):
                     node["@type"] = sorted(self._compact(o) for o in objs)
                     continue
                 values = [self._jsonld_value(o) for o in objs]
-                node[self._compact(p)] = sorted(values, key=dumps)
+                node[self._compact(p)] = sorted(values, key=_value_order)
             yield ("\n" if i == 0 else ",\n") + dumps(node)
         yield "\n]}\n"
+
+
+def _value_order(value: dict) -> tuple:
+    if "@list" in value:
+        return ("@list", json.dumps(value, sort_keys=True, ensure_ascii=False))
+    return (value.get("@id", ""), value.get("@value", ""), value.get("@type", ""), value.get("@language", ""))
 
 
 def serialize(triples: Iterable[Triple] | rdflib.Graph, fmt: str) -> str:

@@ -59,7 +59,9 @@ def resolve(extracted: Iterable[tuple[Paper, list[Entity]]]) -> Resolution:
         type_ = min(votes, key=lambda t: (-round(votes[t], 6), ENTITY_TYPES.index(t)))
         vocab_ids = sorted({e.vocab_id for _, e in members if e.vocab_id})
         names = Counter(e.name for _, e in members)
-        label = min(names, key=lambda n: (-names[n], n))
+        # A long form that some paper defined ("Sparse Frame Alignment (SFAL)") names the concept.
+        defined = Counter(e.name for _, e in members if len({norm_name(a) for a in e.aliases}) > 1)
+        label = min(names, key=lambda n: (-defined[n], -names[n], n))
         cid = vocab_ids[0] if vocab_ids else concept_id(type_, label)
         n = 2
         base = cid

@@ -28,7 +28,7 @@ from .rdf import PREFIXES, escape_string, ontology_path
 __all__ = [
     "QueryError", "Term", "QueryResult", "KGStore", "OxigraphStore", "RdflibStore", "BACKENDS",
     "register_backend", "open_store", "run_query", "list_named_queries", "load_named_query",
-    "named_query_params", "inline_params", "GRAPH_FILES",
+    "named_query_params", "substitute_params", "GRAPH_FILES",
 ]
 
 GRAPH_FILES: tuple[str, ...] = ("kg.nt", "kg.ttl")
@@ -202,9 +202,21 @@ def _escaped(text: str, j: int) -> bool:
     return n % 2 == 1
 
 
-def _where_brace(sparql: str) -> int:
-    """Index of the '{' opening the query's top-level WHERE group (-1 if none found)."""
-    depth, first, after_where, i, n = 0, -1, False, 0, len(sparql)
+_IRI_REF = re.compile(r"<[^<>\"{}|^`\\\s]*>")
+_VAR_NAME = re.compile(r"[A-Za-z0-9_\u00B7\u00C0-\uFFFF]+")
+
+
+def substitute_params(sparql: str, params: Mapping[str, str]) -> str:
+    """The query with each ?name / $name of `params` replaced by an escaped string literal.
+
+    Strings, IRIs and comments are left alone. This is the textual form of the substitution Oxigraph
+    does natively (SEP-0007), used where Oxigraph refuses it (a SELECT that does not project the
+    variable): the value becomes one complete, escaped literal token whatever characters it holds.
+    """
+    if not params:
+        return sparql
+    out: list[str] = []
+    i, last, n = 0, 0, len(sparql)
     while i < n:
         c = sparql[i]
         if c in "\"'":
@@ -215,44 +227,21 @@ def _where_brace(sparql: str) -> int:
             i = n if nl < 0 else nl + 1
             continue
         if c == "<":
-            m = re.compile(r"<[^<>\"{}|^`\\\s]*>").match(sparql, i)
+            m = _IRI_REF.match(sparql, i)
             if m:
                 i = m.end()
                 continue
-        if c == "{":
-            if depth == 0:
-                if after_where:
-                    return i
-                if first < 0:
-                    first = i
-            depth += 1
-        elif c == "}":
-            depth -= 1
-        elif depth == 0 and c in "Ww" and sparql[i:i + 5].upper() == "WHERE":
+        if c in "?$":
+            m = _VAR_NAME.match(sparql, i + 1)
             before = sparql[i - 1] if i else " "
-            after = sparql[i + 5] if i + 5 < n else " "
-            if not (before.isalnum() or before in "_:?$") and not (after.isalnum() or after in "_:"):
-                after_where = True
-                i += 5
+            if m and m.group() in params and not (before.isalnum() or before in "_:"):
+                out.append(sparql[last:i])
+                out.append('"' + escape_string(params[m.group()]) + '"')
+                i = last = m.end()
                 continue
         i += 1
-    return first
-
-
-def _values_clause(params: Mapping[str, str]) -> str:
-    names = " ".join(f"?{name}" for name in params)
-    values = " ".join('"' + escape_string(value) + '"' for value in params.values())
-    return f" VALUES ({names}) {{ ({values}) }} "
-
-
-def inline_params(sparql: str, params: Mapping[str, str]) -> str:
-    """The query with a VALUES block binding `params` (escaped string literals) at the top of its WHERE group."""
-    if not params:
-        return sparql
-    i = _where_brace(sparql)
-    if i < 0:
-        raise QueryError("cannot bind parameters: the query has no WHERE group")
-    return sparql[:i + 1] + _values_clause(params) + sparql[i + 1:]
+    out.append(sparql[last:])
+    return "".join(out)
 
 
 class OxigraphStore:
@@ -285,7 +274,7 @@ class OxigraphStore:
         return len(self.store)
 
     def query(self, sparql: str, params: Mapping[str, str] | None = None) -> QueryResult:
-        """Run SPARQL; parameters bound with Oxigraph substitutions (or an escaped VALUES block)."""
+        """Run SPARQL; parameters bound with Oxigraph substitutions (or substitute_params)."""
         ox = self._ox
         params = _check_params(sparql, params)
         try:
@@ -309,12 +298,12 @@ class OxigraphStore:
             try:
                 return self.store.query(sparql, prefixes=PREFIXES, substitutions=subs)
             except RuntimeError as exc:
-                # Oxigraph substitutes only variables a SELECT projects; bind the others with VALUES.
+                # Oxigraph substitutes only variables a SELECT projects: substitute the others here.
                 if "projection" not in str(exc):
                     raise
             except TypeError:  # an Oxigraph without `substitutions`
                 pass
-            return self.store.query(inline_params(sparql, params), prefixes=PREFIXES)
+            return self.store.query(substitute_params(sparql, params), prefixes=PREFIXES)
         return self.store.query(sparql, prefixes=PREFIXES)
 
     def _term(self, term: Any) -> Term | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from browser import chromium, open_page  # noqa: F401  (chromium is a pytest fixture)
+from browser import open_page
 from kg.views.html import EDGE_COLORS, NODE_COLORS, ViewInfo, render_html, write_html
 
 EVIL_TITLE = '<img src=x onerror="window.pwned=1">'

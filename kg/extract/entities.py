@@ -71,6 +71,13 @@ def doc_entities(doc: Doc, index: VocabIndex) -> list[Entity]:
             entry = index.entries.get(span._.vocab_id) if span._.vocab_id and len(names) == 1 else None
             entry = entry or index.lookup(name)
             readings.append((span, name, entry))
+    # A paper's own definition beats the vocabulary: "Inter-Consistency Loss (ICL)" is not in-context learning.
+    redefined = set()
+    for span, name, entry in readings:
+        lf = span._.long_form
+        if lf is not None and entry is not None and norm_name(lf.text) not in {norm_name(a) for a in entry.aliases}:
+            redefined.add(norm_name(name))
+    readings = [(s, n, None if norm_name(n) in redefined else e) for s, n, e in readings]
     uf = _UnionFind()
     first_by_key: dict[str, int] = {}
     by_span: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -127,4 +134,23 @@ def doc_entities(doc: Doc, index: VocabIndex) -> list[Entity]:
         entities.append(Entity(name=name, type=type_, role=role, confidence=confidence,
                                aliases=aliases, mentions=mentions, evidence=evidence,
                                vocab_id=entry.id if entry else None))
+    _propose_family(entities, title_end)
     return entities
+
+
+_STEM = re.compile(r"[A-Z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z]{3,}")
+
+
+def _propose_family(entities: list[Entity], title_end: int) -> None:
+    """Models named in the title that share the proposed name's stem are proposed too.
+
+    "ChatGLM: ... from GLM-130B to GLM-4": a report on a model family names its members.
+    """
+    stems = {m.group() for e in entities if e.role == "proposed" and e.type == "Model"
+             for alias in e.aliases for m in _STEM.finditer(alias)}
+    stems = {s[i:j] for s in stems for i in range(len(s)) for j in range(i + 3, len(s) + 1)
+             if s[i:j].isupper()}
+    for e in entities:
+        if e.type == "Model" and e.role != "proposed" and e.mentions[0].start < title_end \
+                and any(stem in alias for stem in stems for alias in e.aliases):
+            e.role = "proposed"

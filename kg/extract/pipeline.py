@@ -42,10 +42,37 @@ def extract_text(title: str, abstract: str) -> list[Entity]:
     return doc_entities(nlp(f"{title}\n{abstract}"), index)
 
 
+def _extract_batch(texts: list[str]) -> list[list[Entity]]:
+    """Worker: entities of a batch of texts (Docs stay in the worker; only dataclasses travel)."""
+    nlp, index = _default()
+    return [doc_entities(doc, index) for doc in nlp.pipe(texts)]
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def extract_papers(papers: Iterable[Paper], *, jobs: int = 1, batch_size: int = 64
                    ) -> Iterator[tuple[Paper, list[Entity]]]:
     """(paper, entities) for each paper, in input order; `jobs` > 1 uses that many processes."""
-    nlp, index = _default()
-    pairs = ((p.text, p) for p in papers)
-    for doc, paper in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size, n_process=jobs):
-        yield paper, doc_entities(doc, index)
+    if jobs <= 1:
+        for batch in _batches(papers, batch_size):
+            yield from zip(batch, _extract_batch([p.text for p in batch]))
+        return
+    import multiprocessing
+
+    # Build the pipeline once before forking so workers share it copy-on-write.
+    _default()
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        # A bounded window of batches at a time keeps memory flat on million-paper corpora.
+        for window in _batches(_batches(papers, batch_size), jobs * 8):
+            results = pool.map(_extract_batch, [[p.text for p in b] for b in window], chunksize=1)
+            for batch, entities in zip(window, results):
+                yield from zip(batch, entities)

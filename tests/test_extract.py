@@ -1,0 +1,130 @@
+"""Extraction on real papers of the demo corpus: types, roles, canonical names, offsets."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kg.extract.abbreviations import find_definitions
+from kg.extract.candidates import name_shaped, split_conjoined
+from kg.extract.pipeline import PIPE_NAMES, build_pipeline, extract_papers, extract_text
+
+
+def by_name(entities):
+    out = {}
+    for e in entities:
+        for form in [e.name, *e.aliases]:
+            out.setdefault(form, e)
+    return out
+
+
+def paper(demo_papers, prefix):
+    matches = [p for t, p in demo_papers.items() if t.startswith(prefix)]
+    assert len(matches) == 1, prefix
+    return matches[0]
+
+
+def test_pipeline_is_made_of_spacy_components():
+    nlp = build_pipeline()
+    assert tuple(nlp.pipe_names) == PIPE_NAMES
+    doc = nlp("ViT: a test\nWe fine-tune the Vision Transformer (ViT) on ImageNet.")
+    labels = {(e.text, e.label_) for e in doc.ents}
+    assert ("ImageNet", "Dataset") in labels
+    assert any(short.text == "ViT" and long.text == "Vision Transformer" for long, short in doc._.abbreviations)
+
+
+def test_abbreviation_definitions_both_directions():
+    text = "We use Low-Rank Adaptation (LoRA) and ViT (Vision Transformer), i.e. (e.g. this)."
+    pairs = {(text[a:b], text[c:d]) for (a, b), (c, d) in find_definitions(text)}
+    assert ("Low-Rank Adaptation", "LoRA") in pairs
+    assert ("Vision Transformer", "ViT") in pairs
+    assert not any(short in ("e.g. this", "i.e") for _, short in pairs)
+
+
+def test_name_shapes_and_conjoined_names():
+    assert all(name_shaped(t) for t in ["GLM-4", "TokenFormer", "pFL", "SSE-C", "LLaVA", "G3"])
+    assert not any(name_shaped(t) for t in ["General-Purpose", "Transformer", "Long-Tailed", "the"])
+    assert split_conjoined("CIFAR-10/100-LT") == ["CIFAR-10-LT", "CIFAR-100-LT"]
+    assert split_conjoined("ImageNet") == ["ImageNet"]
+
+
+def test_fedloge_datasets_and_proposal(demo_papers):
+    p = paper(demo_papers, "FedLoGe")
+    ents = by_name(extract_text(p.title, p.abstract))
+    for ds in ("CIFAR-10-LT", "CIFAR-100-LT", "ImageNet", "iNaturalist"):
+        assert ents[ds].type == "Dataset" and ents[ds].role == "used", ds
+    assert ents["FedLoGe"].role == "proposed"
+    assert ents["GLA-FR"].role == "proposed" and ents["GLA-FR"].type == "Method"
+    # The acronym and its long form are one entity, named by the long form.
+    assert ents["GLA-FR"] is ents["Global and Local Adaptive Feature Realignment"]
+    assert ents["GLA-FR"].name == "Global and Local Adaptive Feature Realignment"
+
+
+def test_chatglm_proposes_models_and_compares(demo_papers):
+    p = paper(demo_papers, "ChatGLM")
+    ents = by_name(extract_text(p.title, p.abstract))
+    for m in ("ChatGLM", "GLM-4"):
+        assert ents[m].type == "Model" and ents[m].role == "proposed", m
+    assert ents["GPT-4"].type == "Model" and ents["GPT-4"].role == "compared"
+    for ds in ("MMLU", "GSM8K", "HumanEval"):
+        assert ents[ds].type == "Dataset"
+    assert not any("github.com" in name for name in ents), "URLs are not entities"
+
+
+def test_tokenformer_and_qbench(demo_papers):
+    p = paper(demo_papers, "TokenFormer")
+    ents = by_name(extract_text(p.title, p.abstract))
+    assert ents["TokenFormer"].role == "proposed"
+    assert ents["Transformer"].type == "Method"
+    p = paper(demo_papers, "Q-Bench")
+    ents = by_name(extract_text(p.title, p.abstract))
+    for ds in ("Q-Bench", "LLVisionQA", "LLDescribe"):
+        assert ents[ds].type == "Dataset" and ents[ds].role == "proposed", ds
+    assert "General-Purpose" not in ents
+
+
+def test_offsets_index_title_newline_abstract(demo_papers):
+    papers = list(demo_papers.values())[:60]
+    for p, entities in extract_papers(papers):
+        text = p.text
+        for e in entities:
+            assert e.type in ("Method", "Model", "Dataset", "Task", "Metric")
+            assert e.role in ("proposed", "used", "compared", "mentioned")
+            assert 0 < e.confidence < 1
+            for m in e.mentions:
+                assert text[m.start:m.end] == m.text
+            s, t = e.evidence
+            assert text[s:t].strip() and s <= e.mentions[0].start < t
+
+
+def test_two_processes_give_the_same_result(demo_papers):
+    papers = list(demo_papers.values())[:40]
+    one = [[e.to_json() for e in ents] for _, ents in extract_papers(papers, jobs=1)]
+    two = [[e.to_json() for e in ents] for _, ents in extract_papers(papers, jobs=2)]
+    assert one == two
+
+
+def test_kg_extract_contract(tmp_path, demo_papers):
+    p = paper(demo_papers, "FedLoGe")
+    inp = tmp_path / "one.jsonl"
+    inp.write_text(json.dumps({"id": "fedloge", "title": p.title, "abstract": p.abstract}) + "\n"
+                   + "{not json}\n"
+                   + json.dumps({"id": "x2", "title": "Only a title"}) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    run = subprocess.run([sys.executable, "-m", "kg", "extract", str(inp), "--output", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert f"{inp}:2" in run.stderr and f"{inp}:3" in run.stderr and "missing abstract" in run.stderr
+    lines = [json.loads(l) for l in out.read_text(encoding="utf-8").splitlines()]
+    assert [l["id"] for l in lines] == ["fedloge"]
+    ents = {e["name"]: e for e in lines[0]["entities"]}
+    assert {"CIFAR-10-LT", "CIFAR-100-LT", "ImageNet", "iNaturalist"} <= {
+        n for n, e in ents.items() if e["type"] == "Dataset"}
+    assert any("FedLoGe" in e["aliases"] and e["role"] == "proposed" for e in ents.values())
+    for e in ents.values():
+        assert set(e) == {"name", "type", "aliases", "role", "confidence", "mentions"}
+    strict = subprocess.run([sys.executable, "-m", "kg", "extract", str(inp), "--output", str(out), "--strict"],
+                            capture_output=True, text=True)
+    assert strict.returncode == 1
