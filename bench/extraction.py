@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 def _summary(res: dict) -> dict:
     if "mentions" in res:
         out = {f"mention_f1_{t}": v["f1"] for t, v in res["mentions"].items()}
-        out.update({f"mention_p_all": res["mentions"]["all"]["p"], "mention_r_all": res["mentions"]["all"]["r"]})
+        out.update({"mention_p_all": res["mentions"]["all"]["p"], "mention_r_all": res["mentions"]["all"]["r"]})
         out["salient_recall_all"] = res["salient_recall"]["all"]
         return out
     out = {f"{k}_f1": v["f1"] for k, v in res.items() if isinstance(v, dict) and "f1" in v}

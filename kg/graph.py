@@ -11,7 +11,7 @@ Node keys are IRI paths relative to the base IRI (kg.rdf.BASE):
                                 aliases (sorted list, includes label), paper_count (int)
   "repo/<host>/<owner>/<name>"  kind="CodeRepository": url
 
-Edges (key == relation):
+Edges (key == relation; every edge also carries relation=<key> for convenience):
   paper -> concept   relation in RELATIONS: role, confidence, mentions (list of [start, end, text]),
                      evidence ({"start", "end", "text"}: the sentence of the first mention), extractor
   paper -> repo      relation "codeRepository"
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 

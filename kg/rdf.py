@@ -17,9 +17,10 @@ edge paper -> concept     the direct triple <paper> kg:<relation> <concept>, and
                           rdf:subject/predicate/object, kg:role, kg:confidence, kg:evidenceStart/End/Text,
                           kg:hasMention (<link#m<start>-<end>> a kg:Mention; kg:mentionStart/End/Text),
                           kg:extractorVersion, prov:wasDerivedFrom <paper>
-edge paper -> repo        <paper> kg:codeRepository <repo>
+edge paper -> repo        <paper> kg:codeRepository <repo> (a kg:LinkEvidence only if it has attributes)
 edge paper -> paper       <u> kg:relatedTo <v> and a kg:LinkEvidence with kg:weight, kg:sharedConcept
 graph.graph               <BASE> a kg:KnowledgeGraph; kg:graphName, kg:extractorVersion
+The `relation` attribute kg.graph.assemble puts on every edge equals the edge key: it needs no triple.
 
 Anything the mapping cannot express exactly (attributes outside the schema, a value of an unexpected
 type, a list that is not in canonical sorted order, a schema attribute missing from a node) is kept as
@@ -49,7 +50,7 @@ from .io import atomic_open
 
 __all__ = [
     "BASE", "KG", "SCHEMA", "DCTERMS", "FABIO", "MLS", "SKOS", "PROV", "CITO", "PREFIXES",
-    "RELATIONS", "ONTOLOGY_IRI", "FORMATS",
+    "RELATIONS", "CONCEPT_CLASSES", "ONTOLOGY_IRI", "FORMATS",
     "ontology_path", "node_iri", "node_key", "link_iri",
     "iter_triples", "to_rdf", "from_rdf", "read_rdf", "write_rdf", "serialize", "escape_string",
 ]
@@ -100,6 +101,7 @@ class _Terms:
     def __init__(self, ns: str, names: str) -> None:
         for name in names.split():
             setattr(self, name, URIRef(ns + name))
+
 
 _K = _Terms(str(KG), """
     CodeRepository Concept KnowledgeGraph LinkEvidence Mention Paper authorList category
@@ -161,7 +163,6 @@ def link_iri(u: str, key: str, v: str) -> URIRef:
 
 # --------------------------------------------------------------------------- value codecs
 
-_MISSING = object()
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -481,6 +482,21 @@ class _Shared(_Field):
         return sorted({node_key(o) for o in p.all(_K.sharedConcept)})
 
 
+class _EdgeRelation(_Field):
+    """The `relation` attribute kg.graph.assemble repeats on every edge: the edge key, so no triple."""
+
+    attr = "relation"
+
+    def encode(self, s, value, attrs):
+        return [] if value == attrs.get(_EDGE_KEY) else None
+
+    def decode(self, p, attrs):
+        return attrs.get(_EDGE_KEY)
+
+
+_EDGE_KEY = "\x00edge key"  # passed to the edge codecs inside attrs; never a real attribute name
+
+
 def _fields(*fields: _Field) -> dict[str, _Field]:
     return {f.attr: f for f in fields}
 
@@ -496,10 +512,11 @@ _CONCEPT_FIELDS = _fields(
 )
 _REPO_FIELDS = _fields(_Str("url", _O.url, _X.anyURI))
 _LINK_FIELDS = _fields(
-    _Str("role", _K.role), _Number("confidence", _K.confidence), _Mentions(), _Evidence(),
+    _EdgeRelation(), _Str("role", _K.role), _Number("confidence", _K.confidence), _Mentions(), _Evidence(),
     _Str("extractor", _K.extractorVersion),
 )
-_RELATED_FIELDS = _fields(_Number("weight", _K.weight), _Shared())
+_RELATED_FIELDS = _fields(_EdgeRelation(), _Number("weight", _K.weight), _Shared())
+_REPO_EDGE_FIELDS = _fields(_EdgeRelation())
 _GRAPH_FIELDS = _fields(_Str("name", _K.graphName), _Str("extractor", _K.extractorVersion))
 
 _NODE_TYPES: dict[str, tuple[URIRef, ...]] = {
@@ -517,6 +534,8 @@ def _edge_fields(key: str) -> dict[str, _Field]:
         return _LINK_FIELDS
     if key == "relatedTo":
         return _RELATED_FIELDS
+    if key == "codeRepository":
+        return _REPO_EDGE_FIELDS
     return {}
 
 
@@ -537,7 +556,7 @@ def _encode_attrs(s: URIRef, attrs: Mapping, fields: Mapping[str, _Field], skip:
     """
     extra: dict[str, Any] = {}
     for name, value in attrs.items():
-        if name in skip:
+        if name in skip or name == _EDGE_KEY:
             continue
         field = fields.get(name)
         if field is None:
@@ -554,7 +573,7 @@ def _encode_attrs(s: URIRef, attrs: Mapping, fields: Mapping[str, _Field], skip:
         yield from triples
         if not field.exact(value, attrs):
             extra[name] = value
-    absent = [] if optional else [name for name in fields if name not in attrs]
+    absent = [] if optional else [name for name in fields if name not in attrs and name not in skip]
     if extra or absent or always_extra:
         doc: dict[str, Any] = {}
         if extra:
@@ -607,11 +626,12 @@ def iter_triples(g: nx.MultiDiGraph) -> Iterator[Triple]:
         su = iris.get(u) or node_iri(u)
         sv = iris.get(v) or node_iri(v)
         pred = _EDGE_PREDICATES.get(key) if isinstance(key, str) else None
+        link = link_iri(u, key, v)
+        described = list(_encode_attrs(link, {**attrs, _EDGE_KEY: key}, _edge_fields(key)))
         if pred is not None:
             yield su, pred, sv
-            if key == "codeRepository" and not attrs:
-                continue
-        link = link_iri(u, key, v)
+            if key == "codeRepository" and not described:
+                continue  # a plain paper -> repo edge needs no statement about it
         yield link, _R.type, _K.LinkEvidence
         yield link, _R.subject, su
         yield link, _R.object, sv
@@ -624,7 +644,7 @@ def iter_triples(g: nx.MultiDiGraph) -> Iterator[Triple]:
         elif key == "relatedTo":
             yield link, _P.wasDerivedFrom, su
             yield link, _P.wasDerivedFrom, sv
-        yield from _encode_attrs(link, attrs, _edge_fields(key))
+        yield from described
 
 
 def to_rdf(g: nx.MultiDiGraph) -> rdflib.Graph:
@@ -633,7 +653,9 @@ def to_rdf(g: nx.MultiDiGraph) -> rdflib.Graph:
     Examples
     --------
     >>> rdf = to_rdf(g)
-    >>> from_rdf(rdf).nodes == g.nodes
+    >>> rdf.value(node_iri("concept/dataset/imagenet"), SKOS.prefLabel)
+    rdflib.term.Literal('ImageNet')
+    >>> dict(from_rdf(rdf).nodes(data=True)) == dict(g.nodes(data=True))
     True
     """
     rdf = rdflib.Graph(bind_namespaces="core")
@@ -719,30 +741,63 @@ def from_rdf(rdf: rdflib.Graph | Iterable[Triple]) -> nx.MultiDiGraph:
         if key is None:
             edge_key = p.one(_K.edgeKey)
             key = str(edge_key) if edge_key is not None else str(pred)
-        edges.append((node_key(u), node_key(v), key, _decode_attrs(p, _edge_fields(key), {})))
+        attrs = _decode_attrs(p, _edge_fields(key), {_EDGE_KEY: key})
+        del attrs[_EDGE_KEY]
+        edges.append((node_key(u), node_key(v), key, attrs))
     for s, props in index.items():
         for v in props.get(_K.codeRepository, ()):
             edges.append((node_key(s), node_key(v), "codeRepository", None))
     edges.sort(key=lambda e: (e[0], e[2], e[1]))
     for u, v, key, attrs in edges:
-        if attrs is None:
+        if attrs is None:  # a plain paper -> repo edge: only the direct triple
             if not g.has_edge(u, v, key):
-                g.add_edge(u, v, key=key)
+                g.add_edge(u, v, key=key, relation=key)
         else:
             g.add_edge(u, v, key=key, **attrs)
     return g
 
 
 def read_rdf(path: str | Path) -> nx.MultiDiGraph:
-    """Load kg.ttl / kg.nt / kg.jsonld (or a directory holding one) back into the networkx graph."""
+    """Load kg.nt / kg.ttl / kg.jsonld (or a directory holding one) back into the networkx graph.
+
+    Parsing uses pyoxigraph (an order of magnitude faster than rdflib's parsers) and from_rdf.
+    """
     path = Path(path)
     if path.is_dir():
         found = [path / name for name in ("kg.nt", "kg.ttl", "kg.jsonld") if (path / name).exists()]
         if not found:
             raise FileNotFoundError(f"no kg.nt, kg.ttl or kg.jsonld in {path}")
         path = found[0]
-    fmt = {".nt": "nt", ".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld"}.get(path.suffix, "turtle")
-    return from_rdf(rdflib.Graph().parse(path, format=fmt))
+    return from_rdf(_parse_with_oxigraph(path))
+
+
+def _parse_with_oxigraph(path: Path) -> Iterator[Triple]:
+    import pyoxigraph as ox
+
+    fmt = {".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD,
+           ".json": ox.RdfFormat.JSON_LD}.get(path.suffix, ox.RdfFormat.TURTLE)
+    named, blank, xsd_string = ox.NamedNode, ox.BlankNode, str(XSD.string)
+    iris: dict[str, URIRef] = {}
+    datatypes: dict[str, URIRef | None] = {xsd_string: None}
+
+    def term(t: Any) -> rdflib.term.Node:
+        if isinstance(t, named):
+            value = t.value
+            iri = iris.get(value)
+            if iri is None:
+                iri = iris[value] = URIRef(value)
+            return iri
+        if isinstance(t, blank):
+            return BNode(t.value)
+        dt = t.datatype.value
+        if dt not in datatypes:
+            datatypes[dt] = URIRef(dt)
+        if t.language:
+            return Literal(t.value, lang=t.language)
+        return Literal(t.value, datatype=datatypes[dt])
+
+    for triple in ox.parse(path=str(path), format=fmt):
+        yield term(triple.subject), term(triple.predicate), term(triple.object)
 
 
 # --------------------------------------------------------------------------- deterministic writers
@@ -996,7 +1051,6 @@ def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
     for fmt in formats:
         path = out_dir / FORMATS[fmt]
         with atomic_open(path, "w") as fh:
-            for chunk in _render(writer, fmt):
-                fh.write(chunk)
+            fh.writelines(_render(writer, fmt))
         written[fmt] = path
     return written

@@ -9,8 +9,11 @@ Examples
 --------
 >>> result = run_query("out", "top-datasets")
 >>> result.columns
-['concept', 'label', 'papers']
->>> run_query("out", "papers-using-dataset", {"dataset": "imagenet"}).to_csv()
+['concept', 'label', 'used', 'papers']
+>>> print(run_query("out", "papers-using-dataset", {"dataset": "imagenet"}).to_csv())
+paper,title,relation,dataset
+https://w3id.org/paperkg/paper/arxiv-2401.00001,Scaling Vision Transformers,evaluatesOn,imagenet
+...
 """
 from __future__ import annotations
 
@@ -262,7 +265,8 @@ class OxigraphStore:
         import pyoxigraph
 
         path = _graph_file(graph_dir)
-        fmt = pyoxigraph.RdfFormat.N_TRIPLES if path.suffix == ".nt" else pyoxigraph.RdfFormat.TURTLE
+        fmt = {".nt": pyoxigraph.RdfFormat.N_TRIPLES, ".jsonld": pyoxigraph.RdfFormat.JSON_LD}.get(
+            path.suffix, pyoxigraph.RdfFormat.TURTLE)
         store = pyoxigraph.Store()
         try:
             store.bulk_load(path=str(path), format=fmt)
@@ -337,7 +341,8 @@ class RdflibStore:
 
         path = _graph_file(graph_dir)
         try:
-            graph = rdflib.Graph().parse(path, format="nt" if path.suffix == ".nt" else "turtle")
+            fmt = {".nt": "nt", ".jsonld": "json-ld"}.get(path.suffix, "turtle")
+            graph = rdflib.Graph().parse(path, format=fmt)
         except Exception as exc:  # rdflib raises many parser-specific types
             raise QueryError(f"cannot load {path}: {exc}") from exc
         return cls(graph, path)

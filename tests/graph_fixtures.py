@@ -52,12 +52,15 @@ def _link(g: nx.MultiDiGraph, paper: str, concept: str, relation: str, role: str
                 start = m.start() + len(m.group()) - len(m.group().lstrip())
                 sentence = {"start": start, "end": m.end(), "text": text[start:m.end()]}
                 break
-    g.add_edge(paper, concept, key=relation, role=role, confidence=confidence, mentions=mentions,
-               evidence=sentence, extractor=EXTRACTOR)
+    g.add_edge(paper, concept, key=relation, relation=relation, role=role, confidence=confidence,
+               mentions=mentions, evidence=sentence, extractor=EXTRACTOR)
 
 
 def small_graph() -> nx.MultiDiGraph:
-    """Three papers (two with arXiv ids), eight concepts of all five types, a repo, a relatedTo edge."""
+    """Three papers (two with arXiv ids), eight concepts of all five types, a repo, a relatedTo edge.
+
+    Edges carry `relation` (== key) as kg.graph.assemble writes them; odd_graph's edges do not.
+    """
     g = nx.MultiDiGraph(name="paperkg", extractor=EXTRACTOR)
     g.add_node(VIT_PAPER, **_paper(
         "Vision Transformers for Long-Tailed Recognition",
@@ -98,8 +101,9 @@ def small_graph() -> nx.MultiDiGraph:
     _link(g, OLD_PAPER, VIT, "uses", "used", 0.9, ["ViT"])
     _link(g, OLD_PAPER, IMAGENET, "evaluatesOn", "used", 0.85, ["ImageNet"])
     _link(g, OLD_PAPER, CLASSIFICATION, "addresses", "used", 0.75, ["image classification"])
-    g.add_edge(GBRL_PAPER, REPO, key="codeRepository")
-    g.add_edge(OLD_PAPER, VIT_PAPER, key="relatedTo", weight=1.5, shared=sorted([IMAGENET, VIT]))
+    g.add_edge(GBRL_PAPER, REPO, key="codeRepository", relation="codeRepository")
+    g.add_edge(OLD_PAPER, VIT_PAPER, key="relatedTo", relation="relatedTo", weight=1.5,
+               shared=sorted([IMAGENET, VIT]))
     return g
 
 

@@ -100,9 +100,13 @@ def test_prefixes_are_bound_unless_declared(store):
     assert run_query(store, declared).boolean is False
 
 
-def test_run_query_accepts_a_directory(graph_dir):
-    assert run_query(graph_dir, "ASK { ?p a kg:Paper }").boolean is True
-    assert run_query(str(graph_dir / "kg.ttl"), "ASK { ?p a kg:Paper }").boolean is True
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+@pytest.mark.parametrize("backend", BACKEND_NAMES)
+def test_run_query_accepts_a_directory_or_a_file(graph_dir, backend):
+    assert run_query(graph_dir, "ASK { ?p a kg:Paper }", backend=backend).boolean is True
+    for name in ("kg.ttl", "kg.nt", "kg.jsonld"):
+        result = run_query(str(graph_dir / name), "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }", backend=backend)
+        assert result.rows == [("3",)], name
 
 
 # ----------------------------------------------------------------------------- named queries

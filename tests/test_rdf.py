@@ -16,8 +16,12 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from graph_fixtures import (CIFAR, EXTRACTOR, GBRL_PAPER, IMAGENET, OLD_PAPER, REPO, VIT, VIT_PAPER,
                             graph_signature, odd_graph, small_graph)
-from kg.rdf import (BASE, DCTERMS, KG, PREFIXES, PROV, SCHEMA, SKOS, from_rdf, iter_triples, link_iri,
-                    node_iri, node_key, ontology_path, read_rdf, serialize, to_rdf, write_rdf)
+from kg import model
+from kg.rdf import (BASE, CONCEPT_CLASSES, DCTERMS, KG, PREFIXES, PROV, RELATIONS, SCHEMA, SKOS, from_rdf,
+                    iter_triples, link_iri, node_iri, node_key, ontology_path, read_rdf, serialize, to_rdf,
+                    write_rdf)
+
+pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
 FIXTURES = {"small": small_graph, "odd": odd_graph}
 RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
@@ -56,11 +60,16 @@ def test_round_trip_through_files(tmp_path, name, fmt):
     assert_same_graph(g, from_rdf(parsed))
 
 
-def test_read_rdf_directory_and_file(tmp_path):
-    g = small_graph()
+@pytest.mark.parametrize("name", FIXTURES)
+def test_read_rdf_directory_and_files(tmp_path, name):
+    g = FIXTURES[name]()
     write_rdf(g, tmp_path)
     assert_same_graph(g, read_rdf(tmp_path))
-    assert_same_graph(g, read_rdf(tmp_path / "kg.jsonld"))
+    for file in ("kg.ttl", "kg.nt", "kg.jsonld"):
+        assert_same_graph(g, read_rdf(tmp_path / file))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match="no kg.nt"):
+        read_rdf(tmp_path / "empty")
 
 
 def test_round_trip_keeps_exact_floats_and_author_order():
@@ -71,9 +80,17 @@ def test_round_trip_keeps_exact_floats_and_author_order():
     assert h.edges[VIT_PAPER, IMAGENET, "evaluatesOn"]["confidence"] == 0.7
     assert h.nodes[VIT_PAPER]["authors"] == ["Zoe Zhang", "Adam Smith", "Émile Zola"]
     assert h.nodes[VIT]["aliases"] == ["ViT", "Vision Transformer"]
-    assert h.edges[OLD_PAPER, VIT_PAPER, "relatedTo"] == {"weight": 1.5, "shared": [IMAGENET, VIT]}
-    assert h.edges[GBRL_PAPER, REPO, "codeRepository"] == {}
+    assert h.edges[OLD_PAPER, VIT_PAPER, "relatedTo"] == {"relation": "relatedTo", "weight": 1.5,
+                                                          "shared": [IMAGENET, VIT]}
+    assert h.edges[GBRL_PAPER, REPO, "codeRepository"] == {"relation": "codeRepository"}
     assert h.edges[GBRL_PAPER, IMAGENET, "mentions"]["evidence"] is None
+
+
+def test_assembled_graphs_need_no_json_fallback():
+    rdf = to_rdf(small_graph())
+    assert list(rdf.triples((None, KG.extraAttributes, None))) == []
+    # a plain paper -> repo edge is just the direct triple, no reified statement
+    assert list(rdf.subjects(RDF.object, node_iri(REPO))) == []
 
 
 def test_import_fills_missing_schema_attributes():
@@ -90,6 +107,13 @@ def test_import_fills_missing_schema_attributes():
 
 
 # ----------------------------------------------------------------------------- mapping details
+
+def test_relations_match_the_graph_schema():
+    from kg import graph
+
+    assert RELATIONS == graph.RELATIONS
+    assert set(CONCEPT_CLASSES) == set(model.ENTITY_TYPES)
+
 
 def test_iris_are_stable_and_readable():
     assert node_iri(VIT_PAPER) == URIRef(BASE + "paper/arxiv-2403.12345")

@@ -35,10 +35,8 @@ if not Span.has_extension("role"):
 
 
 def _last(pattern: re.Pattern, text: str) -> re.Match | None:
-    last = None
-    for last in pattern.finditer(text):
-        pass
-    return last
+    matches = list(pattern.finditer(text))
+    return matches[-1] if matches else None
 
 
 def _title_prefix_end(text: str) -> int:
