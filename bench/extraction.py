@@ -1,11 +1,15 @@
 """Extraction quality against gold data, scored by ../shared/bench/score_extraction.py.
 
     python -m bench.extraction --gold ../shared/bench/scirex-dev.jsonl --folds 5
+    python -m bench.extraction --gold ../shared/bench/scirex-dev.jsonl --folds 5 --ner-only
     python -m bench.extraction --gold tests/data/guideline_dev.jsonl
 
 Predictions come from the same code path as `kg extract` (reader -> pipeline -> JSON contract).
-The pipeline has no trained component yet, so nothing is fitted on any fold: every fold is scored
-as held-out data, and the mean over folds equals the whole-file score up to weighting.
+With --folds K > 1 the NER is trained anew for each fold by bench/train_ner.py on the other K-1
+folds (which pick their own regularisation on an inner split of those folds) and scores only the
+held-out fold; with one fold the shipped model (kg/data/ner) is used, which is fair only on gold
+that is not SciREX (the guideline sets). --ner none scores the rules and vocabularies alone;
+--ner-only scores the NER alone (no gazetteer, no rule candidates, no vocabulary typing).
 """
 from __future__ import annotations
 
@@ -16,21 +20,38 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kg.extract.pipeline import extract_papers
+from kg.extract.entities import VocabIndex, doc_entities
+from kg.extract.ner import DEFAULT_MODEL_DIR, FEATURES_VERSION
+from kg.extract.pipeline import build_pipeline, extract_papers
 from kg.readers import read
 
 ROOT = Path(__file__).resolve().parents[1]
 SCORER = ROOT.parent / "shared" / "bench" / "score_extraction.py"
 
 
-def predict(gold_lines: list[str], out: Path) -> None:
-    """Write `kg extract`-style predictions for the gold papers to `out`."""
+def predict(gold_lines: list[str], out: Path, ner_model: str | None = None, mode: str = "full") -> None:
+    """Write `kg extract`-style predictions for the gold papers to `out`.
+
+    mode "full": the default pipeline (with `ner_model` if given); "rules": without the NER;
+    "ner-only": the NER's spans alone.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         inp = Path(tmp) / "input.jsonl"
         inp.write_text("".join(json.dumps({k: json.loads(l)[k] for k in ("id", "title", "abstract")}) + "\n"
                                for l in gold_lines), encoding="utf-8")
+        if mode == "full":
+            results = extract_papers(read([inp]), ner_model=ner_model)
+        else:
+            nlp = build_pipeline(ner_model=ner_model, use_ner=mode == "ner-only")
+            index = VocabIndex(nlp.get_pipe("paperkg_gazetteer").entries)
+            if mode == "ner-only":
+                nlp.remove_pipe("paperkg_gazetteer")
+                nlp.remove_pipe("paperkg_candidates")
+                index = VocabIndex({})
+            papers = list(read([inp]))
+            results = zip(papers, (doc_entities(d, index) for d in nlp.pipe(p.text for p in papers)))
         with out.open("w", encoding="utf-8") as fh:
-            for paper, entities in extract_papers(read([inp])):
+            for paper, entities in results:
                 fh.write(json.dumps({"id": paper.record_id or paper.id,
                                      "entities": [e.to_json() for e in entities]}) + "\n")
 
@@ -47,10 +68,22 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--gold", type=Path, required=True)
     ap.add_argument("--folds", type=int, default=1)
+    ap.add_argument("--ner", choices=("fold", "shipped", "none"), default=None,
+                    help="NER per fold (trained on the other folds; default with --folds > 1), the shipped "
+                         "model (default with one fold), or none")
+    ap.add_argument("--ner-model", type=Path, default=None, help="score with this NER model directory")
+    ap.add_argument("--ner-only", action="store_true", help="score the NER alone (no gazetteer, no rules)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of bench/train_ner.py for --ner fold")
+    ap.add_argument("--model-cache", type=Path, default=None,
+                    help="keep the fold models here and reuse them on the next run with the same --folds/--seed")
     args = ap.parse_args(argv)
     if not SCORER.exists():
         print(f"scorer not found at {SCORER} (../shared missing?)", file=sys.stderr)
         return 2
+    ner = args.ner or ("fold" if args.folds > 1 and not args.ner_model else "shipped")
+    if ner == "fold" and args.folds < 2:
+        ap.error("--ner fold needs --folds 2 or more")
+    mode = "ner-only" if args.ner_only else "rules" if ner == "none" else "full"
     lines = [l for l in args.gold.read_text(encoding="utf-8").splitlines() if l.strip()]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -58,7 +91,20 @@ def main(argv: list[str] | None = None) -> int:
             fold = [l for i, l in enumerate(lines) if i % args.folds == k]
             gold_k, pred_k = Path(tmp) / f"gold{k}.jsonl", Path(tmp) / f"pred{k}.jsonl"
             gold_k.write_text("\n".join(fold) + "\n", encoding="utf-8")
-            predict(fold, pred_k)
+            model = str(args.ner_model or DEFAULT_MODEL_DIR) if mode != "rules" else None
+            if ner == "fold":
+                from bench.train_ner import train
+
+                cache = args.model_cache or Path(tmp)
+                model = str(cache / f"{args.gold.stem}-k{args.folds}-seed{args.seed}-fold{k}")
+                meta_path = Path(model) / "meta.json"
+                train_recs = [json.loads(l) for i, l in enumerate(lines) if i % args.folds != k]
+                meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+                if meta.get("papers") != len(train_recs) or meta.get("features_version") != FEATURES_VERSION:
+                    meta = train(train_recs, model, seed=args.seed)
+                print(f"fold {k} NER: trained on {meta['papers']} papers in {meta['train_seconds']} s, "
+                      f"c1={meta['c1']} c2={meta['c2']} (inner dev {meta['grid_inner_dev_f1']})", file=sys.stderr)
+            predict(fold, pred_k, ner_model=model, mode=mode)
             results.append(score(gold_k, pred_k))
             print(f"fold {k}: {json.dumps(_summary(results[-1]))}")
     mean = _mean([_summary(r) for r in results])

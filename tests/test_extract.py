@@ -5,7 +5,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 
 from kg.extract.abbreviations import find_definitions
 from kg.extract.candidates import name_shaped, split_conjoined

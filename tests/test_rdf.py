@@ -279,7 +279,8 @@ def test_ontology_documents_every_term(ontology):
                       "codeRepository", "relatedTo", "role", "confidence", "evidenceStart", "evidenceEnd",
                       "evidenceText", "mentionStart", "mentionEnd", "mentionText", "extractorVersion",
                       "paperCount", "weight", "listingDate", "category", "authorList", "hasMention",
-                      "sharedConcept", "edgeKey", "extraAttributes", "graphName"}
+                      "sharedConcept", "edgeKey", "extraAttributes", "graphName",
+                      "entityType", "caseSensitive"}  # the last two type ontology/vocab entries
     assert {str(t)[len(str(KG)):] for t in kg_terms} == expected_classes | expected_props
     for term in kg_terms:
         assert ontology.value(term, RDFS.label) is not None, term

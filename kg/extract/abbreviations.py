@@ -12,6 +12,8 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .gazetteer import doc_text
+
 __all__ = ["AbbreviationDetector", "find_definitions"]
 
 # Short forms: up to 12 chars, a letter, starts alphanumeric, at most two words.
@@ -110,7 +112,7 @@ class AbbreviationDetector:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         pairs: list[tuple[Span, Span]] = []
         seen: dict[str, Span] = {}
         for (ls, le), (ss, se) in find_definitions(text):

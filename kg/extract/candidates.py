@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
 from .entity_types import is_generic, type_of_long_form, type_of_name
-from .gazetteer import SPANS_KEY
+from .gazetteer import SPANS_KEY, doc_text
 
 __all__ = ["CandidateFinder", "name_shaped", "split_conjoined"]
 
@@ -19,6 +20,7 @@ _TITLE_PREFIX = re.compile(r"^\s*([^:\n]{1,40}?)\s*:\s+\S")
 _CONJOINED = re.compile(r"^(?P<stem>[A-Za-z][A-Za-z\-]*?)-?(?P<a>\d+)/(?P<b>\d+)(?P<suffix>(?:-[A-Za-z0-9]+)*)$")
 
 
+@lru_cache(maxsize=65536)
 def name_shaped(token: str) -> bool:
     """True for tokens that look like a coined name: "GLM-4", "TokenFormer", "pFL", "SSE-C"."""
     letters = [c for c in token if c.isalpha()]
@@ -75,7 +77,7 @@ class CandidateFinder:
         return span
 
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text
+        text = doc_text(doc)
         group = doc.spans.get(SPANS_KEY) or SpanGroup(doc, name=SPANS_KEY)
         # A span found twice keeps its first (more trusted) reading: extension values are keyed by offsets.
         seen = {(s.start_char, s.end_char) for s in group}

@@ -9,6 +9,7 @@ from spacy.tokens import Doc, Span
 
 from ..model import ROLE_RANK, Entity, Mention
 from ..vocab import VocabEntry
+from .gazetteer import doc_text
 from .roles import ENTITIES_KEY
 
 __all__ = ["norm_name", "doc_entities", "VocabIndex"]
@@ -103,7 +104,7 @@ def doc_entities(doc: Doc, index: VocabIndex) -> list[Entity]:
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(readings)):
         groups[uf.find(i)].append(i)
-    title_end = doc.text.find("\n")
+    title_end = doc_text(doc).find("\n")
     entities = []
     for root in sorted(groups, key=lambda r: readings[groups[r][0]][0].start_char):
         members = [readings[i] for i in groups[root]]

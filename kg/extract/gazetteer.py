@@ -11,7 +11,7 @@ from spacy.util import filter_spans
 
 from ..vocab import VocabEntry, load_vocab
 
-__all__ = ["Gazetteer", "case_sensitive_alias", "SPANS_KEY"]
+__all__ = ["Gazetteer", "case_sensitive_alias", "SPANS_KEY", "doc_text"]
 
 SPANS_KEY = "kg_candidates"
 _SHORT_UPPER = re.compile(r"[A-Z0-9][A-Z0-9\-.&+]{0,6}s?")
@@ -19,6 +19,14 @@ _SHORT_UPPER = re.compile(r"[A-Z0-9][A-Z0-9\-.&+]{0,6}s?")
 for _ext in ("vocab_id", "source", "role"):
     if not Span.has_extension(_ext):
         Span.set_extension(_ext, default=None)
+
+
+def doc_text(doc: Doc) -> str:
+    """`doc.text`, computed once per Doc: spaCy joins every token anew on each access."""
+    text = doc.user_data.get("kg_text")
+    if text is None:
+        text = doc.user_data["kg_text"] = doc.text
+    return text
 
 
 def case_sensitive_alias(alias: str, entry_case_sensitive: bool = False) -> bool:

@@ -2,37 +2,47 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import spacy
 from spacy.language import Language
 
 from ..model import Entity, Paper
-from . import abbreviations, candidates, gazetteer, roles, select  # noqa: F401  (registers factories)
+from . import abbreviations, candidates, gazetteer, ner, roles, select  # noqa: F401  (registers factories)
 from .entities import VocabIndex, doc_entities
 
 __all__ = ["build_pipeline", "extract_papers", "extract_text", "PIPE_NAMES"]
 
+# The default pipeline. The statistical NER ("paperkg_ner", after the gazetteer) is opt-in: trained on
+# SciREX it adds recall on SciREX-style text but halves precision on recent listing papers (guideline dev
+# typed F1 0.77 without it, 0.55 with it; bench/README.md).
 PIPE_NAMES = ("sentencizer", "paperkg_line_breaks", "paperkg_abbreviations", "paperkg_gazetteer",
               "paperkg_candidates", "paperkg_select", "paperkg_roles")
 
 
-def build_pipeline(vocab_dir: str | None = None) -> Language:
-    """A fresh spaCy pipeline: sentences, abbreviations, gazetteer, candidates, selection, roles."""
+def build_pipeline(vocab_dir: str | None = None, ner_model: str | None = None, *,
+                   use_ner: bool = False) -> Language:
+    """A fresh spaCy pipeline: sentences, abbreviations, gazetteer, NER, candidates, selection, roles.
+
+    `use_ner` (or a `ner_model` directory written by bench/train_ner.py; default the model in
+    kg/data/ner) adds the statistical NER.
+    """
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("paperkg_line_breaks")
     nlp.add_pipe("paperkg_abbreviations")
     nlp.add_pipe("paperkg_gazetteer", config={"vocab_dir": vocab_dir})
+    if use_ner or ner_model:
+        nlp.add_pipe("paperkg_ner", config={"model_path": str(ner_model) if ner_model else None})
     nlp.add_pipe("paperkg_candidates")
     nlp.add_pipe("paperkg_select")
     nlp.add_pipe("paperkg_roles")
     return nlp
 
 
-@lru_cache(maxsize=1)
-def _default() -> tuple[Language, VocabIndex]:
-    nlp = build_pipeline()
+@lru_cache(maxsize=4)
+def _default(ner_model: str | None = None) -> tuple[Language, VocabIndex]:
+    nlp = build_pipeline(ner_model=ner_model)
     return nlp, VocabIndex(nlp.get_pipe("paperkg_gazetteer").entries)
 
 
@@ -42,9 +52,9 @@ def extract_text(title: str, abstract: str) -> list[Entity]:
     return doc_entities(nlp(f"{title}\n{abstract}"), index)
 
 
-def _extract_batch(texts: list[str]) -> list[list[Entity]]:
+def _extract_batch(texts: list[str], ner_model: str | None = None) -> list[list[Entity]]:
     """Worker: entities of a batch of texts (Docs stay in the worker; only dataclasses travel)."""
-    nlp, index = _default()
+    nlp, index = _default(ner_model)
     return [doc_entities(doc, index) for doc in nlp.pipe(texts)]
 
 
@@ -59,20 +69,26 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def extract_papers(papers: Iterable[Paper], *, jobs: int = 1, batch_size: int = 64
-                   ) -> Iterator[tuple[Paper, list[Entity]]]:
-    """(paper, entities) for each paper, in input order; `jobs` > 1 uses that many processes."""
+def extract_papers(papers: Iterable[Paper], *, jobs: int = 1, batch_size: int = 64,
+                   ner_model: str | None = None) -> Iterator[tuple[Paper, list[Entity]]]:
+    """(paper, entities) for each paper, in input order; `jobs` > 1 uses that many processes.
+
+    `ner_model`: a NER model directory (kg.extract.ner.DEFAULT_MODEL_DIR for the shipped one) adds the
+    statistical NER to the pipeline.
+    """
+    ner_model = str(ner_model) if ner_model else None
     if jobs <= 1:
         for batch in _batches(papers, batch_size):
-            yield from zip(batch, _extract_batch([p.text for p in batch]))
+            yield from zip(batch, _extract_batch([p.text for p in batch], ner_model))
         return
     import multiprocessing
 
     # Build the pipeline once before forking so workers share it copy-on-write.
-    _default()
+    _default(ner_model)
+    work = partial(_extract_batch, ner_model=ner_model)
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         # A bounded window of batches at a time keeps memory flat on million-paper corpora.
         for window in _batches(_batches(papers, batch_size), jobs * 8):
-            results = pool.map(_extract_batch, [[p.text for p in b] for b in window], chunksize=1)
+            results = pool.map(work, [[p.text for p in b] for b in window], chunksize=1)
             for batch, entities in zip(window, results):
                 yield from zip(batch, entities)

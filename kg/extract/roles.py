@@ -7,6 +7,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .candidates import name_shaped
+from .gazetteer import doc_text
 
 __all__ = ["RoleTagger", "role_of"]
 
@@ -46,12 +47,16 @@ def _title_prefix_end(text: str) -> int:
     return colon if 0 < colon <= 60 else -1
 
 
-def role_of(span: Span, in_title: bool) -> str:
-    """The role a mention plays, from cue phrases before it in its sentence."""
+def role_of(span: Span, in_title: bool, text: str | None = None) -> str:
+    """The role a mention plays, from cue phrases before it in its sentence.
+
+    `text` is `span.doc.text`, passed in by callers that have it: Doc.text joins every token anew.
+    """
+    text = span.doc.text if text is None else text
     sent = span.sent
-    before = span.doc.text[sent.start_char:span.start_char]
+    before = text[sent.start_char:span.start_char]
     known = span._.source == "vocab"
-    if span.end_char <= _title_prefix_end(span.doc.text) or span._.source == "title":
+    if span.end_char <= _title_prefix_end(text) or span._.source == "title":
         return "proposed"  # "FedLoGe: Joint Local and ...": the paper's own name for its work
     if not known and in_title:
         return "proposed"
@@ -91,7 +96,8 @@ class RoleTagger:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        title_end = doc.text.find("\n")
+        text = doc_text(doc)
+        title_end = text.find("\n")
         for span in doc.spans.get(ENTITIES_KEY, []):
-            span._.role = role_of(span, in_title=title_end < 0 or span.start_char < title_end)
+            span._.role = role_of(span, in_title=title_end < 0 or span.start_char < title_end, text=text)
         return doc

@@ -7,7 +7,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 from spacy.util import filter_spans
 
-from .gazetteer import SPANS_KEY
+from .gazetteer import SPANS_KEY, doc_text
 from .roles import ENTITIES_KEY
 
 __all__ = ["SpanSelector", "SOURCE_PRIORITY", "line_breaks"]
@@ -39,7 +39,7 @@ class SpanSelector:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        urls = [m.span() for m in _URL.finditer(doc.text)]
+        urls = [m.span() for m in _URL.finditer(doc_text(doc))]
         # Nothing inside a URL or e-mail address is an entity ("github.com/.../Q-Bench").
         spans = [s for s in doc.spans.get(SPANS_KEY, [])
                  if not any(a < s.end_char and s.start_char < b for a, b in urls)]

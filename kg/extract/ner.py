@@ -1,0 +1,549 @@
+"""Statistical NER: a linear-chain CRF (CRFsuite) that tags Method, Task, Dataset and Metric mentions.
+
+The model is trained by `bench/train_ner.py` (with python-crfsuite) from the SciREX development
+abstracts alone and ships in `kg/data/ner/` as plain arrays (`model.npz` + `meta.json`): tagging
+needs only numpy. Its spans join the other candidates in
+`doc.spans["kg_candidates"]` with `span._.source == "ner"`; `paperkg_select` then resolves overlaps.
+
+Why a CRF and not spaCy's `ner`: the smallest useful spaCy NER (HashEmbedCNN width 64, depth 2)
+ran at ~130 abstracts/s on its own here, which leaves no room for the rest of the pipeline within the
+120 abstracts/s budget. A CRF's state scores are sums of feature weights, so the weights of a word
+type's features are summed once and cached, and tagging is a few vector additions per token plus
+Viterbi (figures in bench/README.md).
+
+Features use only the text and the abbreviation component's "long form (SF)" pairs, never the
+vocabularies, so the model can be scored on its own and does not learn from curated names.
+After tagging: generic modifiers and head words are trimmed off ("existing pruning methods" ->
+"pruning"), every other occurrence of a tagged phrase in the paper gets the same label, and a
+single name-shaped Method is typed Model when the shape rules say so (SciREX has no Model type).
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+from spacy.attrs import ORTH, SENT_START
+from spacy.language import Language
+from spacy.strings import hash_string
+from spacy.tokens import Doc, Span, SpanGroup
+from spacy.util import minibatch
+
+from .candidates import name_shaped
+from .entity_types import is_generic, type_of_name
+from .gazetteer import SPANS_KEY, doc_text
+
+__all__ = ["NerTagger", "CompiledCRF", "compile_crfsuite", "DEFAULT_MODEL_DIR", "MODEL_FILE", "FEATURES_VERSION",
+           "doc_features", "word_features", "tags_to_spans", "spans_to_tags", "has_default_model", "LABELS"]
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "ner"
+MODEL_FILE = "model.npz"
+META_FILE = "meta.json"
+HEADS_FILE = "heads.json"
+# An optional precision gate (off by default; config "min_headness" / "min_count"): a lower-case NER span
+# that no other candidate overlaps is kept only if its last word ends a gold mention at least
+# `min_headness` of the times it occurs in the training data (heads.json), or if it occurs `min_count`
+# times in the paper. Names with capitals or digits always pass. SciREX marks many generic phrases
+# ("objective function", "training"), which the guideline does not; the gate trades one for the other
+# (figures in bench/README.md).
+MIN_HEADNESS = 0.0
+MIN_COUNT = 1
+FEATURES_VERSION = 2
+LABELS = ("Method", "Task", "Dataset", "Metric")
+
+for _ext in ("source", "vocab_id", "role"):
+    if not Span.has_extension(_ext):
+        Span.set_extension(_ext, default=None)
+
+
+def has_default_model() -> bool:
+    """True when the shipped model is present (the default pipeline then includes the NER)."""
+    return (DEFAULT_MODEL_DIR / MODEL_FILE).is_file()
+
+
+# ---------------------------------------------------------------------------------------------
+# Features
+# ---------------------------------------------------------------------------------------------
+# A token's features are (a) the features of the word types around it, each prefixed with its
+# offset in the window (-2..+2) and cached per word type, and (b) a few token-level ones: a bias,
+# sentence start, inside an acronym definition, and the two word bigrams. Training feeds them to
+# CRFsuite as strings (doc_features); tagging adds up their weights per word type (CompiledCRF).
+
+_SHAPE_SUB = [(re.compile(r"[A-Z]"), "X"), (re.compile(r"[a-z]"), "x"), (re.compile(r"[0-9]"), "d")]
+_RUNS = re.compile(r"(.)\1+")
+_PUNCT = re.compile(r"^[^\w]+$")
+_CAMEL = re.compile(r"[a-z][A-Z]")
+OFFSETS = (-2, -1, 0, 1, 2)
+_SPECIFIC = re.compile(r"[A-Z0-9]")
+_PAD = {-2: ["-2BOS"], -1: ["-1BOS"], 1: ["+1EOS"], 2: ["+2EOS"]}
+
+
+def _shape(text: str) -> str:
+    s = text
+    for pat, rep in _SHAPE_SUB:
+        s = pat.sub(rep, s)
+    return _RUNS.sub(r"\1", s)[:8]
+
+
+def word_features(text: str) -> tuple[list[str], ...]:
+    """Features of one word type, prefixed for each window position (-2, -1, 0, +1, +2)."""
+    if not text.strip():
+        # Whitespace tokens (line breaks): one feature, and nothing with a space or newline in it.
+        feats = ["nl" if "\n" in text else "sp"]
+        return tuple([f"{o:+d}{f}" if o else f for f in feats] for o in OFFSETS)
+    low = text.lower()
+    shape = _shape(text)
+    flags = []
+    if text[:1].isupper():
+        flags.append("T")
+    if text.isupper() and len(text) > 1:
+        flags.append("U")
+    if any(c.isdigit() for c in text):
+        flags.append("D")
+    if "-" in text and len(text) > 1:
+        flags.append("H")
+    if _CAMEL.search(text):
+        flags.append("M")
+    if _PUNCT.match(text):
+        flags.append("P")
+    if name_shaped(text):
+        flags.append("N")
+    n = len(text)
+    length = "1" if n == 1 else "2" if n <= 3 else "4" if n <= 6 else "7"
+    stem = low[:-1] if n > 3 and low.endswith("s") and not low.endswith("ss") else low
+    centre = ["w=" + low, "n=" + stem, "s=" + shape, "p3=" + low[:3], "x2=" + low[-2:], "x3=" + low[-3:],
+              "x4=" + low[-4:], "l=" + length] + ["f=" + f for f in flags]
+    near = ["w=" + stem, "s=" + shape, "x3=" + low[-3:]] + ["f=" + f for f in flags]
+    far = ["w=" + stem, "s=" + shape]
+    return (["-2" + f for f in far], ["-1" + f for f in near], centre,
+            ["+1" + f for f in near], ["+2" + f for f in far])
+
+
+def _bigram_word(text: str) -> str | None:
+    return None if not text.strip() else text.lower()
+
+
+def _marks(doc: Doc) -> dict[int, str]:
+    """Token index -> "abL" / "abS" for tokens in a defined long form / short form."""
+    marks: dict[int, str] = {}
+    for long_span, short_span in getattr(doc._, "abbreviations", None) or []:
+        for i in range(long_span.start, long_span.end):
+            marks[i] = "abL"
+        for i in range(short_span.start, short_span.end):
+            marks[i] = "abS"
+    return marks
+
+
+def doc_features(doc: Doc) -> list[list[str]]:
+    """One feature list per token (the strings CRFsuite trains on).
+
+    `doc` should have sentence starts and `doc._.abbreviations` (paperkg_abbreviations) set.
+    """
+    words = [t.text for t in doc]
+    n = len(words)
+    table = [word_features(w) for w in words]
+    bigram = [_bigram_word(w) for w in words]
+    marks = _marks(doc)
+    sent_starts = {s.start for s in doc.sents} if doc.has_annotation("SENT_START") else {0}
+    out = []
+    for i in range(n):
+        feats = ["b"] + table[i][2]
+        for off in (-2, -1, 1, 2):
+            j = i + off
+            feats += table[j][off + 2] if 0 <= j < n else _PAD[off]
+        prev = bigram[i - 1] if i else "BOS"
+        nxt = bigram[i + 1] if i + 1 < n else "EOS"
+        if bigram[i] is not None:
+            if prev is not None:
+                feats.append("b-=" + prev + "|" + bigram[i])
+            if nxt is not None:
+                feats.append("b+=" + bigram[i] + "|" + nxt)
+        if i in sent_starts:
+            feats.append("ss")
+        if i in marks:
+            feats.append(marks[i])
+        out.append(feats)
+    return out
+
+
+class CompiledCRF:
+    """A trained linear-chain CRF as numpy arrays, with Viterbi decoding (no CRFsuite at run time).
+
+    `model.npz` holds `weights` (attributes x labels), `transitions` (labels x labels), the labels
+    and the attribute strings; bench/train_ner.py writes it from CRFsuite's model (`compile_crfsuite`).
+    Word-type features are summed once per word type and cached, so tagging a token costs a few
+    vector additions; the result equals CRFsuite's Viterbi path (tests/test_ner.py checks).
+    """
+
+    def __init__(self, path: Path | str, cache_limit: int = 100_000) -> None:
+        with np.load(path, allow_pickle=False) as z:
+            self.weights = z["weights"].astype(np.float64)
+            self.transitions = z["transitions"].astype(np.float64)
+            self.labels = bytes(z["labels"]).decode("utf-8").split("\n")
+            attrs = bytes(z["attributes"]).decode("utf-8").split("\n")
+        self.index = {a: i for i, a in enumerate(attrs)}
+        self.n_labels = len(self.labels)
+        zero = np.zeros(self.n_labels)
+        self._zero = zero
+        self.bias = self._vec(["b"])
+        self.extra = {k: self._vec([k]) for k in ("ss", "abL", "abS")}
+        self.pad = {o: self._vec(f) for o, f in _PAD.items()}
+        # Bigram weights keyed by spaCy's string hashes of the two lower-cased words.
+        self.bigrams: dict[tuple[int, int, int], np.ndarray] = {}
+        for attr, row in self.index.items():
+            if attr.startswith(("b-=", "b+=")) and "|" in attr[3:]:
+                a, b = attr[3:].split("|", 1)
+                key = (0 if attr[1] == "-" else 1, _hash(a), _hash(b))
+                self.bigrams[key] = self.weights[row]
+        # Word types seen so far: orth -> (row in self.table, hash of the lower-cased word or None).
+        self.capacity = cache_limit
+        self.table = np.zeros((cache_limit, len(OFFSETS), self.n_labels))
+        self.cache: dict[int, tuple[int, int | None]] = {}
+
+    def _vec(self, feats: list[str]) -> np.ndarray:
+        rows = [self.index[f] for f in feats if f in self.index]
+        return self.weights[rows].sum(axis=0) if rows else self._zero
+
+    def _word(self, orth: int, strings) -> tuple[int, int | None]:
+        text = strings[orth]
+        row = len(self.cache)
+        index = self.index
+        rows, starts, slots = [], [], []
+        for k, feats in enumerate(word_features(text)):
+            found = [index[f] for f in feats if f in index]
+            if found:
+                starts.append(len(rows))
+                slots.append(k)
+                rows += found
+        if rows:
+            self.table[row, slots] = np.add.reduceat(self.weights[rows], starts, axis=0)
+        low = _bigram_word(text)
+        entry = self.cache[orth] = (row, None if low is None else _hash(low))
+        return entry
+
+    def emissions(self, doc: Doc) -> np.ndarray:
+        """(tokens x labels) state scores."""
+        n = len(doc)
+        arr = doc.to_array([ORTH, SENT_START])
+        cache, strings = self.cache, doc.vocab.strings
+        if len(cache) + n > self.capacity:
+            cache.clear()  # bounded memory over millions of abstracts; never mid-document
+            self.table[:] = 0.0
+        entries = [cache.get(o) or self._word(o, strings) for o in arr[:, 0].tolist()]
+        m = self.table[[e[0] for e in entries]]  # n x 5 x labels
+        em = m[:, 2] + self.bias
+        for off in (-2, -1, 1, 2):
+            k = abs(off)
+            if off < 0:
+                em[k:] += m[:-k, off + 2]
+                em[:k] += self.pad[off]
+            else:
+                em[:-k] += m[k:, off + 2]
+                em[-k:] += self.pad[off]
+        lows = [e[1] for e in entries]
+        bigrams = self.bigrams
+        bos, eos = _HASH_BOS, _HASH_EOS
+        for i, cur in enumerate(lows):
+            if cur is None:
+                continue
+            prev = lows[i - 1] if i else bos
+            nxt = lows[i + 1] if i + 1 < n else eos
+            if prev is not None:
+                w = bigrams.get((0, prev, cur))
+                if w is not None:
+                    em[i] += w
+            if nxt is not None:
+                w = bigrams.get((1, cur, nxt))
+                if w is not None:
+                    em[i] += w
+        em[arr[:, 1] == 1] += self.extra["ss"]
+        if not doc.has_annotation("SENT_START"):
+            em[0] += self.extra["ss"]
+        for i, mark in _marks(doc).items():
+            em[i] += self.extra[mark]
+        return em
+
+    def viterbi(self, ems: Sequence[np.ndarray]) -> list[list[int]]:
+        """Best label sequence for each (tokens x labels) score matrix, decoded as one batch.
+
+        One numpy step per token position for the whole batch: the per-call overhead of numpy, not
+        arithmetic, is what a 9-label Viterbi costs, so batching documents makes it ~50x cheaper.
+        """
+        ems = list(ems)
+        if not ems:
+            return []
+        lens = np.array([len(e) for e in ems])
+        n_batch, length, n_labels = len(ems), int(lens.max()), self.n_labels
+        if length == 0:
+            return [[] for _ in ems]
+        # Layout (position, label, document): every step reduces over the "from" axis with the
+        # documents contiguous, several times faster in numpy than a (document, from, to) layout.
+        em = np.zeros((length, n_labels, n_batch))
+        for i, e in enumerate(ems):
+            em[: len(e), :, i] = e
+        trans = np.ascontiguousarray(self.transitions.T)[:, :, None]  # to x from x 1
+        back = np.empty((length, n_labels, n_batch), dtype=np.intp)
+        # Backpointers past a document's end are never read: keep each document's score at its last token.
+        final = em[0].copy()
+        ends: dict[int, list[int]] = {}
+        for i, n in enumerate(lens.tolist()):
+            ends.setdefault(n - 1, []).append(i)
+        score = em[0]
+        for t in range(1, length):
+            cand = score[None] + trans  # to x from x document
+            back[t] = cand.argmax(axis=1)
+            score = cand.max(axis=1)
+            score += em[t]
+            done = ends.get(t)
+            if done:
+                final[:, done] = score[:, done]
+        score = final.T
+        last = score.argmax(axis=1).tolist()
+        paths = []
+        for i, n in enumerate(lens.tolist()):
+            if not n:
+                paths.append([])
+                continue
+            y = last[i]
+            path = [y]
+            for row in back[n - 1:0:-1, :, i].tolist():
+                y = row[y]
+                path.append(y)
+            paths.append(path[::-1])
+        return paths
+
+    def tag_docs(self, docs: Sequence[Doc]) -> list[list[str]]:
+        """BIO labels of the tokens of each doc."""
+        labels = self.labels
+        return [[labels[y] for y in path] for path in self.viterbi([self.emissions(d) for d in docs])]
+
+    def tag(self, doc: Doc) -> list[str]:
+        """BIO labels of the tokens of `doc`."""
+        return self.tag_docs([doc])[0]
+
+
+def _hash(s: str) -> int:
+    return hash_string(s)
+
+
+_HASH_BOS, _HASH_EOS = hash_string("BOS"), hash_string("EOS")
+
+
+def compile_crfsuite(model_path: Path | str, out_path: Path | str) -> None:
+    """Write CRFsuite's model as `model.npz` for CompiledCRF (needs python-crfsuite)."""
+    import pycrfsuite
+
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(model_path))
+    info = tagger.info()
+    labels = sorted(info.labels, key=lambda l: int(info.labels[l]))
+    lab = {l: i for i, l in enumerate(labels)}
+    attrs = sorted({a for a, _ in info.state_features})
+    row = {a: i for i, a in enumerate(attrs)}
+    weights = np.zeros((len(attrs), len(labels)), dtype=np.float32)
+    for (a, l), w in info.state_features.items():
+        weights[row[a], lab[l]] = w
+    trans = np.zeros((len(labels), len(labels)), dtype=np.float32)
+    for (a, b), w in info.transitions.items():
+        trans[lab[a], lab[b]] = w
+    np.savez_compressed(out_path, weights=weights, transitions=trans,
+                        labels=np.frombuffer("\n".join(labels).encode("utf-8"), dtype=np.uint8),
+                        attributes=np.frombuffer("\n".join(attrs).encode("utf-8"), dtype=np.uint8))
+
+
+def spans_to_tags(doc: Doc, spans: Iterable[Span]) -> list[str]:
+    """BIO tags of non-overlapping token spans."""
+    tags = ["O"] * len(doc)
+    for span in spans:
+        tags[span.start] = "B-" + span.label_
+        for i in range(span.start + 1, span.end):
+            tags[i] = "I-" + span.label_
+    return tags
+
+
+def tags_to_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(start, end, label) token spans of BIO tags; a stray I- starts a span."""
+    out: list[tuple[int, int, str]] = []
+    start, label = -1, ""
+    for i, tag in enumerate(list(tags) + ["O"]):
+        if tag.startswith("I-") and start >= 0 and tag[2:] == label:
+            continue
+        if start >= 0:
+            out.append((start, i, label))
+            start = -1
+        if tag != "O":
+            start, label = i, tag[2:]
+    return out
+
+
+# SciREX marks generic phrases too ("pruning methods", "existing approaches"); the guideline wants
+# the name inside them. Trimming keeps a mention-overlap hit and gives the paper-level entity its name.
+_GENERIC_HEADS = {
+    "method", "methods", "approach", "approaches", "technique", "techniques", "framework", "frameworks",
+    "paradigm", "paradigms", "process", "processes", "task", "tasks", "problem", "problems", "setting",
+    "settings", "scenario", "scenarios", "application", "applications", "strategy", "strategies", "scheme",
+    "schemes", "community", "practitioners", "library", "libraries", "pattern", "patterns", "issue",
+    "issues", "domain", "domains", "field", "fields", "area", "areas", "pipeline", "pipelines",
+    "solution", "solutions", "mechanism", "mechanisms", "procedure", "procedures", "family", "families",
+    "variant", "variants", "version", "versions", "design", "designs", "system", "systems", "module",
+    "modules", "component", "components", "capabilities", "capability", "abilities", "ability",
+}
+_GENERIC_MODIFIERS = {
+    "a", "an", "the", "this", "these", "those", "that", "our", "their", "its", "such", "other", "different",
+    "existing", "various", "several", "many", "most", "some", "all", "both", "each", "multiple", "prior",
+    "previous", "conventional", "traditional", "standard", "novel", "new", "proposed", "current", "recent",
+    "popular", "typical", "modern", "general", "common", "specific", "comprehensive", "effective",
+    "efficient", "simple", "strong", "powerful", "suboptimal", "expensive", "high-quality", "distinct",
+    "state-of-the-art", "advanced", "robust", "further", "additional", "related", "similar", "corresponding",
+    "overall", "whole", "entire", "real-world", "downstream", "underlying", "alternative", "improved",
+}
+
+
+def _norm(text: str) -> str:
+    low = re.sub(r"[^0-9a-z]+", "", text.lower())
+    return low[:-1] if len(low) > 3 and low.endswith("s") and not low.endswith("ss") else low
+
+
+def head_key(word: str) -> str:
+    """Lower-cased, singular-ish form of a head word ("networks" -> "network")."""
+    low = word.lower()
+    return low[:-1] if len(low) > 3 and low.endswith("s") and not low.endswith("ss") else low
+
+
+def _trim_generic(doc: Doc, start: int, end: int) -> tuple[int, int]:
+    """Strips leading generic modifiers and a trailing generic head word off a token span."""
+    while start < end and doc[start].lower_ in _GENERIC_MODIFIERS:
+        start += 1
+    if end - start > 1 and doc[end - 1].lower_ in _GENERIC_HEADS:
+        end -= 1
+        while end > start and doc[end - 1].is_punct:
+            end -= 1
+    return start, end
+
+
+def _propagate(doc: Doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """One reading per document: every other occurrence of a tagged phrase gets the same label."""
+    taken = [False] * len(doc)
+    for start, end, _ in spans:
+        for i in range(start, end):
+            taken[i] = True
+    words = doc.to_array(ORTH).tolist()
+    first: dict[tuple[str, ...], str] = {}
+    for start, end, label in spans:
+        key = tuple(words[start:end])
+        if key not in first and (end - start > 1 or len(doc[start]) > 2) and not doc[start].is_punct:
+            first[key] = label
+    if not first:
+        return spans
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for key in first:
+        by_first.setdefault(key[0], []).append(key)
+    out = list(spans)
+    for i, w in enumerate(words):
+        if taken[i] or w not in by_first:
+            continue
+        for key in sorted(by_first[w], key=len, reverse=True):
+            j = i + len(key)
+            if tuple(words[i:j]) == key and not any(taken[i:j]):
+                out.append((i, j, first[key]))
+                for k in range(i, j):
+                    taken[k] = True
+                break
+    return sorted(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# The component
+# ---------------------------------------------------------------------------------------------
+
+
+@Language.factory(
+    "paperkg_ner",
+    requires=["doc._.abbreviations", "token.is_sent_start"],
+    assigns=["doc.spans", "span._.source"],
+    default_config={"model_path": None, "min_headness": MIN_HEADNESS, "min_count": MIN_COUNT, "propagate": True},
+)
+class NerTagger:
+    """Adds a candidate span (source "ner", label = type) for every mention the CRF tags.
+
+    `model_path` is a directory holding `model.npz` (default: the model shipped in kg/data/ner);
+    `propagate` labels every occurrence of a tagged phrase; `min_headness` / `min_count`: see MIN_HEADNESS.
+    """
+
+    def __init__(self, nlp: Language, name: str, model_path: str | None = None,
+                 min_headness: float = MIN_HEADNESS, min_count: int = MIN_COUNT, propagate: bool = True) -> None:
+        self.name = name
+        self.propagate = propagate
+        self.min_headness = min_headness
+        self.min_count = min_count
+        self.model_dir = Path(model_path) if model_path else DEFAULT_MODEL_DIR
+        model = self.model_dir / MODEL_FILE
+        if not model.is_file():
+            raise FileNotFoundError(f"no NER model at {model} (train one with bench/train_ner.py)")
+        meta_path = self.model_dir / META_FILE
+        self.meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+        version = self.meta.get("features_version", FEATURES_VERSION)
+        if version != FEATURES_VERSION:
+            raise ValueError(f"NER model at {model} uses features v{version}; this code has v{FEATURES_VERSION}")
+        self.crf = CompiledCRF(model)
+        heads_path = self.model_dir / HEADS_FILE
+        self.headness = json.loads(heads_path.read_text(encoding="utf-8")) if heads_path.is_file() else None
+
+    def predict(self, docs: Sequence[Doc]) -> list[list[tuple[int, int, str]]]:
+        """(start, end, label) token spans the model tags, for each doc."""
+        return [tags_to_spans(tags) for tags in self.crf.tag_docs(docs)]
+
+    def __call__(self, doc: Doc) -> Doc:
+        return self.set_annotations(doc, self.predict([doc])[0])
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        """Tags docs in batches (one Viterbi pass per batch)."""
+        for batch in minibatch(stream, size=batch_size):
+            for doc, spans in zip(batch, self.predict(batch)):
+                yield self.set_annotations(doc, spans)
+
+    def set_annotations(self, doc: Doc, spans: list[tuple[int, int, str]]) -> Doc:
+        """Adds the tagged spans to doc.spans["kg_candidates"] (source "ner")."""
+        if self.propagate and spans:
+            spans = _propagate(doc, spans)
+        group = doc.spans.get(SPANS_KEY) or SpanGroup(doc, name=SPANS_KEY)
+        # Extension values are keyed by offsets: never add a second span where a candidate already is.
+        seen = {(s.start_char, s.end_char) for s in group}
+        text = None
+        gate = self.min_headness > 0 or self.min_count > 1
+        counts: dict[str, int] = {}
+        for start, end, _ in spans if gate else ():
+            key = _norm(doc[start:end].text)
+            counts[key] = counts.get(key, 0) + 1
+        for start, end, label in spans:
+            # Trim punctuation the tagger let in at the edges ("(", ",").
+            while start < end and doc[start].is_punct and doc[start].text not in "-+":
+                start += 1
+            while end > start and doc[end - 1].is_punct and doc[end - 1].text not in "+":
+                end -= 1
+            start, end = _trim_generic(doc, start, end)
+            if start >= end:
+                continue
+            span = Span(doc, start, end, label=label)
+            if (span.start_char, span.end_char) in seen or is_generic(span.text):
+                continue
+            if gate and not _SPECIFIC.search(span.text) and not any(
+                    o.start < end and start < o.end for o in group if o._.source != "ner"):
+                # A lower-case phrase only the NER found: keep it if it recurs or its head word is
+                # a typical mention head in the training data.
+                head = (self.headness or {}).get(head_key(doc[end - 1].text), 0.0)
+                if head < self.min_headness and counts.get(_norm(span.text), 0) < self.min_count:
+                    continue
+            if label == "Method" and end - start == 1 and name_shaped(span.text):
+                # SciREX has no Model type: the same shape rules as for coined names decide it.
+                text = doc_text(doc) if text is None else text
+                if type_of_name(span.text, text[span.end_char:span.end_char + 30],
+                                text[max(0, span.start_char - 40):span.start_char]) == "Model":
+                    span = Span(doc, start, end, label="Model")
+            seen.add((span.start_char, span.end_char))
+            span._.source = "ner"
+            group.append(span)
+        doc.spans[SPANS_KEY] = group
+        return doc

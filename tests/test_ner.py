@@ -1,0 +1,100 @@
+"""The statistical NER: the shipped model, its numpy tagger, and training a tiny model end to end."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from spacy.tokens import Span
+
+from kg.extract.ner import (DEFAULT_MODEL_DIR, MODEL_FILE, CompiledCRF, doc_features, has_default_model,
+                            spans_to_tags, tags_to_spans)
+from kg.extract.pipeline import PIPE_NAMES, build_pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+SCIREX = ROOT.parent / "shared" / "bench" / "scirex-dev.jsonl"
+GUIDELINE_DEV = ROOT / "tests" / "data" / "guideline_dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return build_pipeline(use_ner=True)
+
+
+@pytest.fixture(scope="module")
+def scirex_records():
+    if not SCIREX.is_file():
+        pytest.skip(f"needs ../shared beside the repository ({SCIREX} not found)")
+    return [json.loads(line) for line in SCIREX.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_shipped_model_is_opt_in(nlp):
+    assert has_default_model(), f"no model at {DEFAULT_MODEL_DIR / MODEL_FILE} (python -m bench.train_ner)"
+    assert "paperkg_ner" not in PIPE_NAMES and "paperkg_ner" in nlp.pipe_names
+    assert nlp.pipe_names.index("paperkg_ner") < nlp.pipe_names.index("paperkg_candidates")
+    meta = json.loads((DEFAULT_MODEL_DIR / "meta.json").read_text())
+    assert meta["papers"] == 209 and meta["features_version"] == nlp.get_pipe("paperkg_ner").meta["features_version"]
+    size = sum(p.stat().st_size for p in DEFAULT_MODEL_DIR.iterdir())
+    assert size < 5 * 2**20
+
+
+def test_shipped_model_tags_a_real_abstract(nlp):
+    rec = json.loads(GUIDELINE_DEV.read_text(encoding="utf-8").splitlines()[0])  # FedLoGe
+    doc = nlp(f"{rec['title']}\n{rec['abstract']}")
+    ner = [s for s in doc.spans["kg_candidates"] if s._.source == "ner"]
+    assert len(ner) >= 5
+    assert {s.label_ for s in ner} <= {"Method", "Model", "Task", "Dataset", "Metric"}
+    assert {"Method", "Task"} <= {s.label_ for s in ner}
+    texts = {s.text for s in ner}
+    assert "representation learning" in texts or "classifier alignment" in texts
+    # Offsets are unique among candidates (span extensions are keyed by them).
+    offsets = [(s.start_char, s.end_char) for s in doc.spans["kg_candidates"]]
+    assert len(offsets) == len(set(offsets))
+
+
+def test_batched_viterbi_equals_one_by_one(nlp):
+    crf = nlp.get_pipe("paperkg_ner").crf
+    texts = ["", "BERT", "We evaluate ResNet-50 on ImageNet and report top-1 accuracy.",
+             "Semantic segmentation with fully convolutional networks (FCN) on PASCAL VOC 2012 " * 5]
+    docs = list(nlp.pipe(texts))
+    batch = crf.tag_docs(docs)
+    assert [len(t) for t in batch] == [len(d) for d in docs]
+    assert batch == [crf.tag(d) for d in docs]
+    doc = docs[2]
+    tags = ["O", "O", "B-Method", "O", "B-Dataset", "O", "O", "B-Metric", "I-Metric", "O"]
+    spans = tags_to_spans(tags)
+    assert [(doc[a:b].text, label) for a, b, label in spans] == [
+        ("ResNet-50", "Method"), ("ImageNet", "Dataset"), ("top-1 accuracy", "Metric")]
+    assert spans_to_tags(doc, [Span(doc, a, b, label=label) for a, b, label in spans]) == tags
+
+
+def test_train_tiny_model_end_to_end(tmp_path, scirex_records):
+    pycrfsuite = pytest.importorskip("pycrfsuite")
+    from bench.train_ner import feature_pipeline, train
+
+    records = scirex_records[:6]
+    meta = train(records, tmp_path / "ner", seed=0, grid=((0.1, 0.01), (0.5, 0.01)), dev_fraction=0.34,
+                 max_iterations=2)
+    assert meta["papers"] == 6 and meta["inner_dev_papers"] == 2 and len(meta["grid_inner_dev_f1"]) == 2
+    assert (tmp_path / "ner" / "model.npz").is_file() and (tmp_path / "ner" / "heads.json").is_file()
+    # The numpy tagger decodes exactly like CRFsuite on the same model.
+    from bench.train_ner import _fit, prepare
+
+    _fit(prepare(records[:3]), tmp_path / "m.crfsuite", 0.1, 0.01, 5)
+    from kg.extract.ner import compile_crfsuite
+
+    compile_crfsuite(tmp_path / "m.crfsuite", tmp_path / "m.npz")
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(tmp_path / "m.crfsuite"))
+    crf = CompiledCRF(tmp_path / "m.npz")
+    fnlp = feature_pipeline()
+    docs = list(fnlp.pipe(f"{r['title']}\n{r['abstract']}" for r in records[3:6]))
+    assert crf.tag_docs(docs) == [tagger.tag(doc_features(d)) for d in docs]
+    # A pipeline with the new model runs; the same training gives the same model.
+    nlp = build_pipeline(ner_model=str(tmp_path / "ner"))
+    assert "paperkg_ner" in nlp.pipe_names
+    nlp("We train a convolutional neural network on CIFAR-10.")
+    train(records, tmp_path / "again", seed=0, grid=((0.1, 0.01), (0.5, 0.01)), dev_fraction=0.34, max_iterations=2)
+    with np.load(tmp_path / "ner" / "model.npz") as a, np.load(tmp_path / "again" / "model.npz") as b:
+        assert all(np.array_equal(a[k], b[k]) for k in a.files)
