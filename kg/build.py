@@ -68,14 +68,24 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1,
 
 
 def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, html: bool = True,
-          progress: Callable[[int, int], None] | None = None) -> tuple[nx.MultiDiGraph, BuildReport]:
-    """Build the graph and write DIR/kg.ttl (+ .nt, .jsonld) and DIR/graph.html atomically."""
+          progress: Callable[[int, int], None] | None = None,
+          store: bool = True) -> tuple[nx.MultiDiGraph, BuildReport]:
+    """Build the graph and write DIR/kg.ttl (+ .nt, .jsonld) and DIR/graph.html atomically.
+
+    With `store` (the default) the graph is also bulk-loaded into an on-disk Oxigraph store DIR/store
+    (kg.store.persist_store), which `kg query`, `kg stats` and `kg serve` open without parsing; a
+    previous store is replaced atomically.
+    """
     from .rdf import write_rdf
     from .views.html import write_html
 
     out = Path(out_dir)
     g, report = build_graph(inputs, jobs=jobs, progress=progress)
     report.outputs.update(write_rdf(g, out))
+    if store:
+        from .store import persist_store
+
+        report.outputs["store"] = persist_store(out)
     if html:
         write_html(g, out / "graph.html")
         report.outputs["html"] = out / "graph.html"

@@ -1,9 +1,12 @@
 """SPARQL over a built graph directory: pluggable stores (Oxigraph by default, rdflib), named queries.
 
-A graph directory is what `kg build` writes (kg.nt and/or kg.ttl). `open_store` loads it into a
-backend; `run_query` runs SPARQL (or a named query from ontology/queries/) against a directory or an
-open store, binding the standard prefixes and any parameters as RDF literals — parameter values are
-never pasted into the query text unescaped.
+A graph directory is what `kg build` writes (kg.nt and/or kg.ttl, and DIR/store: an on-disk Oxigraph
+store bulk-loaded from kg.nt by `persist_store`, replaced atomically on every build). `open_store`
+opens it with a backend: by default the persisted store, read-only and without parsing anything
+(falling back to loading kg.nt into memory when the store is missing or stale); "rdflib" parses into
+an rdflib Graph. `run_query` runs SPARQL (or a named query from ontology/queries/) against a
+directory or an open store, binding the standard prefixes and any parameters as RDF literals —
+parameter values are never pasted into the query text unescaped.
 
 Examples
 --------
@@ -18,10 +21,16 @@ https://w3id.org/paperkg/paper/arxiv-2401.00001,Scaling Vision Transformers,eval
 from __future__ import annotations
 
 import csv
+import ctypes
+import hashlib
 import io
 import json
+import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -29,9 +38,25 @@ from typing import Any, Protocol, runtime_checkable
 from .rdf import PREFIXES, escape_string, ontology_path
 
 __all__ = [
-    "QueryError", "Term", "QueryResult", "KGStore", "OxigraphStore", "RdflibStore", "BACKENDS",
-    "register_backend", "open_store", "run_query", "list_named_queries", "load_named_query",
-    "named_query_params", "substitute_params", "GRAPH_FILES",
+    "BACKENDS",
+    "GRAPH_FILES",
+    "STORE_DIR",
+    "KGStore",
+    "OxigraphStore",
+    "QueryError",
+    "QueryResult",
+    "RdflibStore",
+    "ResultTooLarge",
+    "Term",
+    "list_named_queries",
+    "load_named_query",
+    "named_query_params",
+    "open_store",
+    "persist_store",
+    "register_backend",
+    "run_query",
+    "store_status",
+    "substitute_params",
 ]
 
 GRAPH_FILES: tuple[str, ...] = ("kg.nt", "kg.ttl")
@@ -42,6 +67,25 @@ _VARNAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 class QueryError(Exception):
     """A query that cannot run: bad SPARQL, unknown named query or parameter, missing graph."""
+
+
+class ResultTooLarge(QueryError):
+    """A result with more rows than the `max_rows` the caller allowed."""
+
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(f"the result has more than {max_rows} rows; narrow the query or add a LIMIT")
+        self.max_rows = max_rows
+
+
+def _capped(rows: Iterable[Any], max_rows: int | None) -> Iterator[Any]:
+    """The rows, raising ResultTooLarge on row max_rows + 1 (never reading further)."""
+    if max_rows is None:
+        yield from rows
+        return
+    for i, row in enumerate(rows):
+        if i >= max_rows:
+            raise ResultTooLarge(max_rows)
+        yield row
 
 
 # --------------------------------------------------------------------------- results
@@ -143,8 +187,10 @@ class KGStore(Protocol):
     backend: str
     source: Path | None
 
-    def query(self, sparql: str, params: Mapping[str, str] | None = None) -> QueryResult:
-        """Run a SPARQL query (prefixes of kg.rdf.PREFIXES bound, params bound as string literals)."""
+    def query(self, sparql: str, params: Mapping[str, str] | None = None, *,
+              max_rows: int | None = None) -> QueryResult:
+        """Run a SPARQL query (prefixes of kg.rdf.PREFIXES bound, params bound as string literals);
+        more than `max_rows` result rows raise ResultTooLarge."""
         ...
 
     def __len__(self) -> int:
@@ -248,28 +294,59 @@ def substitute_params(sparql: str, params: Mapping[str, str]) -> str:
 
 
 class OxigraphStore:
-    """An in-memory pyoxigraph Store loaded from a graph directory (fast loading and SPARQL)."""
+    """A pyoxigraph Store: the persisted on-disk store of a graph directory (opened read-only), or an
+    in-memory one loaded from its kg.nt / kg.ttl.
+
+    A persisted store also holds the results of the parameterless named queries (top-datasets, ...),
+    computed when it was built: the store never changes, so neither do they. `query` answers those
+    exact query texts from them (set `use_materialized = False` to always compute).
+    """
 
     backend = "oxigraph"
+    use_materialized = True
 
-    def __init__(self, store: Any = None, source: Path | None = None) -> None:
+    def __init__(self, store: Any = None, source: Path | None = None, *, persisted: bool = False) -> None:
         import pyoxigraph
 
         self._ox = pyoxigraph
         self.store = store if store is not None else pyoxigraph.Store()
         self.source = source
+        self.persisted = persisted
+        self._materialized: dict[str, dict] | None = None
 
     @classmethod
     def open(cls, graph_dir: str | Path) -> OxigraphStore:
+        """The persisted store DIR/store when it is current (read-only, no parsing), else an in-memory load."""
+        path = Path(graph_dir)
+        if path.is_dir() and store_status(path) == "current":
+            return cls.open_persisted(path)
+        return cls.open_memory(path)
+
+    @classmethod
+    def open_persisted(cls, graph_dir: str | Path) -> OxigraphStore:
+        """Open DIR/store (written by persist_store / `kg build`) read-only; QueryError if missing or stale."""
+        import pyoxigraph
+
+        path = Path(graph_dir)
+        status = store_status(path)
+        if status != "current":
+            raise QueryError(f"no usable persisted store in {path} ({status}); "
+                             f"rebuild it with `kg build` or `kg store --graph {path}`")
+        try:
+            store = pyoxigraph.Store.read_only(str(path / STORE_DIR))
+        except OSError as exc:
+            raise QueryError(f"cannot open the store in {path / STORE_DIR}: {exc}") from exc
+        return cls(store, path / STORE_DIR, persisted=True)
+
+    @classmethod
+    def open_memory(cls, graph_dir: str | Path) -> OxigraphStore:
         """Load kg.nt (or kg.ttl) of `graph_dir` into a new in-memory Oxigraph store."""
         import pyoxigraph
 
         path = _graph_file(graph_dir)
-        fmt = {".nt": pyoxigraph.RdfFormat.N_TRIPLES, ".jsonld": pyoxigraph.RdfFormat.JSON_LD}.get(
-            path.suffix, pyoxigraph.RdfFormat.TURTLE)
         store = pyoxigraph.Store()
         try:
-            store.bulk_load(path=str(path), format=fmt)
+            store.bulk_load(path=str(path), format=_ox_format(path))
         except (SyntaxError, ValueError, OSError) as exc:
             raise QueryError(f"cannot load {path}: {exc}") from exc
         return cls(store, path)
@@ -277,24 +354,50 @@ class OxigraphStore:
     def __len__(self) -> int:
         return len(self.store)
 
-    def query(self, sparql: str, params: Mapping[str, str] | None = None) -> QueryResult:
-        """Run SPARQL; parameters bound with Oxigraph substitutions (or substitute_params)."""
+    def query(self, sparql: str, params: Mapping[str, str] | None = None, *,
+              max_rows: int | None = None) -> QueryResult:
+        """Run SPARQL; parameters bound with Oxigraph substitutions (or substitute_params).
+
+        With `max_rows`, a result of more rows (solutions or triples) raises ResultTooLarge.
+        """
         ox = self._ox
         params = _check_params(sparql, params)
+        if not params and self.persisted and self.use_materialized:
+            cached = self._cached(sparql)
+            if cached is not None:
+                if max_rows is not None and len(cached.terms) > max_rows:
+                    raise ResultTooLarge(max_rows)
+                return cached
         try:
             result = self._run(sparql, params)
+            if isinstance(result, ox.QueryBoolean):
+                return QueryResult("ask", boolean=bool(result))
+            if isinstance(result, ox.QuerySolutions):
+                columns = [v.value for v in result.variables]
+                term = self._term
+                rows = [tuple(term(sol[c]) for c in columns) for sol in _capped(result, max_rows)]
+                return QueryResult("select", columns, rows)
+            rows = [(self._term(t.subject), self._term(t.predicate), self._term(t.object))
+                    for t in _capped(result, max_rows)]
+            return QueryResult("graph", ["subject", "predicate", "object"], rows)
+        except QueryError:
+            raise
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from exc
         except (RuntimeError, ValueError, OSError) as exc:
             raise QueryError(f"query failed: {exc}") from exc
-        if isinstance(result, ox.QuerySolutions):
-            columns = [v.value for v in result.variables]
-            rows = [tuple(self._term(sol[c]) for c in columns) for sol in result]
-            return QueryResult("select", columns, rows)
-        if isinstance(result, ox.QueryBoolean):
-            return QueryResult("ask", boolean=bool(result))
-        rows = [(self._term(t.subject), self._term(t.predicate), self._term(t.object)) for t in result]
-        return QueryResult("graph", ["subject", "predicate", "object"], rows)
+
+    def _cached(self, sparql: str) -> QueryResult | None:
+        if self._materialized is None:
+            self._materialized = {}
+            if self.source is not None:
+                try:
+                    data = json.loads((Path(self.source) / STORE_RESULTS).read_text(encoding="utf-8"))
+                    self._materialized = data if isinstance(data, dict) else {}
+                except (OSError, ValueError):
+                    pass
+        entry = self._materialized.get(_query_key(sparql))
+        return None if entry is None else _result_from_json(entry)
 
     def _run(self, sparql: str, params: dict[str, str]) -> Any:
         if params:
@@ -350,8 +453,12 @@ class RdflibStore:
     def __len__(self) -> int:
         return len(self.graph)
 
-    def query(self, sparql: str, params: Mapping[str, str] | None = None) -> QueryResult:
-        """Run SPARQL; parameters bound with rdflib initBindings (as string literals)."""
+    def query(self, sparql: str, params: Mapping[str, str] | None = None, *,
+              max_rows: int | None = None) -> QueryResult:
+        """Run SPARQL; parameters bound with rdflib initBindings (as string literals).
+
+        With `max_rows`, a result of more rows (solutions or triples) raises ResultTooLarge.
+        """
         import rdflib
         from rdflib.query import Result
 
@@ -362,11 +469,11 @@ class RdflibStore:
             kind = result.type
             if kind == "SELECT":
                 columns = [str(v) for v in result.vars or ()]
-                rows = [tuple(self._term(row[i]) for i in range(len(columns))) for row in result]
+                rows = [tuple(self._term(row[i]) for i in range(len(columns))) for row in _capped(result, max_rows)]
                 return QueryResult("select", columns, rows)
             if kind == "ASK":
                 return QueryResult("ask", boolean=bool(result.askAnswer))
-            rows = [tuple(self._term(x) for x in triple) for triple in result]
+            rows = [tuple(self._term(x) for x in triple) for triple in _capped(result, max_rows)]
             return QueryResult("graph", ["subject", "predicate", "object"], rows)
         except QueryError:
             raise
@@ -391,8 +498,197 @@ class RdflibStore:
         return Term("triple", str(term))
 
 
+# --------------------------------------------------------------------------- the persisted store
+
+STORE_DIR = "store"
+STORE_META = "paperkg-store.json"  # inside DIR/store: which graph file the store holds (RocksDB ignores it)
+STORE_RESULTS = "paperkg-results.json"  # inside DIR/store: materialised parameterless named queries
+_STORE_FORMAT = 1
+_MATERIALIZE_MAX_ROWS = 10_000
+
+
+def _query_key(sparql: str) -> str:
+    return hashlib.sha256(sparql.encode("utf-8")).hexdigest()
+
+
+def _result_to_json(result: QueryResult) -> dict:
+    terms = [[None if t is None else [t.type, t.value, t.datatype, t.lang] for t in row] for row in result.terms]
+    return {"kind": result.kind, "columns": result.columns, "terms": terms, "boolean": result.boolean}
+
+
+def _result_from_json(data: dict) -> QueryResult:
+    terms = [tuple(None if t is None else Term(*t) for t in row) for row in data["terms"]]
+    return QueryResult(data["kind"], list(data["columns"]), terms, data.get("boolean"))
+
+
+def _materialize(store: Any) -> dict[str, dict]:
+    """Results of the named queries that take no parameters, keyed by the SHA-256 of their text."""
+    ox_store = OxigraphStore(store)
+    out = {}
+    for name in list_named_queries():
+        text = load_named_query(name)
+        if named_query_params(text):
+            continue
+        try:
+            out[_query_key(text)] = _result_to_json(ox_store.query(text, max_rows=_MATERIALIZE_MAX_ROWS))
+        except QueryError:
+            continue  # too big or broken: computed at query time, as any other query
+    return out
+
+
+def _ox_format(path: Path) -> Any:
+    import pyoxigraph
+
+    return {".nt": pyoxigraph.RdfFormat.N_TRIPLES, ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+            ".json": pyoxigraph.RdfFormat.JSON_LD}.get(path.suffix, pyoxigraph.RdfFormat.TURTLE)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read_meta(graph_dir: Path) -> dict | None:
+    try:
+        meta = json.loads((graph_dir / STORE_DIR / STORE_META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("format") == _STORE_FORMAT else None
+
+
+def store_status(graph_dir: str | Path) -> str:
+    """State of the persisted store of a graph directory: 'current', 'missing' or 'stale (why)'.
+
+    The store is current when it was loaded from the graph file (kg.nt, else kg.ttl) as it is now:
+    same size and modification time, or (after a copy that changed the time) the same SHA-256.
+    """
+    path = Path(graph_dir)
+    if not (path / STORE_DIR).is_dir():
+        return "missing"
+    meta = _read_meta(path)
+    if meta is None:
+        return "stale (no readable " + STORE_META + ")"
+    try:
+        source = _graph_file(path)
+    except QueryError:
+        return "stale (no kg.nt or kg.ttl beside it)"
+    if source.name != meta.get("source"):
+        return f"stale (built from {meta.get('source')}, the graph is now in {source.name})"
+    st = source.stat()
+    if st.st_size != meta.get("size"):
+        return f"stale ({source.name} changed since the store was built)"
+    if st.st_mtime_ns != meta.get("mtime_ns") and _sha256(source) != meta.get("sha256"):
+        return f"stale ({source.name} changed since the store was built)"
+    return "current"
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def _remove_leftovers(graph_dir: Path) -> None:
+    """Remove .store.*.tmp / .store.*.old directories a killed build left behind (none is in use:
+    a store being written holds its RocksDB LOCK file, which is then skipped)."""
+    for d in graph_dir.glob(".store.*"):
+        if not d.is_dir() or not d.name.endswith((".tmp", ".old")):
+            continue
+        lock = d / "LOCK"
+        if lock.exists():
+            try:
+                import fcntl
+
+                with lock.open("a") as fh:
+                    fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    fcntl.lockf(fh, fcntl.LOCK_UN)
+            except ImportError:
+                continue  # no POSIX locks here: leave it
+            except OSError:
+                continue  # another process is writing it
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def persist_store(graph_dir: str | Path, source: str | Path | None = None) -> Path:
+    """Bulk-load the graph file of `graph_dir` into an on-disk Oxigraph store DIR/store, atomically.
+
+    The new store is built in a temporary directory beside the old one and swapped in only when
+    complete (one atomic exchange on Linux, two renames elsewhere): a failed or interrupted load
+    leaves the previous store as it was. Queries then open it read-only without parsing anything.
+    The results of the parameterless named queries are computed once here and kept with the store
+    (see OxigraphStore): they cannot change while the store does not.
+
+    Parameters
+    ----------
+    graph_dir : a directory written by `kg build` / kg.rdf.write_rdf.
+    source : the RDF file to load (default: kg.nt, else kg.ttl, of graph_dir).
+
+    Returns
+    -------
+    The path of the store (DIR/store).
+
+    Examples
+    --------
+    >>> persist_store("out")
+    PosixPath('out/store')
+    >>> open_store("out").persisted
+    True
+    """
+    import pyoxigraph
+
+    out = Path(graph_dir)
+    src = Path(source) if source is not None else _graph_file(out)
+    target = out / STORE_DIR
+    _remove_leftovers(out)
+    tmp = Path(tempfile.mkdtemp(prefix=".store.", suffix=".tmp", dir=out))
+    try:
+        st = src.stat()
+        store = pyoxigraph.Store(str(tmp))
+        try:
+            store.bulk_load(path=str(src), format=_ox_format(src))
+        except (SyntaxError, ValueError) as exc:
+            raise QueryError(f"cannot load {src}: {exc}") from exc
+        store.optimize()
+        store.flush()
+        triples = len(store)
+        materialized = _materialize(store)
+        del store  # closes the RocksDB instance
+        (tmp / STORE_RESULTS).write_text(json.dumps(materialized, ensure_ascii=False), encoding="utf-8")
+        meta = {"format": _STORE_FORMAT, "source": src.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                "sha256": _sha256(src), "triples": triples}
+        (tmp / STORE_META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+        if not target.exists():
+            os.rename(tmp, target)
+        elif _exchange(tmp, target):
+            shutil.rmtree(tmp, ignore_errors=True)  # now holds the old store
+        else:
+            old = Path(tempfile.mkdtemp(prefix=".store.", suffix=".old", dir=out))
+            os.rename(target, old / STORE_DIR)
+            os.rename(tmp, target)
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+
 BACKENDS: dict[str, Callable[[Path], KGStore]] = {
-    "oxigraph": OxigraphStore.open,
+    "oxigraph": OxigraphStore.open,  # DIR/store when current, else kg.nt loaded in memory
+    "oxigraph-disk": OxigraphStore.open_persisted,  # DIR/store only
+    "oxigraph-memory": OxigraphStore.open_memory,  # always parse kg.nt / kg.ttl into memory
     "rdflib": RdflibStore.open,
 }
 
@@ -403,7 +699,11 @@ def register_backend(name: str, opener: Callable[[Path], KGStore]) -> None:
 
 
 def open_store(graph_dir: str | Path, backend: str = "oxigraph") -> KGStore:
-    """Open a built graph directory (kg.nt if present, else kg.ttl) for SPARQL with `backend`.
+    """Open a built graph directory for SPARQL with `backend`.
+
+    "oxigraph" (the default) opens the persisted store DIR/store read-only when it is current, and
+    otherwise loads kg.nt (else kg.ttl) into memory; "oxigraph-disk" insists on DIR/store,
+    "oxigraph-memory" always parses, "rdflib" parses into an rdflib Graph.
 
     Examples
     --------
@@ -443,7 +743,7 @@ def list_named_queries() -> dict[str, str]:
 
 def load_named_query(name: str) -> str:
     """Text of the named query `name` (with or without .rq)."""
-    stem = name[:-3] if name.endswith(".rq") else name
+    stem = name.removesuffix(".rq")
     if not _VARNAME.fullmatch(stem.replace("-", "_")):
         raise QueryError(f"unknown named query {name!r}")
     path = _queries_dir() / f"{stem}.rq"
@@ -468,7 +768,7 @@ def _resolve(sparql: str, params: Mapping[str, str] | None) -> str:
     name = sparql.strip()
     if not name or re.search(r"\s", name) or not re.fullmatch(r"[A-Za-z0-9_-]+(\.rq)?", name):
         return sparql
-    stem = name[:-3] if name.endswith(".rq") else name
+    stem = name.removesuffix(".rq")
     if stem not in list_named_queries():
         return sparql
     text = load_named_query(stem)

@@ -1,0 +1,216 @@
+"""The persisted Oxigraph store (kg.store.persist_store): built by `kg build`, opened read-only without parsing,
+replaced atomically, detected when stale; result caps; the same answers as the in-memory backends."""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from graph_fixtures import small_graph
+
+from kg.rdf import write_rdf
+from kg.store import (
+    STORE_DIR,
+    OxigraphStore,
+    QueryError,
+    ResultTooLarge,
+    list_named_queries,
+    open_store,
+    persist_store,
+    run_query,
+    store_status,
+)
+
+PARAMS = {"papers-using-dataset": {"dataset": "ImageNet"}, "concepts-proposed-by": {"paper": "2403.12345"},
+          "papers-sharing-concepts": {"paper": "2403.12345"}}
+
+
+def kg(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    run = subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, check=False)
+    if check:
+        assert run.returncode == 0, run.stderr
+    return run
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".store"))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    """The demo corpus built once (kg.build.build: RDF files and the persisted store; no HTML)."""
+    from kg.build import build, demo_corpus
+
+    out = tmp_path_factory.mktemp("demo")
+    _, report = build([demo_corpus()], out, html=False)
+    assert report.outputs["store"] == out / STORE_DIR
+    return out
+
+
+@pytest.fixture()
+def small(tmp_path) -> Path:
+    write_rdf(small_graph(), tmp_path)
+    persist_store(tmp_path)
+    return tmp_path
+
+
+# ----------------------------------------------------------------------------- the store of a build
+
+def test_build_persists_a_current_store(demo):
+    assert (demo / STORE_DIR).is_dir() and store_status(demo) == "current"
+    store = open_store(demo)
+    assert isinstance(store, OxigraphStore) and store.persisted and store.source == demo / STORE_DIR
+    assert len(store) == len(open_store(demo, backend="oxigraph-memory")) > 100_000
+    assert leftovers(demo) == []
+
+
+def test_store_answers_every_named_query_like_the_other_backends(demo, small):
+    disk, memory = open_store(demo, backend="oxigraph-disk"), open_store(demo, backend="oxigraph-memory")
+    for name in list_named_queries():
+        expected = run_query(memory, name, PARAMS.get(name)).rows
+        assert run_query(disk, name, PARAMS.get(name)).rows == expected, name
+    # rdflib takes seconds to minutes per named query on the demo graph (bench/README.md): compare on the small one.
+    small_disk, small_rdflib = open_store(small, backend="oxigraph-disk"), open_store(small, backend="rdflib")
+    for name in list_named_queries():
+        expected = run_query(small_rdflib, name, PARAMS.get(name)).rows
+        if name == "papers-sharing-concepts":  # GROUP_CONCAT order differs between engines
+            expected = [r[:-1] for r in expected]
+            assert [r[:-1] for r in run_query(small_disk, name, PARAMS.get(name)).rows] == expected
+        else:
+            assert run_query(small_disk, name, PARAMS.get(name)).rows == expected, name
+    papers = "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }"
+    assert run_query(disk, papers).rows == run_query(open_store(demo, backend="rdflib"), papers).rows == [("482",)]
+
+
+def test_parameterless_named_queries_are_materialised_with_the_store(demo):
+    from kg.store import STORE_RESULTS, load_named_query, named_query_params
+
+    assert (demo / STORE_DIR / STORE_RESULTS).is_file()
+    store = open_store(demo)
+    computed = open_store(demo)
+    computed.use_materialized = False
+    names = [n for n in list_named_queries() if not named_query_params(load_named_query(n))]
+    assert {"top-datasets", "top-models", "top-methods"} <= set(names)
+    for name in names:
+        text = load_named_query(name)
+        assert store._cached(text) is not None, name
+        assert run_query(store, name).to_json() == run_query(computed, name).to_json(), name
+    assert store._cached(load_named_query("top-models") + " ") is None  # any other text is computed
+    with pytest.raises(ResultTooLarge):
+        store.query(load_named_query("top-models"), max_rows=3)
+
+
+def test_kg_query_and_stats_use_the_store(demo):
+    rows = list(csv.reader(io.StringIO(kg("query", "top-datasets", "--graph", str(demo), "--format", "csv").stdout)))
+    assert rows[0] == ["concept", "label", "used", "papers"] and len(rows) > 5
+    assert "482" in kg("stats", "--graph", str(demo)).stdout
+
+
+def test_store_is_read_only(small):
+    store = open_store(small)
+    assert store.persisted
+    before = len(store)
+    with pytest.raises(QueryError):
+        run_query(store, "INSERT DATA { <http://x/s> <http://x/p> <http://x/o> }")
+    with pytest.raises(Exception, match="read-write|read-only|Transaction"):
+        store.store.update("INSERT DATA { <http://x/s> <http://x/p> <http://x/o> }")
+    assert len(open_store(small)) == before
+
+
+# ----------------------------------------------------------------------------- freshness
+
+def test_a_rewritten_graph_makes_the_store_stale_and_queries_still_right(small):
+    g = small_graph()
+    g.remove_node("paper/arxiv-2401.00001")
+    write_rdf(g, small)
+    assert store_status(small).startswith("stale")
+    store = open_store(small)
+    assert not store.persisted and store.source == small / "kg.nt"
+    assert run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }").rows == [("2",)]
+    with pytest.raises(QueryError, match="stale"):
+        open_store(small, backend="oxigraph-disk")
+    kg("store", "--graph", str(small))
+    assert store_status(small) == "current" and open_store(small).persisted
+
+
+def test_a_copied_graph_keeps_its_store(small, tmp_path_factory):
+    copy = tmp_path_factory.mktemp("copy") / "graph"
+    shutil.copytree(small, copy)  # new modification times, same content
+    os.utime(copy / "kg.nt", ns=(1, 1))
+    assert store_status(copy) == "current" and open_store(copy).persisted
+
+
+def test_missing_store(tmp_path):
+    write_rdf(small_graph(), tmp_path)
+    assert store_status(tmp_path) == "missing"
+    assert not open_store(tmp_path).persisted
+    with pytest.raises(QueryError, match="missing"):
+        open_store(tmp_path, backend="oxigraph-disk")
+
+
+# ----------------------------------------------------------------------------- atomic replacement
+
+def test_rebuilding_replaces_the_store_atomically(small):
+    reader = open_store(small)  # a reader holding the old store open (e.g. `kg serve`)
+    g = small_graph()
+    g.remove_node("paper/arxiv-2401.00001")
+    write_rdf(g, small)
+    persist_store(small)
+    assert leftovers(small) == []
+    assert run_query(open_store(small), "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }").rows == [("2",)]
+    # The old reader keeps answering from the store it opened.
+    assert run_query(reader, "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }").rows == [("3",)]
+
+
+def test_leftovers_of_a_killed_build_are_removed(small):
+    import pyoxigraph
+
+    dead = small / ".store.killed.tmp"
+    pyoxigraph.Store(str(dead)).add(pyoxigraph.Quad(pyoxigraph.NamedNode("http://x/s"), pyoxigraph.NamedNode("http://x/p"),
+                                                     pyoxigraph.Literal("o")))
+    gc_collect()
+    (small / ".store.empty.old").mkdir()
+    persist_store(small)
+    assert leftovers(small) == []
+
+
+def gc_collect() -> None:
+    import gc
+
+    gc.collect()
+
+
+def test_swap_without_renameat2(small, monkeypatch):
+    import kg.store
+
+    monkeypatch.setattr(kg.store, "_exchange", lambda a, b: False)
+    persist_store(small)
+    assert leftovers(small) == [] and open_store(small).persisted
+
+
+def test_a_failed_build_leaves_the_old_store_usable(small):
+    bad = small / "broken.nt"
+    bad.write_text("<http://x/s> <http://x/p> this is not N-Triples .\n", encoding="utf-8")
+    with pytest.raises(QueryError, match="cannot load"):
+        persist_store(small, source=bad)
+    assert leftovers(small) == []
+    assert store_status(small) == "current"
+    assert run_query(open_store(small), "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }").rows == [("3",)]
+
+
+# ----------------------------------------------------------------------------- result caps
+
+@pytest.mark.parametrize("backend", ["oxigraph-disk", "oxigraph-memory", "rdflib"])
+def test_max_rows(small, backend):
+    store = open_store(small, backend=backend)
+    with pytest.raises(ResultTooLarge, match="more than 5 rows"):
+        store.query("SELECT * WHERE { ?s ?p ?o }", max_rows=5)
+    with pytest.raises(ResultTooLarge):
+        store.query("CONSTRUCT WHERE { ?s ?p ?o }", max_rows=5)
+    assert len(store.query("SELECT * WHERE { ?s ?p ?o } LIMIT 5", max_rows=5)) == 5
+    assert store.query("ASK { ?s ?p ?o }", max_rows=0).boolean is True
