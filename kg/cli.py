@@ -88,20 +88,24 @@ def extract(
     output: Annotated[Path, typer.Option("--output", "-o", help="JSON Lines output, one line per paper.")],
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
     strict: Annotated[bool, typer.Option(help="Exit with status 1 if any input had problems.")] = False,
+    ner: Annotated[bool, typer.Option("--ner", help="Add the statistical NER trained on SciREX (more "
+                                      "recall on SciREX-style text, less precision on recent papers).")] = False,
 ) -> None:
     """Extract entities per paper, in input order (DESIGN.md section 2 contract).
 
     Example: `kg extract papers.jsonl --output entities.jsonl`.
     """
+    from .extract.ner import DEFAULT_MODEL_DIR
     from .extract.pipeline import extract_papers
     from .io import atomic_open
     from .readers import read
 
     problems: list = []
     n = 0
+    ner_model = str(DEFAULT_MODEL_DIR) if ner else None
     with atomic_open(output) as fh, _progress() as bar:
         task = bar.add_task("extracting", total=None)
-        for paper, entities in extract_papers(read([input], problems), jobs=jobs):
+        for paper, entities in extract_papers(read([input], problems), jobs=jobs, ner_model=ner_model):
             rec = {"id": paper.record_id or paper.id, "entities": [e.to_json() for e in entities]}
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             n += 1
@@ -194,6 +198,199 @@ def stats(graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder writ
         err.print(f"[red]stats failed:[/] {exc}", highlight=False)
         raise typer.Exit(1) from exc
     out.print(table)
+
+
+@app.command()
+def validate(
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build` (or a .nt/.ttl file).")] = Path("exports"),
+    inference: Annotated[str, typer.Option(help="pySHACL inference first: none, rdfs, owlrl or both.")] = "none",
+    shapes: Annotated[Optional[Path], typer.Option(help="SHACL shapes (default ontology/shapes.ttl).")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Violations to print (0: all).")] = 50,
+) -> None:
+    """Check an export against the SHACL shapes (ontology/shapes.ttl); exit 1 if it is invalid.
+
+    Each violation is printed with its focus node, property path, message and offending value.
+    Examples: `kg validate --graph out/`, `kg validate --graph out/kg.ttl --inference rdfs`.
+    """
+    from .validate import INFERENCE, validate as run_validate
+
+    if inference not in INFERENCE:
+        raise typer.BadParameter(f"choose from {', '.join(INFERENCE)}", param_hint="--inference")
+    try:
+        report = run_validate(graph, inference=inference, shapes=shapes)
+    except FileNotFoundError as exc:
+        err.print(f"[red]validate failed:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    shown = report.violations if not limit else report.violations[:limit]
+    for v in shown:  # focus node, path: message (value) -- one line each, never wrapped
+        out.print(str(v), soft_wrap=True, highlight=False, markup=False)
+    if shown:
+        if len(shown) < len(report.violations):
+            err.print(f"... {len(report.violations) - len(shown)} more; by message:")
+            for message, n in report.by_message().most_common():
+                err.print(f"  {n:6d}  {message}", highlight=False)
+    (out if report.conforms else err).print(report.summary(), soft_wrap=True, highlight=False, markup=False)
+    if not report.conforms:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build`.")] = Path("exports"),
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback exposes the endpoint.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 7878,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds a query may run before it is stopped.")] = 10.0,
+    max_rows: Annotated[int, typer.Option(min=1, help="Most result rows a query may return.")] = 10_000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (queries run at the same time).")] = 2,
+    backend: Annotated[str, typer.Option(help="Store backend: oxigraph (the persisted store) or rdflib.")] = "oxigraph",
+    quiet: Annotated[bool, typer.Option(help="Do not log requests.")] = False,
+) -> None:
+    """Serve the graph as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /.
+
+    GET or POST (form or application/sparql-query); JSON, XML, CSV, TSV results, Turtle, N-Triples,
+    JSON-LD for CONSTRUCT, by Accept header or `format=`. Updates are refused; a query running past
+    --timeout is stopped. Examples: `kg serve --graph out/`, `kg serve --graph out/ --port 8000 --timeout 30`,
+    then `curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' localhost:7878/sparql`.
+    """
+    from .serve import serve as run_serve
+    from .store import BACKENDS
+
+    if backend not in BACKENDS:
+        raise typer.BadParameter(f"choose from {', '.join(sorted(BACKENDS))}", param_hint="--backend")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        err.print(f"[yellow]warning:[/] binding {host}: the endpoint is reachable from other machines", highlight=False)
+    try:
+        run_serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows, workers=workers,
+                  backend=backend, quiet=quiet)
+    except (RuntimeError, OSError) as exc:
+        err.print(f"[red]serve failed:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def push(
+    endpoint: Annotated[str, typer.Option("--endpoint", "-e", help="Graph Store Protocol URL, e.g. http://localhost:7878/store.")],
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build` (or a .nt/.ttl file).")] = Path("exports"),
+    graph_iri: Annotated[Optional[str], typer.Option("--graph-iri", help="Named graph to write (default: the default graph).")] = None,
+    replace: Annotated[bool, typer.Option("--replace/--append", help="PUT (replace the graph) or POST (add to it).")] = True,
+    user: Annotated[Optional[str], typer.Option(help="HTTP basic auth user; password from $KG_PUSH_PASSWORD.")] = None,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the server.")] = 600.0,
+) -> None:
+    """Upload the graph to a triple store (SPARQL 1.1 Graph Store HTTP Protocol, N-Triples).
+
+    Examples: `kg push --endpoint http://localhost:7878/store --graph out/` (Oxigraph),
+    `kg push -e http://localhost:3030/ds/data --graph-iri https://w3id.org/paperkg/ --append` (Fuseki).
+    """
+    from .push import PushError, push as run_push
+
+    try:
+        result = run_push(graph, endpoint, graph_iri=graph_iri, method="PUT" if replace else "POST",
+                          user=user, timeout=timeout)
+    except PushError as exc:
+        err.print(f"[red]push failed:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    out.print(f"{result.method} {result.source} ({result.bytes:,} bytes) -> {result.url}: HTTP {result.status} "
+              f"in {result.seconds:.1f} s", highlight=False)
+
+
+@app.command("ontology-doc")
+def ontology_doc(
+    check: Annotated[bool, typer.Option(help="Only check that ontology/README.md is current (exit 1 if not).")] = False,
+) -> None:
+    """Regenerate ontology/README.md, the ontology reference page, from ontology/kg.ttl and shapes.ttl.
+
+    Examples: `kg ontology-doc`, `kg ontology-doc --check` (as the tests do).
+    """
+    from . import ontology_doc as doc
+
+    if check:
+        if not doc.check():
+            err.print(f"{doc.readme_path()} is out of date: run `kg ontology-doc`")
+            raise typer.Exit(1)
+        out.print(f"{doc.readme_path()} is current")
+        return
+    out.print(f"wrote {doc.write()}")
+
+
+@app.command("store")
+def store_command(
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build`.")] = Path("exports"),
+) -> None:
+    """(Re)build the persisted Oxigraph store DIR/store from DIR/kg.nt, replacing the old one atomically.
+
+    `kg build` does this already; use it for a folder written otherwise, or one whose store is stale.
+    Example: `kg store --graph out/`.
+    """
+    import time
+
+    from .store import QueryError, persist_store, store_status
+
+    started = time.perf_counter()
+    try:
+        path = persist_store(graph)
+    except (QueryError, OSError) as exc:
+        err.print(f"[red]store failed:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+    out.print(f"wrote {path} ({store_status(graph)}) in {time.perf_counter() - started:.1f} s", highlight=False)
+
+
+@app.command()
+def view(
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build` (or its kg.nt).")] = Path("exports"),
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="HTML file to write (default: DIR/view-KIND.html).")] = None,
+    kind: Annotated[str, typer.Option(help="papers, cooccurrence, ego (needs --around) or communities.")] = "papers",
+    around: Annotated[Optional[str], typer.Option(help="Centre: a concept label or alias, or part of a paper title (case-insensitive).")] = None,
+    depth: Annotated[int, typer.Option(min=0, max=6, help="Hops around --around.")] = 1,
+    types: Annotated[Optional[str], typer.Option(help="Node types to keep, e.g. Dataset,Model (Paper, Method, Model, Dataset, Task, Metric, CodeRepository).")] = None,
+    max_nodes: Annotated[int, typer.Option(min=1, help="Most nodes drawn; the most connected (nearest around --around) are kept.")] = 3000,
+    title: Annotated[Optional[str], typer.Option(help="Page title.")] = None,
+) -> None:
+    """Write an interactive, offline HTML view of a built graph: filter by type, search, focus, evidence.
+
+    Examples: `kg view --graph out/ --around ImageNet --depth 2 -o imagenet.html`,
+    `kg view --graph out/ --kind cooccurrence --types Dataset,Model`, `kg view --graph out/ --kind communities`,
+    `kg view --graph out/ --around "attention is all you need"`.
+    """
+    import time
+
+    from rich.markup import escape
+
+    from .views import KINDS, NodeNotFound, load_graph, parse_types, write_view
+
+    if kind not in KINDS:
+        raise typer.BadParameter(f"choose from {', '.join(KINDS)}", param_hint="--kind")
+    if kind == "ego" and not around:
+        raise typer.BadParameter("an ego view needs --around NAME", param_hint="--around")
+    try:
+        chosen = parse_types(types)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--types") from exc
+    started = time.perf_counter()
+    try:
+        g = load_graph(graph)
+    except (FileNotFoundError, OSError, SyntaxError, ValueError) as exc:
+        err.print(f"[red]view failed:[/] cannot read the graph in {escape(str(graph))}: {escape(str(exc))}",
+                  highlight=False)
+        raise typer.Exit(2) from exc
+    loaded = time.perf_counter() - started
+    err.print(f"read {graph} ({g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges) in {loaded:.1f} s"
+              + (" (large graphs load slowly: N-Triples parsing grows with the graph)" if loaded > 5 else ""),
+              highlight=False)
+    name = "ego" if around and kind == "papers" else kind
+    target = output or (graph if graph.is_dir() else graph.parent) / f"view-{name}.html"
+    started = time.perf_counter()
+    try:
+        info = write_view(g, target, kind=kind, around=around, depth=depth, types=chosen, max_nodes=max_nodes,
+                          title=title, graph_dir=graph)
+    except NodeNotFound as exc:
+        err.print(f"[red]view failed:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(1) from exc
+    out.print(f"wrote {target}: {info.nodes_shown:,} nodes, {info.edges_shown:,} edges in "
+              f"{time.perf_counter() - started:.1f} s", highlight=False)
+    if info.nodes_left_out:
+        groups = ", ".join(f"{n:,} {t}" for t, n in info.left_out_by_group.items())
+        err.print(f"left out {info.nodes_left_out:,} of {info.nodes_total:,} nodes ({groups}): use --around NAME, "
+                  f"--types or --max-nodes to see them", highlight=False)
 
 
 def main() -> None:

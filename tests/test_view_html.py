@@ -193,14 +193,27 @@ def test_colours_legend_and_labels(graph: nx.MultiDiGraph, view: tuple[Path, Vie
     assert colours["repo/github.com/tensorflow/tensor2tensor"] == NODE_COLORS["CodeRepository"]
     sizes = {n["id"]: n["size"] for n in data["nodes"]}
     assert sizes["concept/model/transformer"] > sizes["concept/metric/bleu"]  # sized by degree
-    for e in data["edges"]:
-        assert e["title"].split("\n")[0].split(" · ")[0] == e["relation"]
-        assert e["color"] == EDGE_COLORS[e["relation"]]
-    assert {e["relation"] for e in data["edges"]} == set(EDGE_COLORS)
-    tip = next(n["title"] for n in data["nodes"] if n["id"] == "paper/arxiv-1706.03762")
-    lines = tip.split("\n")
-    assert lines[0] == "Attention Is All You Need" and lines[1] == "2017-06-12 · arXiv:1706.03762"
-    assert lines[3].startswith("The dominant sequence") and len(lines[3]) <= 300
+    ids = [c["id"] for c in data["catalog"]]
+    for e in data["edges"]:  # compact records: catalog indices and the relation; the page colours them
+        assert e["r"] in EDGE_COLORS
+        assert graph.has_edge(ids[e["f"]], ids[e["t"]], e["r"])
+    assert {e["r"] for e in data["edges"]} == set(EDGE_COLORS)
+    assert data["relationColors"]["uses"] == EDGE_COLORS["uses"]
+    assert data["canvasEdges"] is False  # a small view: vis-network draws every edge
+    catalog = {c["id"]: c for c in data["catalog"]}
+    attn = catalog["paper/arxiv-1706.03762"]
+    assert attn["label"] == "Attention Is All You Need" and attn["kind"] == "Paper"
+    assert attn["date"] == "2017-06-12" and attn["arxiv"] == "1706.03762"
+    assert attn["abstract"].startswith("The dominant sequence")
+    assert "aliases" not in catalog["concept/metric/bleu"]  # only the label itself
+    assert catalog["concept/model/transformer"]["aliases"] == ["TRANSFORMER"]
+    assert catalog["concept/model/transformer"]["count"] == 3
+    links = data["links"]
+    bleu = next(x for x in links if ids[x["f"]] == "paper/arxiv-1706.03762" and ids[x["t"]] == "concept/metric/bleu")
+    assert bleu == {"f": bleu["f"], "t": bleu["t"], "r": "mentions", "c": 0.9, "e": "Evidence sentence.",
+                    "m": [[0, 4]]}
+    related = next(x for x in links if x["r"] == "relatedTo")
+    assert related["w"] == 1.0 and related["s"] == ["Transformer"]
     assert 'id="left-out"' not in page
 
 
@@ -210,9 +223,9 @@ def test_cap_keeps_most_connected(graph: nx.MultiDiGraph) -> None:
     expected = sorted(graph, key=lambda n: (-degree[n], n))[:4]
     assert info.nodes_shown == 4 and info.nodes_total == graph.number_of_nodes()
     assert info.nodes_left_out == graph.number_of_nodes() - 4
-    for n in expected:
-        assert f'"id":"{n}"' in page
-    assert page.count('"kind":') == 4
+    data = page_data(page)
+    assert sorted(n["id"] for n in data["nodes"]) == sorted(expected)
+    assert all(n in {c["id"] for c in data["catalog"]} for n in graph)  # left-out neighbours stay findable
     assert info.edges_shown == sum(1 for u, v in graph.edges() if u in expected and v in expected)
     assert 'id="left-out"' in page
     assert f"Showing the 4 most connected of {info.nodes_total} nodes; {info.nodes_left_out} left out" in page
@@ -271,6 +284,16 @@ def test_in_browser(chromium, graph: nx.MultiDiGraph, tmp_path: Path) -> None:  
         page.screenshot(path=str(tmp_path / "tooltip.png"))
         page.mouse.click(x, y)
         assert page.evaluate("network.getSelectedNodes()") == [EVIL]
+        # the side panel: title, abstract and evidence as text
+        assert page.is_visible("#panel")
+        assert page.inner_text("#panel h2") == EVIL_TITLE
+        panel = page.inner_text("#panel")
+        assert "</script><script>window.pwned=2</script>" in panel and "<b>bold</b>" in panel
+        assert "Evidence sentence." in panel and "</script><script>window.pwned=3</script>" in panel
+        assert page.evaluate("document.querySelectorAll('#panel img, #panel script, #panel b').length") == 0
+        # the hostile concept opens as text too
+        page.evaluate("paperkg.focus('concept/method/evil', false)")
+        assert page.inner_text("#panel h2") == "</script><script>window.pwned=3</script>"
         page.wait_for_timeout(300)
         assert page.evaluate("typeof window.pwned") == "undefined"
         assert page.evaluate("document.querySelectorAll('img').length") == 0
