@@ -32,7 +32,7 @@ def scirex_records():
 def test_shipped_model_is_opt_in(nlp):
     assert has_default_model(), f"no model at {DEFAULT_MODEL_DIR / MODEL_FILE} (python -m bench.train_ner)"
     assert "paperkg_ner" not in PIPE_NAMES and "paperkg_ner" in nlp.pipe_names
-    assert nlp.pipe_names.index("paperkg_ner") < nlp.pipe_names.index("paperkg_candidates")
+    assert nlp.pipe_names.index("paperkg_candidates") < nlp.pipe_names.index("paperkg_ner")
     meta = json.loads((DEFAULT_MODEL_DIR / "meta.json").read_text())
     assert meta["papers"] == 209 and meta["features_version"] == nlp.get_pipe("paperkg_ner").meta["features_version"]
     size = sum(p.stat().st_size for p in DEFAULT_MODEL_DIR.iterdir())
@@ -51,6 +51,22 @@ def test_shipped_model_tags_a_real_abstract(nlp):
     # Offsets are unique among candidates (span extensions are keyed by them).
     offsets = [(s.start_char, s.end_char) for s in doc.spans["kg_candidates"]]
     assert len(offsets) == len(set(offsets))
+
+
+def test_ner_never_overrides_vocabularies_and_rules(demo_papers):
+    """With --ner the known names stay as the rules read them: split, without a trailing "dataset"."""
+    from kg.extract.ner import DEFAULT_MODEL_DIR
+    from kg.extract.pipeline import extract_papers
+
+    wanted = {"FedLoGe": ("CIFAR-10-LT", "CIFAR-100-LT", "ImageNet", "iNaturalist"),
+              "Q-Bench": ("LLVisionQA", "LLDescribe")}
+    papers = [p for t, p in demo_papers.items() if t.split(":")[0] in wanted]
+    assert len(papers) == 2
+    for paper, entities in extract_papers(papers, ner_model=str(DEFAULT_MODEL_DIR)):
+        names = {e.name: e for e in entities}
+        for ds in wanted[paper.title.split(":")[0]]:
+            assert names[ds].type == "Dataset", ds
+        assert "CIFAR-10/100-LT" not in names and "LLVisionQA dataset" not in names
 
 
 def test_batched_viterbi_equals_one_by_one(nlp):

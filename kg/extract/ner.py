@@ -31,7 +31,7 @@ from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import minibatch
 
-from .candidates import name_shaped
+from .candidates import name_shaped, split_conjoined
 from .entity_types import is_generic, type_of_name
 from .gazetteer import SPANS_KEY, doc_text
 
@@ -49,7 +49,7 @@ HEADS_FILE = "heads.json"
 # ("objective function", "training"), which the guideline does not; the gate trades one for the other
 # (figures in bench/README.md).
 MIN_HEADNESS = 0.0
-MIN_COUNT = 1
+MIN_COUNT = 2
 FEATURES_VERSION = 2
 LABELS = ("Method", "Task", "Dataset", "Metric")
 
@@ -512,7 +512,7 @@ class NerTagger:
         # Extension values are keyed by offsets: never add a second span where a candidate already is.
         seen = {(s.start_char, s.end_char) for s in group}
         text = None
-        gate = self.min_headness > 0 or self.min_count > 1
+        gate = self.min_headness > 0
         counts: dict[str, int] = {}
         for start, end, _ in spans if gate else ():
             key = _norm(doc[start:end].text)
@@ -544,6 +544,9 @@ class NerTagger:
                     span = Span(doc, start, end, label="Model")
             seen.add((span.start_char, span.end_char))
             span._.source = "ner"
+            names = split_conjoined(span.text)
+            if len(names) > 1:
+                span._.names = names
             group.append(span)
         doc.spans[SPANS_KEY] = group
         return doc

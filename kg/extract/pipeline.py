@@ -15,14 +15,14 @@ __all__ = ["build_pipeline", "extract_papers", "extract_text", "PIPE_NAMES"]
 
 # The default pipeline. The statistical NER ("paperkg_ner", after the gazetteer) is opt-in: trained on
 # SciREX it adds recall on SciREX-style text but halves precision on recent listing papers (guideline dev
-# typed F1 0.77 without it, 0.55 with it; bench/README.md).
+# typed F1 0.77 without it, 0.64 with it; bench/README.md).
 PIPE_NAMES = ("sentencizer", "paperkg_line_breaks", "paperkg_abbreviations", "paperkg_gazetteer",
               "paperkg_candidates", "paperkg_select", "paperkg_roles")
 
 
 def build_pipeline(vocab_dir: str | None = None, ner_model: str | None = None, *,
                    use_ner: bool = False) -> Language:
-    """A fresh spaCy pipeline: sentences, abbreviations, gazetteer, NER, candidates, selection, roles.
+    """A fresh spaCy pipeline: sentences, abbreviations, gazetteer, candidates, [NER,] selection, roles.
 
     `use_ner` (or a `ner_model` directory written by bench/train_ner.py; default the model in
     kg/data/ner) adds the statistical NER.
@@ -32,9 +32,10 @@ def build_pipeline(vocab_dir: str | None = None, ner_model: str | None = None, *
     nlp.add_pipe("paperkg_line_breaks")
     nlp.add_pipe("paperkg_abbreviations")
     nlp.add_pipe("paperkg_gazetteer", config={"vocab_dir": vocab_dir})
-    if use_ner or ner_model:
-        nlp.add_pipe("paperkg_ner", config={"model_path": str(ner_model) if ner_model else None})
     nlp.add_pipe("paperkg_candidates")
+    if use_ner or ner_model:
+        # After the rule candidates: where both read the same offsets, the rules' reading is kept.
+        nlp.add_pipe("paperkg_ner", config={"model_path": str(ner_model) if ner_model else None})
     nlp.add_pipe("paperkg_select")
     nlp.add_pipe("paperkg_roles")
     return nlp
