@@ -70,6 +70,15 @@ def test_chatglm_proposes_models_and_compares(demo_papers):
     for ds in ("MMLU", "GSM8K", "HumanEval"):
         assert ents[ds].type == "Dataset"
     assert not any("github.com" in name for name in ents), "URLs are not entities"
+    # Variants of a proposed model are proposed: "the GLM-4 language series, which includes GLM-4, GLM-4-Air".
+    assert ents["GLM-4-Air"].role == "proposed"
+
+
+def test_variants_of_a_proposed_name_unless_compared(demo_papers):
+    p = paper(demo_papers, "Initialization using Update Approximation")
+    ents = by_name(extract_text(p.title, p.abstract))
+    assert ents["LoRA-SB"].role == "proposed"  # "We propose a method, LoRA Silver Bullet or LoRA-SB"
+    assert ents["LoRA-XS"].role == "compared"  # "comprehensively outperforms LoRA-XS"
 
 
 def test_tokenformer_and_qbench(demo_papers):

@@ -136,7 +136,21 @@ def doc_entities(doc: Doc, index: VocabIndex) -> list[Entity]:
                                aliases=aliases, mentions=mentions, evidence=evidence,
                                vocab_id=entry.id if entry else None))
     _propose_family(entities, title_end)
+    _propose_variants(entities)
     return entities
+
+
+def _propose_variants(entities: list[Entity]) -> None:
+    """Sized or named variants of a proposed name are proposed too: "GLM-4-Air", "UL2 20B", "LI-DiT-10B"."""
+    # Only variants new to the vocabularies, and an explicit comparison ("outperforms LoRA-XS") outranks
+    # the name.
+    names = {a for e in entities if e.role == "proposed" and e.type in ("Model", "Method")
+             for a in (e.name, *e.aliases) if len(a) >= 2 and any(c.isupper() or c.isdigit() for c in a)}
+    for e in entities:
+        if e.role in ("used", "mentioned") and e.type in ("Model", "Method") and e.vocab_id is None and any(
+                a.startswith(n) and a[len(n):len(n) + 1] in ("-", " ") and a[len(n) + 1:len(n) + 2].isalnum()
+                for a in e.aliases for n in names):
+            e.role = "proposed"
 
 
 _STEM = re.compile(r"[A-Z][A-Za-z]*[A-Z][A-Za-z]*|[A-Z]{3,}")
