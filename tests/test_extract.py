@@ -136,3 +136,25 @@ def test_kg_extract_contract(tmp_path, demo_papers):
     strict = subprocess.run([sys.executable, "-m", "kg", "extract", str(inp), "--output", str(out), "--strict"],
                             capture_output=True, text=True)
     assert strict.returncode == 1
+
+
+def test_lists_sizes_and_variants_are_typed_from_context(demo_papers):
+    p = paper(demo_papers, "Is Complexity Required for Neural Network Pruning")
+    ents = by_name(extract_text(p.title, p.abstract))
+    # "various models (WRN-28-8, ResNet-32, ResNet-50, MobileNet-V1 and FastGRNN) and multiple datasets
+    # (CIFAR-10, ImageNet and HAR-2)"
+    for m in ("WRN-28-8", "ResNet-32", "FastGRNN"):
+        assert ents[m].type == "Model", m
+    assert ents["HAR-2"].type == "Dataset"
+    p = paper(demo_papers, "Masked Attribute Description Embedding")
+    ents = by_name(extract_text(p.title, p.abstract))
+    for ds in ("PRCC", "LTCC", "LaST"):  # "CC-ReID benchmarks, including PRCC, LTCC, ..."
+        assert ents[ds].type == "Dataset", ds
+    p = paper(demo_papers, "Compact Language Models via Pruning")
+    ents = by_name(extract_text(p.title, p.abstract))
+    assert ents["Gemma 7B"].type == "Model" and ents["Llama-3 8B"].type == "Model"  # checkpoints keep their size
+    p = paper(demo_papers, "Unleashing Text-to-Image Diffusion Models")
+    assert by_name(extract_text(p.title, p.abstract))["oIoU"].type == "Metric"  # "73.3% oIoU"
+    ents = by_name(extract_text("eDiff-I: Text-to-Image Diffusion Models with an Ensemble of Expert Denoisers",
+                                "We train eDiff-I on image-text pairs."))
+    assert ents["eDiff-I"].type == "Model" and ents["eDiff-I"].role == "proposed"

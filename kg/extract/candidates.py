@@ -16,6 +16,20 @@ _TOKEN = re.compile(r"(?<![\w\-+])([A-Za-z][A-Za-z0-9]*(?:[\-+.][A-Za-z0-9]+)*(?
 _CUE_DATASET = re.compile(
     r"\b(?:the|on|of|in|and)\s+((?:[A-Z][\w\-+]*\s+){1,4}?)(?:dataset|benchmark|corpus|challenge)s?\b")
 _TITLE_PREFIX = re.compile(r"^\s*([^:\n]{1,40}?)\s*:\s+\S")
+# A list typed by the noun before it: "models (WRN-28-8, ResNet-32 and FastGRNN)",
+# "benchmarks, including PRCC, LTCC and LaST", "pretrained models, i.e. ViLT and METER".
+_LIST_HEAD = re.compile(
+    r"\b(?P<head>datasets|benchmarks|corpora|models|architectures|backbones|LLMs|MLLMs|VLMs|metrics)"
+    r"(?:\s*\(|,?\s+(?:including|such as|like|namely|i\.e\.|e\.g\.)[,:]?\s+)", re.IGNORECASE)
+_LIST_TYPES = {"datasets": "Dataset", "benchmarks": "Dataset", "corpora": "Dataset", "metrics": "Metric"}
+_LIST_SEP = re.compile(r"(?:-[a-z]+)*\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)")  # "-light": cut off the name
+# A model size or version right after a model's name belongs to it: "Gemma 7B", "UL2 20B", "Midjourney V6".
+_SIZE = re.compile(r"[ \-]((?:\d+(?:\.\d+)?[BMT])|[Vv]\d+(?:\.\d+)?)\b(?![\-.]\w)")
+# A known name with a variant suffix is of the known name's type: "ResNet-32", "CIFAR-10-C".
+_VARIANT_SUFFIX = re.compile(r"[\- ][A-Za-z]*\d+[A-Za-z]*$|-[A-Za-z0-9]+$")
+# "eDiff-I: Text-to-Image Diffusion Models with ...": the title says what the named thing is.
+_TITLE_MODEL = re.compile(r"(?![\w\-]+ing\b)(?:(?!(?:with|for|via|using|from|on|in|by|to)\b)[\w\-]+\s+){0,5}?(?:models?|LLMs?)\b",
+                          re.IGNORECASE)
 # "CIFAR-10/100-LT" names two datasets: CIFAR-10-LT and CIFAR-100-LT.
 _CONJOINED = re.compile(r"^(?P<stem>[A-Za-z][A-Za-z\-]*?)-?(?P<a>\d+)/(?P<b>\d+)(?P<suffix>(?:-[A-Za-z0-9]+)*)$")
 
@@ -60,6 +74,30 @@ class CandidateFinder:
 
     def __init__(self, nlp: Language, name: str) -> None:
         self.name = name
+        self.nlp = nlp
+        self._known: dict[str, str] | None = None
+
+    def known_types(self) -> dict[str, str]:
+        """Lower-cased vocabulary names of Models and Datasets -> type (for variants of known names)."""
+        if self._known is None:
+            entries = self.nlp.get_pipe("paperkg_gazetteer").entries if "paperkg_gazetteer" in self.nlp.pipe_names \
+                else {}
+            self._known = {a.lower(): e.type for e in entries.values() if e.type in ("Model", "Dataset")
+                           for a in (e.label, *e.aliases)}
+        return self._known
+
+    def _variant_type(self, token: str) -> str | None:
+        """The type of the known name a token extends ("ResNet-32" -> ResNet's Model), if any."""
+        known = self.known_types()
+        stem = token
+        for _ in range(3):
+            stem = _VARIANT_SUFFIX.sub("", stem)
+            if not stem or stem == token:
+                return None
+            if stem.lower() in known:
+                return known[stem.lower()]
+            token = stem
+        return None
 
     def _add(self, group: SpanGroup, seen: set, doc: Doc, start: int, end: int, label: str, source: str,
              long_form: Span | None = None) -> Span | None:
@@ -102,6 +140,8 @@ class CandidateFinder:
             rest = text[m.end(1):title_end] if title_end >= 0 else ""
             label = "Dataset" if re.search(r"\b(?:benchmark|dataset|corpus)\b", rest, re.I) else \
                 type_of_name(m.group(1), rest.lstrip(": "))
+            if label == "Method" and " " not in m.group(1) and _TITLE_MODEL.match(rest.lstrip(": ")):
+                label = "Model"
             self._add(group, seen, doc, m.start(1), m.end(1), label, "title")
         # Name-shaped tokens anywhere.
         for m in _TOKEN.finditer(text):
@@ -111,6 +151,8 @@ class CandidateFinder:
                 continue
             end = m.start(1) + len(token)
             label = type_of_name(token, text[end:end + 30], text[max(0, m.start(1) - 40):m.start(1)])
+            if label == "Method":
+                label = self._variant_type(token) or label
             self._add(group, seen, doc, m.start(1), end, label, "shape")
         # "the Revisited Oxford dataset", "on the VisDA benchmark".
         for m in _CUE_DATASET.finditer(text):
@@ -118,5 +160,42 @@ class CandidateFinder:
             if name.split()[0].lower() in {"the", "a", "an", "this", "our", "these"}:
                 continue
             self._add(group, seen, doc, m.start(1), m.start(1) + len(name), "Dataset", "cue")
-        doc.spans[SPANS_KEY] = group
+        self._add_sizes(group, seen, doc, text)
+        doc.spans[SPANS_KEY] = _type_lists(doc, text, group)
         return doc
+
+    def _add_sizes(self, group: SpanGroup, seen: set, doc: Doc, text: str) -> None:
+        """"Gemma 7B": a Model's name followed by a size or version is a name of its own (a checkpoint)."""
+        for span in list(group):
+            if span.label_ != "Model":
+                continue
+            m = _SIZE.match(text, span.end_char)
+            # Only where the size is a token of its own ("Flan-UL2 20B." is one token to spaCy).
+            if m and "\n" not in text[span.start_char:m.end()] and doc.char_span(span.start_char, m.end()) is not None:
+                self._add(group, seen, doc, span.start_char, m.end(), "Model", "shape")
+
+
+def _type_lists(doc: Doc, text: str, group: SpanGroup) -> SpanGroup:
+    """Retypes the names of a list the noun before it types ("datasets (CIFAR-10, ImageNet and HAR-2)").
+
+    Only names typed by shape rules are retyped; vocabulary types stand.
+    """
+    retype: dict[tuple[int, int], str] = {}
+    spans = sorted(group, key=lambda s: (s.start_char, -s.end_char))
+    for m in _LIST_HEAD.finditer(text):
+        label = _LIST_TYPES.get(m.group("head").lower(), "Model")
+        pos = m.end()
+        while True:
+            nxt = next((s for s in spans if s.start_char == pos), None)
+            if nxt is None:
+                break
+            if nxt._.source in ("shape", "abbrev-short", "cue"):
+                retype[(nxt.start_char, nxt.end_char)] = label
+            sep = _LIST_SEP.match(text, nxt.end_char)
+            if not sep:
+                break
+            pos = sep.end()
+    if not retype:
+        return group
+    out = [Span(doc, s.start, s.end, label=retype.get((s.start_char, s.end_char), s.label_)) for s in group]
+    return SpanGroup(doc, name=group.name, spans=out)

@@ -37,6 +37,9 @@ _GENERIC = {
     "tpu", "tpus", "ram", "fps", "flops", "gflops", "tflops", "usd", "us", "uk", "eu", "usa", "ok",
     "faq", "q&a", "ceo", "phd", "arxiv", "github", "code", "todo", "ieee", "acm", "cvpr", "iclr",
     "icml", "neurips", "acl", "emnlp", "naacl", "eccv", "iccv", "aaai", "ijcai", "kdd", "www",
+    # organisations and units (the guideline: not entities)
+    "openai", "google", "meta", "microsoft", "nvidia", "deepmind", "anthropic", "alibaba", "baidu", "tencent",
+    "huawei", "gb", "mb", "tb", "kb", "ms", "hz", "ghz", "mhz", "khz",
 }
 
 
@@ -81,8 +84,8 @@ def type_of_name(name: str, context_after: str = "", context_before: str = "") -
     before = context_before.lower()
     if nxt_word in _DATASET_HEADS or re.search(r"(?:dataset|benchmark|corpus)s?\s*(?:,|called|named|dubbed|termed)?\s*$", before):
         return "Dataset"
-    if nxt_word in {"score", "metric", "metrics"}:
-        return "Metric"
+    if nxt_word in {"score", "metric", "metrics"} or re.search(r"\d(?:%|\s*%|\.\d+)\s*$", context_before):
+        return "Metric"  # "73.3% oIoU", "0.254 RMSE"
     if nxt_word in {"model", "models", "llm", "llms", "checkpoint", "checkpoints", "family"}:
         return "Model"
     if _NAME_DATASET.search(name.replace("-", "")):
