@@ -1,26 +1,39 @@
-"""Merge records of the same paper (same arXiv id, or same normalised title), keeping all provenance."""
+"""Merge records of the same paper (same arXiv id, or same normalised title and alike abstracts), keeping all provenance."""
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import Any
+
+import numpy as np
 
 from .ids import normalize_title, paper_id
 from .model import Paper
 
-__all__ = ["deduplicate"]
+__all__ = ["ABSTRACT_SIMILARITY", "abstracts_alike", "deduplicate"]
+
+ABSTRACT_SIMILARITY = 0.5  # word-set Jaccard at or above which two same-title abstracts are one paper
 
 
 class _Group:
     """A kept paper (a private copy once something is merged into it) and what it already holds."""
 
-    __slots__ = ("paper", "sources", "code_urls", "alive")
+    __slots__ = ("paper", "sources", "code_urls", "alive", "_words")
 
     def __init__(self, paper: Paper):
         self.paper = paper
         self.sources: set | None = None  # built on the first merge, so unique papers cost nothing
         self.code_urls: set | None = None
         self.alive = True
+        self._words: frozenset[str] | None = None  # computed only when another record has its title
+
+    @property
+    def words(self) -> frozenset[str]:
+        """The normalised words of its first abstract (the one compared with same-title records)."""
+        if self._words is None:
+            self._words = _words(self.paper.abstract)
+        return self._words
 
     def absorb(self, other: Paper) -> None:
         """Merge `other` in: all sources and code links added, missing fields filled."""
@@ -66,13 +79,109 @@ def _title_key(paper: Paper) -> str:
     return "\0abstract:" + hashlib.sha1(body.encode("utf-8")).hexdigest() if body else ""
 
 
+def _words(text: str | None) -> frozenset[str]:
+    return frozenset(normalize_title(text or "").split())
+
+
+def _alike(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return True  # a missing abstract cannot tell the records apart: the title decides
+    small, large = (len(a), len(b)) if len(a) <= len(b) else (len(b), len(a))
+    if small < ABSTRACT_SIMILARITY * large:  # Jaccard <= small / large: no need to intersect
+        return False
+    shared = len(a & b)
+    return shared >= ABSTRACT_SIMILARITY * (len(a) + len(b) - shared)
+
+
+class _Holders:
+    """The groups that hold one title key, in first-seen order.
+
+    Comparing a record with every same-title group is quadratic when many different papers share a
+    title (a synthetic corpus drawing titles with replacement has hundreds per title), so past a few
+    groups a numpy filter runs first: words hashed into _BUCKETS counts; the sum over buckets of the
+    smaller count bounds the shared words from above, so groups it rules out cannot be alike and
+    only the few left are compared exactly. The result is the same as comparing all in order.
+    """
+
+    __slots__ = ("_counts", "_groups", "_probe", "_sizes", "ids")
+
+    def __init__(self, groups: list[_Group]) -> None:
+        self.ids: list[int] = []
+        self._groups = groups
+        self._counts: Any = None  # numpy (rows x _BUCKETS) once there are _FILTER_FROM groups
+        self._sizes: Any = None
+        self._probe: tuple[frozenset[str], Any] | None = None  # the last words probed, often added next
+
+    def add(self, group: int) -> None:
+        """List one more group holding the title."""
+        self.ids.append(group)
+        n = len(self.ids)
+        if self._counts is not None:
+            if n > len(self._counts):
+                self._counts = np.concatenate([self._counts, np.zeros_like(self._counts)])
+                self._sizes = np.concatenate([self._sizes, np.zeros_like(self._sizes)])
+            self._set_row(n - 1)
+        elif n >= _FILTER_FROM:
+            self._counts = np.zeros((2 * n, _BUCKETS), dtype=np.uint16)
+            self._sizes = np.zeros(2 * n, dtype=np.int64)
+            for k in range(n):
+                self._set_row(k)
+
+    def _set_row(self, k: int) -> None:
+        words = self._groups[self.ids[k]].words
+        probe = self._probe
+        self._counts[k] = probe[1] if probe is not None and probe[0] is words else _bucket_counts(words)
+        self._sizes[k] = len(words)
+
+    def maybe_alike(self, words: frozenset[str]) -> Iterable[int]:
+        """Positions (in order) of the groups whose abstracts may be alike `words`; a superset."""
+        n = len(self.ids)
+        if self._counts is None or not words:
+            return range(n)
+        counts = _bucket_counts(words)
+        self._probe = (words, counts)
+        bound = np.minimum(self._counts[:n], counts).sum(axis=1)
+        sizes = self._sizes[:n]
+        # Jaccard >= t  <=>  shared >= t / (1 + t) * (|a| + |b|); an empty abstract is alike anything.
+        keep = (sizes == 0) | ((1 + ABSTRACT_SIMILARITY) * bound >= ABSTRACT_SIMILARITY * (len(words) + sizes))
+        return np.flatnonzero(keep).tolist()
+
+
+_BUCKETS = 256
+_FILTER_FROM = 8
+
+
+def _bucket_counts(words: frozenset[str]) -> Any:
+    # Any hash works (the bound holds for every bucketing), so Python's per-process one is fine.
+    slots = np.fromiter((hash(w) & (_BUCKETS - 1) for w in words), dtype=np.intp, count=len(words))
+    return np.minimum(np.bincount(slots, minlength=_BUCKETS), 65535).astype(np.uint16)
+
+
+def abstracts_alike(a: str | None, b: str | None) -> bool:
+    """Whether two abstracts are of the same paper: either is empty, or their sets of normalised
+    words have a Jaccard similarity of at least ABSTRACT_SIMILARITY.
+
+    >>> abstracts_alike("We propose ViT, a vision transformer.", "We propose ViT: a Vision Transformer!")
+    True
+    >>> abstracts_alike("We propose ViT, a vision transformer.", "A benchmark of speech corpora.")
+    False
+    >>> abstracts_alike("", "Anything at all.")
+    True
+    """
+    return _alike(_words(a), _words(b))
+
+
 def deduplicate(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
     """Unique papers in first-seen order, with later duplicates merged in, and how many were merged.
 
-    Two records are the same paper when they share an arXiv id or a normalised title (records with
-    *different* arXiv ids are never merged, whatever their titles; records without a title match on
-    their abstract). Merging is transitive: a record matching two kept papers, one by title and one
-    by arXiv id, joins them into the earlier one. O(n) time; the input Papers are not modified.
+    Two records are the same paper when they share an arXiv id, or when they share a normalised title
+    and their abstracts are alike (abstracts_alike: one is missing, or their word sets have a Jaccard
+    similarity >= 0.5): a common title ("A Survey") over two unrelated abstracts is two papers.
+    Records with *different* arXiv ids are never merged, whatever their titles; records without a
+    title match on their abstract. Merging is transitive: a record matching two kept papers, one by
+    title and one by arXiv id, joins them into the earlier one. Linear time when few distinct papers
+    share a title (each title keeps the list of papers having it, compared in order); the input
+    Papers are not modified.
 
     Examples
     --------
@@ -82,11 +191,15 @@ def deduplicate(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
     >>> unique, merged = deduplicate([a, b])
     >>> (len(unique), merged, unique[0].id)
     (1, 1, 'arxiv-1706.03762')
+    >>> c = Paper("t-2", "A Survey", "Graph neural networks for molecules.")
+    >>> d = Paper("t-3", "A survey", "Speech recognition in noisy rooms.")
+    >>> len(deduplicate([c, d])[0])
+    2
     """
     groups: list[_Group] = []
     parent: list[int] = []  # union-find: a group merged into an earlier one points at it
     by_arxiv: dict[str, int] = {}
-    by_title: dict[str, int] = {}
+    by_title: dict[str, _Holders] = {}  # title key -> the groups holding it
     count = 0
 
     def find(i: int) -> int:
@@ -106,13 +219,22 @@ def deduplicate(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
         candidates: list[int] = []
         if paper.arxiv_id and paper.arxiv_id in by_arxiv:
             candidates.append(find(by_arxiv[paper.arxiv_id]))
-        if key and key in by_title:
-            j = find(by_title[key])
-            if j not in candidates and not conflict(paper, groups[j].paper):
-                candidates.append(j)
+        title_hit = None
+        holders = by_title.get(key) if key else None
+        words = _words(paper.abstract) if holders is not None else None
+        if holders is not None:
+            for k in holders.maybe_alike(words):
+                listed = holders.ids[k]
+                j = find(listed)
+                if not conflict(paper, groups[j].paper) and _alike(words, groups[listed].words):
+                    title_hit = j
+                    if j not in candidates:
+                        candidates.append(j)
+                    break
         if not candidates:
             i = len(groups)
             groups.append(_Group(paper))
+            groups[i]._words = words  # computed already when its title was seen before
             parent.append(i)
         else:
             i = min(candidates)
@@ -127,7 +249,9 @@ def deduplicate(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
         for arxiv_id in (paper.arxiv_id, merged.arxiv_id):
             if arxiv_id:
                 by_arxiv.setdefault(arxiv_id, i)
-        if key:
-            by_title.setdefault(key, i)
+        if key and (title_hit is None or find(title_hit) != i):  # so each holder is listed once
+            if holders is None:
+                holders = by_title[key] = _Holders(groups)
+            holders.add(i)
     unique = [g.paper for g in groups if g.alive]
     return unique, count - len(unique)

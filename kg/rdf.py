@@ -51,7 +51,7 @@ from .io import atomic_open
 __all__ = [
     "BASE", "KG", "SCHEMA", "DCTERMS", "FABIO", "MLS", "SKOS", "PROV", "CITO", "PREFIXES",
     "RELATIONS", "CONCEPT_CLASSES", "ONTOLOGY_IRI", "FORMATS",
-    "ontology_path", "node_iri", "node_key", "link_iri",
+    "ontology_path", "node_iri", "node_key", "link_iri", "label_key",
     "iter_triples", "to_rdf", "from_rdf", "read_rdf", "write_rdf", "serialize", "escape_string",
 ]
 
@@ -106,8 +106,8 @@ class _Terms:
 _K = _Terms(str(KG), """
     CodeRepository Concept KnowledgeGraph LinkEvidence Mention Paper authorList category
     codeRepository confidence edgeKey evidenceEnd evidenceStart evidenceText extraAttributes
-    extractorVersion graphName hasMention listingDate mentionEnd mentionStart mentionText paperCount
-    role sharedConcept weight""")
+    extractorVersion graphName hasMention labelKey listingDate mentionEnd mentionStart mentionText
+    paperCount role sharedConcept weight""")
 _R = _Terms(str(RDF), "first nil object predicate rest subject type")
 _X = _Terms(str(XSD), "anyURI boolean date dateTime decimal double float integer string")
 _P = _Terms(str(PROV), "wasDerivedFrom")
@@ -605,6 +605,23 @@ def _decode_attrs(p: _Props, fields: Mapping[str, _Field], attrs: dict[str, Any]
 
 # --------------------------------------------------------------------------- export
 
+def label_key(name: str) -> str:
+    """The kg:labelKey form of a concept name: lower-cased, as SPARQL LCASE does ("ImageNet" -> "imagenet")."""
+    return name.lower()
+
+
+def _label_keys(s: URIRef, attrs: Mapping) -> Iterator[Triple]:
+    """kg:labelKey triples of a concept: derived (from_rdf ignores them), so searching by name in any
+    case is an index lookup instead of lower-casing every label of the graph."""
+    label, aliases = attrs.get("label"), attrs.get("aliases")
+    names = [label] if isinstance(label, str) else []
+    if _str_list(aliases):
+        names += aliases
+    for key in dict.fromkeys(label_key(n) for n in names):
+        if key:
+            yield s, _K.labelKey, Literal(key)
+
+
 def iter_triples(g: nx.MultiDiGraph) -> Iterator[Triple]:
     """Every triple of the export of `g` (rdflib terms; duplicates possible, order not significant)."""
     yield _GRAPH_IRI, _R.type, _K.KnowledgeGraph
@@ -622,6 +639,8 @@ def iter_triples(g: nx.MultiDiGraph) -> Iterator[Triple]:
         if kind == "Concept" and not (isinstance(attrs.get("type"), str) and attrs["type"] in CONCEPT_CLASSES):
             yield s, _R.type, _K.Concept
         yield from _encode_attrs(s, attrs, _NODE_FIELDS[kind], skip=("kind",))
+        if kind == "Concept":
+            yield from _label_keys(s, attrs)
     for u, v, key, attrs in g.edges(keys=True, data=True):
         su = iris.get(u) or node_iri(u)
         sv = iris.get(v) or node_iri(v)

@@ -6,7 +6,9 @@ opens it with a backend: by default the persisted store, read-only and without p
 (falling back to loading kg.nt into memory when the store is missing or stale); "rdflib" parses into
 an rdflib Graph. `run_query` runs SPARQL (or a named query from ontology/queries/) against a
 directory or an open store, binding the standard prefixes and any parameters as RDF literals —
-parameter values are never pasted into the query text unescaped.
+parameter values are never pasted into the query text unescaped. For named queries it first binds
+index keys derived from the parameters (?NAME_key: the kg:labelKey form; ?paper_iri: the paper a
+`paper` parameter names by IRI or arXiv id), so that they run as index lookups, not scans.
 
 Examples
 --------
@@ -190,7 +192,8 @@ class KGStore(Protocol):
     def query(self, sparql: str, params: Mapping[str, str] | None = None, *,
               max_rows: int | None = None) -> QueryResult:
         """Run a SPARQL query (prefixes of kg.rdf.PREFIXES bound, params bound as string literals);
-        more than `max_rows` result rows raise ResultTooLarge."""
+        more than `max_rows` result rows raise ResultTooLarge. (Our stores also take `iris=`, a
+        variable -> IRI mapping bound as IRIs, which run_query uses for named queries.)"""
         ...
 
     def __len__(self) -> int:
@@ -255,6 +258,10 @@ _IRI_REF = re.compile(r"<[^<>\"{}|^`\\\s]*>")
 _VAR_NAME = re.compile(r"[A-Za-z0-9_\u00B7\u00C0-\uFFFF]+")
 
 
+class _Iri(str):
+    """A parameter value to substitute as an IRI (already validated), not as a string literal."""
+
+
 def substitute_params(sparql: str, params: Mapping[str, str]) -> str:
     """The query with each ?name / $name of `params` replaced by an escaped string literal.
 
@@ -285,7 +292,13 @@ def substitute_params(sparql: str, params: Mapping[str, str]) -> str:
             before = sparql[i - 1] if i else " "
             if m and m.group() in params and not (before.isalnum() or before in "_:"):
                 out.append(sparql[last:i])
-                out.append('"' + escape_string(params[m.group()]) + '"')
+                value = params[m.group()]
+                if isinstance(value, _Iri):
+                    if not _IRI_REF.fullmatch(f"<{value}>"):
+                        raise QueryError(f"not an IRI for ?{m.group()}: {value!r}")
+                    out.append(f"<{value}>")
+                else:
+                    out.append('"' + escape_string(value) + '"')
                 i = last = m.end()
                 continue
         i += 1
@@ -355,21 +368,23 @@ class OxigraphStore:
         return len(self.store)
 
     def query(self, sparql: str, params: Mapping[str, str] | None = None, *,
-              max_rows: int | None = None) -> QueryResult:
+              max_rows: int | None = None, iris: Mapping[str, str] | None = None) -> QueryResult:
         """Run SPARQL; parameters bound with Oxigraph substitutions (or substitute_params).
 
-        With `max_rows`, a result of more rows (solutions or triples) raises ResultTooLarge.
+        `params` are bound as string literals, `iris` (variable -> IRI) as IRIs. With `max_rows`, a
+        result of more rows (solutions or triples) raises ResultTooLarge.
         """
         ox = self._ox
         params = _check_params(sparql, params)
-        if not params and self.persisted and self.use_materialized:
+        iris = _check_params(sparql, iris)
+        if not params and not iris and self.persisted and self.use_materialized:
             cached = self._cached(sparql)
             if cached is not None:
                 if max_rows is not None and len(cached.terms) > max_rows:
                     raise ResultTooLarge(max_rows)
                 return cached
         try:
-            result = self._run(sparql, params)
+            result = self._run(sparql, params, iris)
             if isinstance(result, ox.QueryBoolean):
                 return QueryResult("ask", boolean=bool(result))
             if isinstance(result, ox.QuerySolutions):
@@ -399,19 +414,36 @@ class OxigraphStore:
         entry = self._materialized.get(_query_key(sparql))
         return None if entry is None else _result_from_json(entry)
 
-    def _run(self, sparql: str, params: dict[str, str]) -> Any:
-        if params:
-            subs = {self._ox.Variable(k): self._ox.Literal(v) for k, v in params.items()}
+    def _run(self, sparql: str, params: dict[str, str], iris: dict[str, str] | None = None) -> Any:
+        ox = self._ox
+        values: dict[str, Any] = {k: ox.Literal(v) for k, v in params.items()}
+        for k, v in (iris or {}).items():
             try:
-                return self.store.query(sparql, prefixes=PREFIXES, substitutions=subs)
+                values[k] = ox.NamedNode(v)
+            except ValueError as exc:
+                raise QueryError(f"not an IRI for ?{k}: {v!r}") from exc
+        if not values:
+            return self.store.query(sparql, prefixes=PREFIXES)
+        textual: dict[str, str] = {}
+        while True:
+            subs = {ox.Variable(k): v for k, v in values.items() if k not in textual}
+            try:
+                return self.store.query(substitute_params(sparql, textual), prefixes=PREFIXES, substitutions=subs)
             except RuntimeError as exc:
-                # Oxigraph substitutes only variables a SELECT projects: substitute the others here.
+                # Oxigraph substitutes only variables a SELECT projects: substitute the others here
+                # (values go in as escaped literals, or as IRIs Oxigraph has validated).
+                m = re.search(r"variable \?([A-Za-z0-9_]+) in its SELECT projection", str(exc))
                 if "projection" not in str(exc):
                     raise
+                name = m.group(1) if m and m.group(1) in values and m.group(1) not in textual else None
+                if name is None:  # an unexpected message: substitute all of them
+                    name = next((k for k in values if k not in textual), None)
+                    if name is None:
+                        raise
+                textual[name] = params[name] if name in params else _Iri(values[name].value)
             except TypeError:  # an Oxigraph without `substitutions`
-                pass
-            return self.store.query(substitute_params(sparql, params), prefixes=PREFIXES)
-        return self.store.query(sparql, prefixes=PREFIXES)
+                everything = {**params, **{k: _Iri(v.value) for k, v in values.items() if k not in params}}
+                return self.store.query(substitute_params(sparql, everything), prefixes=PREFIXES)
 
     def _term(self, term: Any) -> Term | None:
         ox = self._ox
@@ -454,8 +486,8 @@ class RdflibStore:
         return len(self.graph)
 
     def query(self, sparql: str, params: Mapping[str, str] | None = None, *,
-              max_rows: int | None = None) -> QueryResult:
-        """Run SPARQL; parameters bound with rdflib initBindings (as string literals).
+              max_rows: int | None = None, iris: Mapping[str, str] | None = None) -> QueryResult:
+        """Run SPARQL; parameters bound with rdflib initBindings (`params` as string literals, `iris` as IRIs).
 
         With `max_rows`, a result of more rows (solutions or triples) raises ResultTooLarge.
         """
@@ -463,7 +495,12 @@ class RdflibStore:
         from rdflib.query import Result
 
         params = _check_params(sparql, params)
+        iris = _check_params(sparql, iris)
         bindings = {rdflib.Variable(k): rdflib.Literal(v) for k, v in params.items()}
+        for k, v in iris.items():
+            if ":" not in v or not _IRI_REF.fullmatch(f"<{v}>"):
+                raise QueryError(f"not an IRI for ?{k}: {v!r}")
+            bindings[rdflib.Variable(k)] = rdflib.URIRef(v)
         try:
             result: Result = self.graph.query(sparql, initNs=PREFIXES, initBindings=bindings)
             kind = result.type
@@ -817,5 +854,69 @@ def run_query(graph_dir_or_store: str | Path | KGStore, sparql: str,
     store = graph_dir_or_store
     if isinstance(store, (str, Path)):
         store = open_store(store, backend=backend)
-    return store.query(text, params)
+    if text is sparql or not params or not isinstance(store, (OxigraphStore, RdflibStore)):
+        return store.query(text, params)
+    bound, iris = _lookups(store, text, params)
+    return store.query(text, bound, iris=iris)
+
+
+# Whitespace as SPARQL regexes (Oxigraph: Unicode White_Space) see it; Python's \s has a few more.
+_WS = "[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# The arXiv id normalisation of the paper queries (their REPLACE chain), step by step.
+_ARXIV_STEPS = (
+    re.compile(f"^{_WS}+|{_WS}+\\Z"),
+    re.compile(f"^([aA][rR][xX][iI][vV]:{_WS}*|https?://(www\\.)?arxiv\\.org/(abs|pdf)/)"),
+    re.compile(r"(v[0-9]+)?\.pdf\Z|v[0-9]+\Z"),
+)
+
+
+def _arxiv_id(value: str) -> str:
+    for step in _ARXIV_STEPS:
+        value = step.sub("", value)
+    return value
+
+
+def _find_papers(store: OxigraphStore | RdflibStore, value: str) -> set[str]:
+    """IRIs of the papers `value` names exactly (as IRI, node key or arXiv id): index lookups only."""
+    from .rdf import BASE
+
+    found: set[str] = set()
+    for candidate in dict.fromkeys((value, BASE + value)):
+        if ":" not in candidate or not _IRI_REF.fullmatch(f"<{candidate}>"):
+            continue  # not an absolute IRI: no paper has it
+        try:
+            if store.query("SELECT ?paper_iri WHERE { ?paper_iri a kg:Paper }", iris={"paper_iri": candidate}).rows:
+                found.add(candidate)
+        except QueryError:
+            continue  # an IRI the store refuses is no paper's
+    arxiv_id = _arxiv_id(value)
+    if arxiv_id:
+        rows = store.query("SELECT ?paper_iri ?arxiv_id WHERE { ?paper_iri fabio:hasArXivId ?arxiv_id }",
+                           {"arxiv_id": arxiv_id}).rows
+        found.update(row[0] for row in rows if row[0])
+    return found
+
+
+def _lookups(store: OxigraphStore | RdflibStore, text: str, params: Mapping[str, str]
+             ) -> tuple[dict[str, str], dict[str, str]]:
+    """Extra bindings that turn a named query's scans into index lookups, results unchanged.
+
+    For a parameter NAME, a query using ?NAME_key gets it bound to kg.rdf.label_key(value) (the form
+    of kg:labelKey). A `paper` parameter with a query using ?paper_iri is looked up first by IRI,
+    node key and arXiv id; when exactly one paper has it, ?paper_iri is bound to that paper (the
+    part-of-title search, which reads every title, is then not made); otherwise the query runs as
+    written. Values are bound as literals or validated IRIs, never pasted into the text.
+    """
+    from .rdf import label_key
+
+    bound, iris = dict(params), {}
+    for name, value in params.items():
+        if re.search(rf"[?$]{name}_key(?![A-Za-z0-9_])", text):
+            bound[f"{name}_key"] = label_key(value)
+    paper = params.get("paper")
+    if paper is not None and re.search(r"[?$]paper_iri(?![A-Za-z0-9_])", text):
+        found = _find_papers(store, paper)
+        if len(found) == 1:
+            iris["paper_iri"] = found.pop()
+    return bound, iris
 

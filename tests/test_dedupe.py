@@ -1,4 +1,4 @@
-"""deduplicate: same arXiv id or same normalised title is one paper; provenance merged; O(n)."""
+"""deduplicate: same arXiv id, or same normalised title with alike abstracts, is one paper; provenance merged; O(n)."""
 from __future__ import annotations
 
 import time
@@ -93,3 +93,42 @@ def test_linear_time_on_many_duplicates():
     unique, merged = deduplicate(papers)
     assert time.perf_counter() - start < 5
     assert merged == 49_999 and len(unique[0].sources) == 50_000 and len(unique[0].code_urls) == 7
+
+
+def test_same_title_with_unrelated_abstracts_stays_apart():
+    # A common title over two different papers (different ids, nothing alike in the abstracts).
+    a = paper("A Survey", abstract="We review graph neural networks for molecular property prediction.")
+    b = paper("A survey", abstract="Speech recognition in noisy rooms remains hard; we compare ten systems.",
+              path="b.jsonl")
+    unique, merged = deduplicate([a, b])
+    assert merged == 0 and [p.abstract for p in unique] == [a.abstract, b.abstract]
+
+
+def test_same_title_with_alike_abstract_merges():
+    # The same paper from two sources: a reworded sentence keeps the word-set Jaccard above 0.5.
+    text = "We propose ViT, a pure transformer applied to sequences of image patches, which performs well on ImageNet."
+    a = paper("Vision Transformer", abstract=text)
+    b = paper("vision transformer", abstract=text.replace("performs well", "works very well") + " Code released.",
+              path="b.jsonl")
+    c = paper("Vision Transformer", abstract="", path="c.bib")  # a missing abstract cannot tell them apart
+    d = paper("Vision Transformer", abstract="Tabular data benchmarks for gradient boosting and forests.",
+              path="d.jsonl")
+    unique, merged = deduplicate([a, b, c, d])
+    assert merged == 2
+    assert [len(p.sources) for p in unique] == [3, 1] and unique[1].abstract == d.abstract
+
+
+def test_a_later_record_joins_the_alike_one_among_same_title_papers():
+    a = paper("Results", abstract="alpha beta gamma delta epsilon")
+    b = paper("Results", abstract="one two three four five", line=2)
+    c = paper("Results", abstract="one two three four six", line=3)  # Jaccard 4/6 with b, 0 with a
+    unique, merged = deduplicate([a, b, c])
+    assert merged == 1 and [[s.line for s in p.sources] for p in unique] == [[1], [2, 3]]
+
+
+def test_the_demo_corpus_gives_482_papers(corpus):
+    from kg.readers import read
+
+    records = list(read([corpus]))
+    unique, merged = deduplicate(records)
+    assert (len(records), len(unique), merged) == (521, 482, 39)

@@ -278,7 +278,7 @@ def test_ontology_documents_every_term(ontology):
     expected_props = {"proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions",
                       "codeRepository", "relatedTo", "role", "confidence", "evidenceStart", "evidenceEnd",
                       "evidenceText", "mentionStart", "mentionEnd", "mentionText", "extractorVersion",
-                      "paperCount", "weight", "listingDate", "category", "authorList", "hasMention",
+                      "paperCount", "labelKey", "weight", "listingDate", "category", "authorList", "hasMention",
                       "sharedConcept", "edgeKey", "extraAttributes", "graphName",
                       "entityType", "caseSensitive"}  # the last two type ontology/vocab entries
     assert {str(t)[len(str(KG)):] for t in kg_terms} == expected_classes | expected_props
@@ -358,3 +358,13 @@ def test_owl_rl_closure_flags_a_wrongly_typed_link(ontology):
         g.add(triple)
     owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(g)
     assert any("Disjoint classes" in str(e) for e in g.objects(None, ERRNS.error))
+
+
+def test_concepts_carry_lower_cased_label_keys():
+    # kg:labelKey: one per distinct lower-cased label/alias, so a search by name in any case is an index lookup.
+    rdf = to_rdf(small_graph())
+    keys = {str(o) for o in rdf.objects(node_iri(IMAGENET), KG.labelKey)}
+    assert keys == {"imagenet", "ilsvrc-2012", "imagenet-1k"}
+    assert all(not isinstance(s, URIRef) or str(s).startswith(BASE + "concept/")
+               for s in rdf.subjects(KG.labelKey, None))
+    assert "labelKey" not in str(from_rdf(rdf).nodes[IMAGENET])  # derived: not read back as an attribute

@@ -214,3 +214,33 @@ def test_max_rows(small, backend):
         store.query("CONSTRUCT WHERE { ?s ?p ?o }", max_rows=5)
     assert len(store.query("SELECT * WHERE { ?s ?p ?o } LIMIT 5", max_rows=5)) == 5
     assert store.query("ASK { ?s ?p ?o }", max_rows=0).boolean is True
+
+
+def test_papers_sharing_concepts_keeps_the_top_50_and_their_ties(demo):
+    """Checked against counts from the graph itself, for the demo paper with the most co-linked papers."""
+    from collections import Counter
+
+    from kg.graph import RELATIONS
+    from kg.rdf import node_iri, read_rdf
+
+    g = read_rdf(demo / "kg.nt")
+    concepts_of = {p: {v for _, v, k in g.out_edges(p, keys=True) if k in RELATIONS}
+                   for p, d in g.nodes(data=True) if d.get("kind") == "Paper"}
+    papers_of: dict[str, set[str]] = {}
+    for p, cs in concepts_of.items():
+        for c in cs:
+            papers_of.setdefault(c, set()).add(p)
+
+    def shared(p: str) -> Counter:
+        return Counter(o for c in concepts_of[p] for o in papers_of[c] if o != p)
+
+    paper = max(sorted(concepts_of), key=lambda p: len(shared(p)))
+    counts = shared(paper)
+    assert len(counts) > 50  # the demo has such papers, so the cut is exercised
+    cut = sorted(counts.values(), reverse=True)[49]
+    expected = {str(node_iri(o)): n for o, n in counts.items() if n >= cut}
+    for backend in ("oxigraph", "rdflib"):
+        rows = run_query(open_store(demo, backend=backend), "papers-sharing-concepts",
+                         {"paper": str(node_iri(paper))}).rows
+        assert {r[2]: int(r[4]) for r in rows} == expected, backend
+        assert [int(r[4]) for r in rows] == sorted((int(r[4]) for r in rows), reverse=True)
