@@ -46,6 +46,7 @@ import rdflib
 from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from .graph import RELATIONS  # paper -> concept: edge key == relation == kg: property name
 from .io import atomic_open
 
 __all__ = [
@@ -82,8 +83,6 @@ PREFIXES: dict[str, str] = {
     "xsd": str(XSD),
 }
 
-# Paper -> concept relations (the edge key == the relation == the local name of the kg: property).
-RELATIONS: tuple[str, ...] = ("proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions")
 FORMATS: dict[str, str] = {"ttl": "kg.ttl", "nt": "kg.nt", "jsonld": "kg.jsonld"}
 
 CONCEPT_CLASSES: dict[str, URIRef] = {t: KG[t] for t in ("Method", "Model", "Dataset", "Task", "Metric")}
