@@ -46,7 +46,7 @@ import rdflib
 from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from .graph import RELATIONS  # paper -> concept: edge key == relation == kg: property name
+from .graph import RELATIONS
 from .io import atomic_open
 
 __all__ = [
