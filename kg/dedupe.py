@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .ids import normalize_title, paper_id
+from .ids import normalize_title, paper_id, variant_paper_id
 from .model import Paper
 
 __all__ = ["ABSTRACT_SIMILARITY", "abstracts_alike", "deduplicate"]
@@ -253,5 +253,17 @@ def deduplicate(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
             if holders is None:
                 holders = by_title[key] = _Holders(groups)
             holders.add(i)
-    unique = [g.paper for g in groups if g.alive]
+    unique = _unique_ids([g.paper for g in groups if g.alive])
     return unique, count - len(unique)
+
+
+def _unique_ids(papers: list[Paper]) -> list[Paper]:
+    """Papers kept apart that share a title would share its id: later ones get the abstract's hash too."""
+    seen: set[str] = set()
+    out = []
+    for paper in papers:
+        if paper.id in seen:
+            paper = replace(paper, id=variant_paper_id(paper.id, paper.abstract))
+        seen.add(paper.id)
+        out.append(paper)
+    return out

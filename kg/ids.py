@@ -5,7 +5,7 @@ import hashlib
 import re
 import unicodedata
 
-__all__ = ["normalize_title", "slug", "paper_id", "concept_id", "arxiv_id_from", "ARXIV_ID"]
+__all__ = ["normalize_title", "slug", "paper_id", "variant_paper_id", "concept_id", "arxiv_id_from", "ARXIV_ID"]
 
 ARXIV_ID = re.compile(
     r"(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s*)?"
@@ -50,6 +50,12 @@ def paper_id(title: str, arxiv_id: str | None = None) -> str:
         return "arxiv-" + arxiv_id.replace("/", "_")
     digest = hashlib.sha1(normalize_title(title).encode("utf-8")).hexdigest()[:16]
     return "t-" + digest
+
+
+def variant_paper_id(base: str, abstract: str | None) -> str:
+    """`base` + a hash of the normalised abstract: a second paper with the same title ("A Survey")."""
+    digest = hashlib.sha1(normalize_title(abstract or "").encode("utf-8")).hexdigest()[:8]
+    return f"{base}-{digest}"
 
 
 def concept_id(type_: str, name: str) -> str:

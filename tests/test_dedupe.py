@@ -1,6 +1,8 @@
 """deduplicate: same arXiv id, or same normalised title with alike abstracts, is one paper; provenance merged; O(n)."""
 from __future__ import annotations
 
+import json
+
 import time
 
 from kg.dedupe import deduplicate
@@ -102,6 +104,22 @@ def test_same_title_with_unrelated_abstracts_stays_apart():
               path="b.jsonl")
     unique, merged = deduplicate([a, b])
     assert merged == 0 and [p.abstract for p in unique] == [a.abstract, b.abstract]
+    # ... and two papers need two ids (the title hash alone would make them one node of the graph).
+    assert unique[0].id == a.id and unique[1].id.startswith(a.id + "-") and unique[1].id != unique[0].id
+    assert deduplicate([a, b])[0][1].id == unique[1].id  # stable
+
+
+def test_same_title_papers_are_separate_graph_nodes(tmp_path):
+    from kg.build import build_graph
+
+    src = tmp_path / "papers.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in [
+        {"id": "r1", "title": "A Survey", "abstract": "We review graph neural networks on the QM9 dataset."},
+        {"id": "r2", "title": "A Survey", "abstract": "Speech recognition in noisy rooms on LibriSpeech."},
+    ]) + "\n", encoding="utf-8")
+    g, report = build_graph([src])
+    assert report.papers == 2
+    assert sum(1 for _, d in g.nodes(data=True) if d.get("kind") == "Paper") == 2
 
 
 def test_same_title_with_alike_abstract_merges():
