@@ -129,13 +129,18 @@ def assemble(papers: Iterable[Paper], concepts: dict[str, Concept], links: Itera
     return g
 
 
+RELATED_MAX_PAPERS = 200
+
+
 def _link_related(g: nx.MultiDiGraph, concepts: dict[str, Concept], k: int) -> None:
     """relatedTo edges: each paper to its k papers sharing the most specific concepts (IDF-weighted)."""
     n_papers = sum(1 for _, d in g.nodes(data=True) if d.get("kind") == "Paper")
     if n_papers < 2:
         return
     # Concepts in more than 5% of papers (LLMs, accuracy) relate everything to everything: skip them.
-    cap = max(20, int(0.05 * n_papers))
+    # The absolute cap keeps this linear in the corpus: each paper walks at most RELATED_MAX_PAPERS
+    # papers per concept (a concept in 5% of a million papers would be 50,000 each).
+    cap = max(20, min(int(0.05 * n_papers), RELATED_MAX_PAPERS))
     idf = {concept_key(cid): math.log(n_papers / len(c.papers)) for cid, c in concepts.items()
            if 1 < len(c.papers) <= cap}
     pairs: dict[tuple[str, str], list[str]] = {}
