@@ -30,4 +30,17 @@ def demo_papers(corpus):
     return {p.title: p for p in papers}
 
 
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory) -> Path:
+    """The bundled demo corpus built once with kg.build.build (RDF files and the persisted store; no HTML).
+
+    Shared by the store, validation and endpoint tests, which only read it.
+    """
+    from kg.build import build, demo_corpus
+
+    out = tmp_path_factory.mktemp("demo")
+    build([demo_corpus()], out, html=False)
+    return out
+
+
 from browser import chromium  # noqa: E402,F401  (session fixture: one headless Chromium for all tests)

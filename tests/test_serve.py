@@ -14,7 +14,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 from xml.dom.minidom import Document
 
 import pytest
@@ -27,16 +26,6 @@ SPARQLWrapper = pytest.importorskip("SPARQLWrapper", reason="needs SPARQLWrapper
 TIMEOUT = 3.0
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"  # ~10^15 rows on the demo graph
 PAPERS = "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """The demo corpus built once with kg.build.build (RDF files and the persisted store; no HTML)."""
-    from kg.build import build, demo_corpus
-
-    out = tmp_path_factory.mktemp("demo")
-    build([demo_corpus()], out, html=False)
-    return out
 
 
 @pytest.fixture(scope="module")

@@ -41,17 +41,6 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith(".store"))
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """The demo corpus built once (kg.build.build: RDF files and the persisted store; no HTML)."""
-    from kg.build import build, demo_corpus
-
-    out = tmp_path_factory.mktemp("demo")
-    _, report = build([demo_corpus()], out, html=False)
-    assert report.outputs["store"] == out / STORE_DIR
-    return out
-
-
 @pytest.fixture()
 def small(tmp_path) -> Path:
     write_rdf(small_graph(), tmp_path)

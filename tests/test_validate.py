@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pyoxigraph
 import pytest
@@ -30,16 +29,6 @@ from kg.validate import Violation, validate
 
 def kg(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True, check=False)
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory) -> Path:
-    """The demo corpus built once with kg.build.build (RDF files and the store; no HTML)."""
-    from kg.build import build, demo_corpus
-
-    out = tmp_path_factory.mktemp("demo")
-    build([demo_corpus()], out, html=False)
-    return out
 
 
 @pytest.fixture(scope="module")
