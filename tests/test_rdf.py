@@ -16,8 +16,9 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from graph_fixtures import (CIFAR, EXTRACTOR, GBRL_PAPER, IMAGENET, OLD_PAPER, REPO, VIT, VIT_PAPER,
                             graph_signature, odd_graph, small_graph)
+import kg.rdf
 from kg import model
-from kg.rdf import (BASE, CONCEPT_CLASSES, DCTERMS, KG, PREFIXES, PROV, RELATIONS, SCHEMA, SKOS, from_rdf,
+from kg.rdf import (BASE, CONCEPT_CLASSES, DCTERMS, FORMATS, KG, PREFIXES, PROV, RELATIONS, SCHEMA, SKOS, from_rdf,
                     iter_triples, link_iri, node_iri, node_key, ontology_path, read_rdf, serialize, to_rdf,
                     write_rdf)
 
@@ -227,6 +228,28 @@ def test_write_rdf_is_deterministic_across_processes(tmp_path):
         outputs.append(out)
     for name in ("kg.ttl", "kg.nt", "kg.jsonld"):
         assert (outputs[0] / name).read_bytes() == (outputs[1] / name).read_bytes(), name
+
+
+def test_streamed_export_spilling_to_disk_gives_the_same_bytes(demo, tmp_path, monkeypatch):
+    # The demo build wrote its files in memory; a budget of 64 KiB makes the external sort spill
+    # hundreds of sorted runs and merge them, which must not change a byte.
+    monkeypatch.setattr(kg.rdf, "_SORT_BUDGET", 1 << 16)
+    g = read_rdf(demo / "kg.nt")
+    paths = write_rdf(g, tmp_path)
+    for fmt, path in paths.items():
+        assert path.read_bytes() == (demo / FORMATS[fmt]).read_bytes(), fmt
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kg.jsonld", "kg.nt", "kg.ttl"]
+
+
+def test_streamed_export_falls_back_when_a_node_shares_a_subject(tmp_path):
+    # A node whose key is a link IRI's path: the streamed groups would describe that subject twice, so
+    # the export is merged in memory instead, the same as serialize() of all triples.
+    g = small_graph()
+    u, v, key = next((u, v, k) for u, v, k in g.edges(keys=True) if k in RELATIONS)
+    g.add_node(node_key(link_iri(u, key, v)), kind="Paper", title="A paper with an odd key")
+    paths = write_rdf(g, tmp_path)
+    for fmt, path in paths.items():
+        assert path.read_text(encoding="utf-8") == serialize(iter_triples(g), fmt), fmt
 
 
 def test_write_rdf_outputs_and_atomicity(tmp_path):
