@@ -209,11 +209,16 @@ def test_papers_sharing_concepts_keeps_the_top_50_and_their_ties(demo):
     """Checked against counts from the graph itself, for the demo paper with the most co-linked papers."""
     from collections import Counter
 
-    from kg.graph import RELATIONS
+    from kg.graph import RELATED_MAX_PAPERS, RELATIONS
     from kg.rdf import node_iri, read_rdf
+    from kg.store import load_named_query
 
+    assert "FILTER (?c_papers <= 200)" in load_named_query("papers-sharing-concepts")
+    assert RELATED_MAX_PAPERS == 200  # the bound the query text repeats
     g = read_rdf(demo / "kg.nt")
-    concepts_of = {p: {v for _, v, k in g.out_edges(p, keys=True) if k in RELATIONS}
+    # Only specific concepts count: those at most RELATED_MAX_PAPERS papers hold (the query's 200).
+    specific = {c for c, d in g.nodes(data=True) if d.get("kind") == "Concept" and d["paper_count"] <= 200}
+    concepts_of = {p: {v for _, v, k in g.out_edges(p, keys=True) if k in RELATIONS and v in specific}
                    for p, d in g.nodes(data=True) if d.get("kind") == "Paper"}
     papers_of: dict[str, set[str]] = {}
     for p, cs in concepts_of.items():
@@ -233,3 +238,29 @@ def test_papers_sharing_concepts_keeps_the_top_50_and_their_ties(demo):
                          {"paper": str(node_iri(paper))}).rows
         assert {r[2]: int(r[4]) for r in rows} == expected, backend
         assert [int(r[4]) for r in rows] == sorted((int(r[4]) for r in rows), reverse=True)
+
+
+def test_papers_sharing_concepts_counts_only_specific_concepts(tmp_path):
+    """A concept 201 papers hold does not make them related; one 3 papers hold does."""
+    import networkx as nx
+
+    from kg.rdf import node_iri
+
+    g = nx.MultiDiGraph()
+    common, rare = "concept/dataset/imagenet", "concept/method/rare-trick"
+    g.add_node(common, kind="Concept", type="Dataset", label="ImageNet", aliases=["ImageNet"], paper_count=201)
+    g.add_node(rare, kind="Concept", type="Method", label="Rare Trick", aliases=["Rare Trick"], paper_count=3)
+    for i in range(201):
+        paper = f"paper/p{i:03d}"
+        g.add_node(paper, kind="Paper", title=f"Paper {i:03d}")
+        g.add_edge(paper, common, key="evaluatesOn", relation="evaluatesOn")
+        if i < 3:
+            g.add_edge(paper, rare, key="uses", relation="uses")
+    write_rdf(g, tmp_path, formats=("nt",))
+    persist_store(tmp_path)
+    for backend in ("oxigraph", "rdflib"):
+        rows = run_query(open_store(tmp_path, backend=backend), "papers-sharing-concepts", {"paper": "paper/p000"}).rows
+        assert [(r[2], r[4], r[5]) for r in rows] == [(str(node_iri("paper/p001")), "1", "Rare Trick"),
+                                                     (str(node_iri("paper/p002")), "1", "Rare Trick")], backend
+        assert run_query(open_store(tmp_path, backend=backend), "papers-sharing-concepts",
+                         {"paper": "paper/p100"}).rows == [], backend
