@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rdflib-reps", type=int, default=3)
     ap.add_argument("--papers", type=int, default=20, help="papers sampled (seed 0) for the paper queries")
     ap.add_argument("--no-rdflib", action="store_true", help="skip rdflib (slow and memory-hungry when big)")
+    ap.add_argument("--backends", help="comma-separated backends to measure (default: all)")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     ap.add_argument("--query-timeout", type=float, default=60.0, help="seconds one query may take")
     ap.add_argument("--memory-gb", type=float, default=12.0, help="memory cap of a measuring process")
@@ -214,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     params = _params(open_store(graph, backend="oxigraph-disk"), args.papers)
     figures["params"] = params
     backends = ["oxigraph-disk", "oxigraph-disk-computed", "oxigraph-memory"] + ([] if args.no_rdflib else ["rdflib"])
+    if args.backends:
+        backends = [b for b in backends if b in args.backends.split(",")]
     figures["backends"] = []
     for backend in backends:
         reps = args.rdflib_reps if backend == "rdflib" else args.reps
