@@ -1,7 +1,9 @@
 """The graph as RDF under the paperkg ontology (ontology/kg.ttl): lossless export and import.
 
 `to_rdf` turns the networkx graph (schema in kg.graph) into an rdflib Graph; `from_rdf` turns it back
-without loss; `write_rdf` writes Turtle, N-Triples and JSON-LD files byte-for-byte deterministically.
+without loss; `write_rdf` writes Turtle, N-Triples and JSON-LD files byte-for-byte deterministically,
+streaming: a networkx graph is rendered a node or an edge at a time and put in order by an external
+merge sort, so its memory does not grow with the graph (an rdflib Graph is indexed in memory).
 
 Mapping (see ontology/kg.ttl for every term)
 --------------------------------------------
