@@ -35,7 +35,6 @@ import datetime as _dt
 import functools
 import hashlib
 import heapq
-import itertools
 import json
 import math
 import re
@@ -918,8 +917,9 @@ def _compact(iri: URIRef) -> str:
     return text
 
 
-def _subject_order(s: Any) -> tuple[bool, str]:
-    return isinstance(s, BNode), str(s)
+def _subject_order(s: Any) -> str:
+    """Sort key of a Turtle / JSON-LD subject: IRIs by their text, then blank nodes."""
+    return ("1" if isinstance(s, BNode) else "0") + str(s)
 
 
 class _Writer:
@@ -1015,9 +1015,7 @@ class _Writer:
         return "\n" + self._ttl(s) + " " + " ;\n    ".join(parts) + " .\n"
 
     def turtle(self) -> Iterator[str]:
-        yield _TTL_HEADER
-        for s in self.subjects:
-            yield self.ttl_block(s)
+        return _turtle_document(self.ttl_block(s) for s in self.subjects)
 
     # -- JSON-LD: @context of the prefixes, one node object a line, sorted by @id.
     def _jsonld_value(self, term: Any) -> dict:
@@ -1047,6 +1045,11 @@ class _Writer:
 
     def jsonld(self) -> Iterator[str]:
         return _jsonld_document(self.jsonld_node(s) for s in self.subjects)
+
+
+def _turtle_document(blocks: Iterable[str]) -> Iterator[str]:
+    yield _TTL_HEADER
+    yield from blocks
 
 
 def _jsonld_document(nodes: Iterable[str]) -> Iterator[str]:
@@ -1108,29 +1111,29 @@ class _RunSorter:
         self.runs.append(run)
         self.records, self.size = [], 0
 
-    def texts(self) -> Iterator[str]:
-        """The texts in key order (each run file is closed, and so deleted, when read)."""
-        previous = None
+    def _sorted(self) -> Iterator[tuple[str, str]]:
         if not self.runs:
             self.records.sort()
-            for key, text in self.records:
-                if key == previous:
-                    raise _SubjectTwice(key)
-                previous = key
-                yield text
+            yield from self.records
             return
         if self.records:
             self._spill()
         try:
             for line in heapq.merge(*self.runs):
                 key, _, text = line[:-1].partition("\x00")
-                if key == previous:
-                    raise _SubjectTwice(key)
-                previous = key
-                yield text.replace("\x01", "\n")
+                yield key, text.replace("\x01", "\n")
         finally:
             for run in self.runs:
-                run.close()
+                run.close()  # a TemporaryFile is deleted when closed
+
+    def texts(self) -> Iterator[str]:
+        """The texts in key order; raises _SubjectTwice if a key came twice."""
+        previous = None
+        for key, text in self._sorted():
+            if key == previous:
+                raise _SubjectTwice(key)
+            previous = key
+            yield text
 
 
 _SORT_BUDGET = 128 << 20  # characters held in memory per format before sorted runs spill to disk
@@ -1148,13 +1151,12 @@ def _write_streamed(g: nx.MultiDiGraph, paths: Mapping[str, Path], budget: int) 
             for s in writer.index:  # a subject's lines are contiguous in the sorted file: its IRI, then " "
                 nt.add(_nt(s) + " ", "".join(writer.nt_lines(s)))
         for s in writer.subjects:
-            key = ("1" if isinstance(s, BNode) else "0") + str(s)  # the order of _subject_order
+            key = _subject_order(s)
             if ttl is not None:
                 ttl.add(key, writer.ttl_block(s))
             if jsonld is not None:
                 jsonld.add(key, writer.jsonld_node(s))
-    renderings = {"ttl": lambda texts: itertools.chain([_TTL_HEADER], texts), "nt": lambda texts: texts,
-                  "jsonld": _jsonld_document}
+    renderings = {"ttl": _turtle_document, "nt": iter, "jsonld": _jsonld_document}
     for fmt, path in paths.items():
         with atomic_open(path, "w") as fh:
             fh.writelines(renderings[fmt](sorters[fmt].texts()))
