@@ -158,3 +158,15 @@ def test_lists_sizes_and_variants_are_typed_from_context(demo_papers):
     ents = by_name(extract_text("eDiff-I: Text-to-Image Diffusion Models with an Ensemble of Expert Denoisers",
                                 "We train eDiff-I on image-text pairs."))
     assert ents["eDiff-I"].type == "Model" and ents["eDiff-I"].role == "proposed"
+
+
+def test_formulas_and_pseudo_code_name_nothing():
+    # Full texts extracted from PDFs (some SciREX records) carry formulas: "MP23", "RM" there are symbols.
+    title = "Spectral Representations for Convolutional Neural Networks"
+    body = ("The architecture is (6): x ⇥ 3! C963 ⇥ 3! MP23 ⇥ 3! C1923 ⇥ 3! FC1024! FC512 ⇥ 3! Softmax (6). "
+            "Given an input x 2 RM ⇥ N, its DFT F (x) 2 CM ⇥ N is computed. We evaluate on CIFAR-10 with "
+            "ResNet-50 and a MP23 layer.")
+    names = {f for e in extract_text(title, body) for f in [e.name, *e.aliases]}
+    assert not names & {"C963", "C1923", "FC1024", "FC512", "RM", "CM"}
+    # The same kind of token in prose, and vocabulary names anywhere, are still found.
+    assert {"CIFAR-10", "ResNet-50", "MP23"} <= names

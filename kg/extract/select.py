@@ -10,9 +10,21 @@ from spacy.util import filter_spans
 from .gazetteer import SPANS_KEY, doc_text
 from .roles import ENTITIES_KEY
 
-__all__ = ["SpanSelector", "SOURCE_PRIORITY", "line_breaks"]
+__all__ = ["SpanSelector", "SOURCE_PRIORITY", "line_breaks", "in_formula"]
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+", re.IGNORECASE)
+# Words of formulas and pseudo-code in full texts extracted from PDFs: single symbols ("x", "⇥", "2"),
+# operators, bracketed arguments ("(x)", "F(y,"). "C963 ⇥ 3! MP23 ⇥ 3!" or "x ∈ RM×N" name nothing.
+_MATH_WORD = re.compile(r"^(?!(?:e\.g|i\.e)\.)(?:[^\sAaI]|[\W\d_]{1,3}|\W*\w\W+\w?\W*|.*[=<>±×÷∈∉⊂∑∏√∞≤≥≈≠⇥∀∃∇∂⇤→←].*)$")
+_MATH_WINDOW = 5  # words on each side
+_MATH_MIN = 5     # of the 10 around a candidate, this many math words make it a formula
+
+
+def in_formula(text: str, start: int, end: int) -> bool:
+    """True when the words around text[start:end] are mostly formula symbols, not prose."""
+    before = text[max(0, start - 80):start].split()[-_MATH_WINDOW:]
+    after = text[end:end + 80].split()[:_MATH_WINDOW]
+    return sum(bool(_MATH_WORD.match(w)) for w in before + after) >= _MATH_MIN
 
 # Equal-length overlaps go to the more trustworthy source.
 SOURCE_PRIORITY = {"vocab": 0, "ner": 1, "title": 2, "abbrev-long": 3, "abbrev-short": 3, "cue": 4, "shape": 5}
@@ -39,10 +51,13 @@ class SpanSelector:
         self.name = name
 
     def __call__(self, doc: Doc) -> Doc:
-        urls = [m.span() for m in _URL.finditer(doc_text(doc))]
-        # Nothing inside a URL or e-mail address is an entity ("github.com/.../Q-Bench").
+        text = doc_text(doc)
+        urls = [m.span() for m in _URL.finditer(text)]
+        # Nothing inside a URL or e-mail address is an entity ("github.com/.../Q-Bench"), nor a name
+        # no vocabulary knows amid formula symbols.
         spans = [s for s in doc.spans.get(SPANS_KEY, [])
-                 if not any(a < s.end_char and s.start_char < b for a, b in urls)]
+                 if not any(a < s.end_char and s.start_char < b for a, b in urls)
+                 and (s._.source == "vocab" or not in_formula(text, s.start_char, s.end_char))]
         cands = sorted((s for s in spans if s._.source != "ner"),
                        key=lambda s: (SOURCE_PRIORITY.get(s._.source, 9), s.start, s.end))
         chosen = filter_spans(cands)
