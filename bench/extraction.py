@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from kg.extract.entities import VocabIndex, doc_entities
-from kg.extract.ner import DEFAULT_MODEL_DIR, FEATURES_VERSION
+from kg.extract.ner import DEFAULT_MODEL_DIR, DOMAINS, FEATURES_VERSION
 from kg.extract.pipeline import build_pipeline, extract_papers
 from kg.readers import read
 
@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ner-model", type=Path, default=None, help="score with this NER model directory")
     ap.add_argument("--ner-only", action="store_true", help="score the NER alone (no gazetteer, no rules)")
     ap.add_argument("--seed", type=int, default=0, help="seed of bench/train_ner.py for --ner fold")
+    ap.add_argument("--train-extra", type=Path, action="append", default=[],
+                    help="with --ner fold: gold JSONL added to every fold's training papers (never scored)")
+    ap.add_argument("--target", choices=DOMAINS, default=None,
+                    help="with --ner fold: annotation style the fold models are for (see bench/train_ner.py)")
     ap.add_argument("--model-cache", type=Path, default=None,
                     help="keep the fold models here and reuse them on the next run with the same --folds/--seed")
     args = ap.parse_args(argv)
@@ -93,15 +97,17 @@ def main(argv: list[str] | None = None) -> int:
             gold_k.write_text("\n".join(fold) + "\n", encoding="utf-8")
             model = str(args.ner_model or DEFAULT_MODEL_DIR) if mode != "rules" else None
             if ner == "fold":
-                from bench.train_ner import train
+                from bench.train_ner import load_records, train
 
                 cache = args.model_cache or Path(tmp)
-                model = str(cache / f"{args.gold.stem}-k{args.folds}-seed{args.seed}-fold{k}")
+                extra = [r for f in args.train_extra for r in load_records(f)]
+                tag = "".join(f"+{f.stem}" for f in args.train_extra) + (f"-{args.target}" if args.target else "")
+                model = str(cache / f"{args.gold.stem}{tag}-k{args.folds}-seed{args.seed}-fold{k}")
                 meta_path = Path(model) / "meta.json"
-                train_recs = [json.loads(l) for i, l in enumerate(lines) if i % args.folds != k]
+                train_recs = [json.loads(l) for i, l in enumerate(lines) if i % args.folds != k] + extra
                 meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
                 if meta.get("papers") != len(train_recs) or meta.get("features_version") != FEATURES_VERSION:
-                    meta = train(train_recs, model, seed=args.seed)
+                    meta = train(train_recs, model, seed=args.seed, target=args.target)
                 print(f"fold {k} NER: trained on {meta['papers']} papers in {meta['train_seconds']} s, "
                       f"c1={meta['c1']} c2={meta['c2']} (inner dev {meta['grid_inner_dev_f1']})", file=sys.stderr)
             predict(fold, pred_k, ner_model=model, mode=mode)

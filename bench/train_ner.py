@@ -1,6 +1,15 @@
-"""Train the paperkg NER (a CRFsuite linear-chain CRF) from SciREX-style gold abstracts.
+"""Train the paperkg NER (a CRFsuite linear-chain CRF) from gold abstracts.
 
     python -m bench.train_ner --gold ../shared/bench/scirex-dev.jsonl --out kg/data/ner --seed 0
+    python -m bench.train_ner --gold ../shared/bench/scirex-dev.jsonl --gold tests/data/guideline_train.jsonl \
+        --target guideline --out kg/data/ner
+
+Gold comes in two shapes: SciREX-style mentions (domain "scirex") and paper-level guideline entities
+with their aliases (domain "guideline"; every occurrence of an alias is a mention). The two annotate
+differently (SciREX marks generic phrases the guideline leaves out), so with both each feature also gets
+a copy for its record's domain (Daume III's feature augmentation): the shared copy learns what the two
+agree on, the domain copy what only that annotation does. The model written is the one for `--target`:
+each shared weight plus the target domain's copy, so tagging is unchanged.
 
 Reproducible: the only randomness is the seeded split of the training papers into an inner
 train/dev part; L-BFGS training in CRFsuite is deterministic, so the same gold file, seed and
@@ -21,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import tempfile
 import time
@@ -33,7 +43,8 @@ from spacy.language import Language
 from spacy.util import filter_spans
 
 from kg.extract import abbreviations, select  # noqa: F401  (registers the components the features need)
-from kg.extract.ner import FEATURES_VERSION, HEADS_FILE, LABELS, META_FILE, MODEL_FILE, compile_crfsuite, \
+from kg.extract.ner import DOMAIN_SEP, DOMAINS, FEATURES_VERSION, HEADS_FILE, LABELS, META_FILE, MODEL_FILE, \
+    compile_crfsuite, \
     doc_features, head_key, spans_to_tags, tags_to_spans
 
 __all__ = ["train", "load_records", "feature_pipeline", "DEFAULT_GRID", "main"]
@@ -63,19 +74,53 @@ def _text(rec: dict) -> str:
     return f"{rec.get('title') or ''}\n{rec.get('abstract') or ''}"
 
 
+def domain_of(rec: dict) -> str:
+    """"scirex" for mention-level gold, "guideline" for paper-level entity gold."""
+    return "scirex" if "mentions" in rec else "guideline"
+
+
+def alias_mentions(rec: dict) -> list[dict]:
+    """Mentions of paper-level gold: every whole-word occurrence of each alias, longest alias first.
+
+    Model counts as Method (the CRF's labels are SciREX's; names are typed Model after tagging).
+    """
+    text = _text(rec)
+    forms = sorted({(a, e["type"]) for e in rec.get("entities", []) for a in [*e.get("aliases", []), e.get("name")]
+                    if a}, key=lambda f: (-len(f[0]), f))
+    taken = [False] * len(text)
+    out = []
+    for form, label in forms:
+        for m in re.finditer(r"(?<![\w\-])" + re.escape(form) + r"(?![\w\-]*\w)", text):
+            if any(taken[m.start():m.end()]):
+                continue
+            taken[m.start():m.end()] = [True] * (m.end() - m.start())
+            out.append({"start": m.start(), "end": m.end(), "type": "Method" if label == "Model" else label})
+    return sorted(out, key=lambda m: m["start"])
+
+
+def _augment(feats: list[list[str]], domain: str | None) -> list[list[str]]:
+    """Each feature plus its copy for `domain` (none when `domain` is None)."""
+    if domain is None:
+        return feats
+    prefix = domain + DOMAIN_SEP
+    return [f + [prefix + x for x in f] for f in feats]
+
+
 def prepare(records: Sequence[dict], nlp: Language | None = None, heads: Counter | None = None,
-            words: Counter | None = None) -> list[tuple[list[list[str]], list[str]]]:
+            words: Counter | None = None, domains: Sequence[str | None] | None = None
+            ) -> list[tuple[list[list[str]], list[str]]]:
     """(features, BIO tags) per paper; gold character spans are widened to whole tokens.
 
-    `heads` / `words`, if given, count the last words of gold mentions / all words (lower-cased stems).
+    `heads` / `words`, if given, count the last words of gold mentions / all words (lower-cased stems);
+    `domains`, if given, augments each paper's features with copies for its domain (None: no copies).
     """
     nlp = nlp or feature_pipeline()
     out = []
-    for rec, doc in zip(records, nlp.pipe(_text(r) for r in records)):
+    for k, (rec, doc) in enumerate(zip(records, nlp.pipe(_text(r) for r in records))):
         if words is not None:
             words.update(head_key(t.text) for t in doc)
         spans = []
-        for m in rec.get("mentions", []):
+        for m in rec["mentions"] if "mentions" in rec else alias_mentions(rec):
             if m["type"] not in LABELS:
                 continue
             span = doc.char_span(m["start"], m["end"], label=m["type"], alignment_mode="expand")
@@ -84,7 +129,7 @@ def prepare(records: Sequence[dict], nlp: Language | None = None, heads: Counter
         spans = filter_spans(spans)
         if heads is not None:
             heads.update(head_key(s[-1].text) for s in spans)
-        out.append((doc_features(doc), spans_to_tags(doc, spans)))
+        out.append((_augment(doc_features(doc), domains[k] if domains else None), spans_to_tags(doc, spans)))
     return out
 
 
@@ -122,11 +167,13 @@ def _tag_all(model: Path, data: Sequence[tuple[list[list[str]], list[str]]]) -> 
     return [tagger.tag(x) if x else [] for x, _ in data]
 
 
-def train(records: Sequence[dict], out_dir: Path | str, seed: int = 0, *,
+def train(records: Sequence[dict], out_dir: Path | str, seed: int = 0, *, target: str | None = None,
           grid: Sequence[tuple[float, float]] = DEFAULT_GRID, dev_fraction: float = 0.15,
           max_iterations: int = MAX_ITERATIONS, log=None) -> dict:
     """Train on `records` (inner dev split picks c1/c2, then refit on all) and write the model.
 
+    With records of both domains the features are augmented per domain and the model written is the
+    one for `target` (default "guideline"); the inner dev split is drawn from the target's records.
     Returns the metadata written to `out_dir/meta.json`.
     """
     t0 = time.perf_counter()
@@ -134,13 +181,20 @@ def train(records: Sequence[dict], out_dir: Path | str, seed: int = 0, *,
     out_dir.mkdir(parents=True, exist_ok=True)
     heads: Counter = Counter()
     words: Counter = Counter()
-    data = prepare(records, heads=heads, words=words)
-    order = list(range(len(data)))
+    domains = [domain_of(r) for r in records]
+    mixed = len(set(domains)) > 1
+    target = target or ("guideline" if mixed else domains[0] if domains else "scirex")
+    if target not in DOMAINS:
+        raise ValueError(f"unknown target domain {target!r} (one of {', '.join(DOMAINS)})")
+    data = prepare(records, heads=heads, words=words, domains=domains if mixed else None)
+    order = [i for i in range(len(data)) if domains[i] == target]
     random.Random(seed).shuffle(order)
     n_dev = max(1, round(len(order) * dev_fraction)) if len(grid) > 1 and len(order) > 2 else 0
-    dev_idx, train_idx = sorted(order[:n_dev]), sorted(order[n_dev:])
+    dev_set = set(order[:n_dev])
+    dev_idx, train_idx = sorted(dev_set), [i for i in range(len(data)) if i not in dev_set]
     scores = {}
     if n_dev:
+        # Dev papers carry the target's feature copies, so CRFsuite tags them as the target model would.
         dev = [data[i] for i in dev_idx]
         with tempfile.TemporaryDirectory() as tmp:
             for c1, c2 in grid:
@@ -155,7 +209,7 @@ def train(records: Sequence[dict], out_dir: Path | str, seed: int = 0, *,
     with tempfile.TemporaryDirectory() as tmp:
         crfsuite_model = Path(tmp) / "model.crfsuite"
         _fit(data, crfsuite_model, c1, c2, max_iterations)
-        compile_crfsuite(crfsuite_model, out_dir / MODEL_FILE)
+        compile_crfsuite(crfsuite_model, out_dir / MODEL_FILE, domain=target if mixed else None)
     # How often a word ends a gold mention when it occurs: the NER keeps a lower-case span whose last
     # word rarely does ("edge devices", "training costs") only if something else backs it.
     headness = {w: round(n / words[w], 3) for w, n in sorted(heads.items()) if n >= 2}
@@ -166,6 +220,8 @@ def train(records: Sequence[dict], out_dir: Path | str, seed: int = 0, *,
         "labels": list(LABELS),
         "seed": seed,
         "papers": len(records),
+        "papers_by_domain": dict(sorted(Counter(domains).items())),
+        "target": target,
         "inner_dev_papers": n_dev,
         "grid_inner_dev_f1": {f"c1={a},c2={b}": s for (a, b), s in scores.items()},
         "c1": c1,
@@ -179,18 +235,21 @@ def train(records: Sequence[dict], out_dir: Path | str, seed: int = 0, *,
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--gold", type=Path, default=ROOT.parent / "shared" / "bench" / "scirex-dev.jsonl",
-                    help="SciREX-style gold JSONL (id, title, abstract, mentions)")
+    ap.add_argument("--gold", type=Path, action="append",
+                    help="gold JSONL: SciREX-style (id, title, abstract, mentions) or guideline entities "
+                         "(id, title, abstract, entities); repeat to train on several "
+                         "(default ../shared/bench/scirex-dev.jsonl)")
+    ap.add_argument("--target", choices=DOMAINS, default=None,
+                    help="annotation style the model is for when the gold mixes both (default guideline)")
     ap.add_argument("--out", type=Path, default=ROOT / "kg" / "data" / "ner", help="model directory to write")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--dev-fraction", type=float, default=0.15)
     ap.add_argument("--max-iterations", type=int, default=MAX_ITERATIONS)
     ap.add_argument("--limit", type=int, default=0, help="use only the first N papers (smoke tests)")
     args = ap.parse_args(argv)
-    records = load_records(args.gold)
-    if args.limit:
-        records = records[: args.limit]
-    meta = train(records, args.out, seed=args.seed, dev_fraction=args.dev_fraction,
+    golds = args.gold or [ROOT.parent / "shared" / "bench" / "scirex-dev.jsonl"]
+    records = [r for g in golds for r in load_records(g)[: args.limit or None]]
+    meta = train(records, args.out, seed=args.seed, target=args.target, dev_fraction=args.dev_fraction,
                  max_iterations=args.max_iterations, log=lambda s: print(s, file=sys.stderr))
     # train_seconds varies from run to run: keep it out of stdout so two runs can be diffed.
     print(json.dumps({k: v for k, v in meta.items() if k != "train_seconds"}, indent=1))

@@ -114,3 +114,50 @@ def test_train_tiny_model_end_to_end(tmp_path, scirex_records):
     train(records, tmp_path / "again", seed=0, grid=((0.1, 0.01), (0.5, 0.01)), dev_fraction=0.34, max_iterations=2)
     with np.load(tmp_path / "ner" / "model.npz") as a, np.load(tmp_path / "again" / "model.npz") as b:
         assert all(np.array_equal(a[k], b[k]) for k in a.files)
+
+
+GUIDELINE_TRAIN = Path(__file__).parent / "data" / "guideline_train.jsonl"
+
+
+def test_guideline_gold_becomes_mentions():
+    from bench.train_ner import alias_mentions, load_records
+
+    rec = {"title": "LoRA-X: Low-Rank Adaptation for ViTs", "abstract": "We tune ViT and ViT-B on ImageNet; lora.",
+           "entities": [{"name": "ViT", "type": "Model", "aliases": ["ViT", "ViTs"]},
+                        {"name": "ImageNet", "type": "Dataset", "aliases": ["ImageNet"]},
+                        {"name": "Low-Rank Adaptation", "type": "Method", "aliases": ["Low-Rank Adaptation"]}]}
+    text = rec["title"] + "\n" + rec["abstract"]
+    got = [(text[m["start"]:m["end"]], m["type"]) for m in alias_mentions(rec)]
+    # Whole words only ("ViT" not inside "ViT-B"), the longest alias first, Model tagged as Method.
+    assert got == [("Low-Rank Adaptation", "Method"), ("ViTs", "Method"), ("ViT", "Method"), ("ImageNet", "Dataset")]
+    if GUIDELINE_TRAIN.exists():
+        for rec in load_records(GUIDELINE_TRAIN)[:20]:
+            text = rec["title"] + "\n" + rec["abstract"]
+            forms = {a for e in rec["entities"] for a in e["aliases"]}
+            assert all(text[m["start"]:m["end"]] in forms for m in alias_mentions(rec))
+
+
+def test_mixed_domains_train_one_model_per_target(tmp_path, scirex_records):
+    pycrfsuite = pytest.importorskip("pycrfsuite")
+    from bench.train_ner import _augment, _fit, feature_pipeline, load_records, prepare, train
+
+    guideline = load_records(GUIDELINE_TRAIN)[:4]
+    records = scirex_records[:4] + guideline
+    meta = train(records, tmp_path / "g", seed=0, grid=((0.1, 0.01),), max_iterations=2)
+    assert meta["target"] == "guideline" and meta["papers_by_domain"] == {"guideline": 4, "scirex": 4}
+    # The model written for a target tags exactly like CRFsuite given the shared and the target's features.
+    domains = ["scirex"] * 4 + ["guideline"] * 4
+    _fit(prepare(records, domains=domains), tmp_path / "m.crfsuite", 0.1, 0.01, 5)
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(tmp_path / "m.crfsuite"))
+    docs = list(feature_pipeline().pipe(f"{r['title']}\n{r['abstract']}" for r in scirex_records[5:8]))
+    from kg.extract.ner import compile_crfsuite
+
+    tagged = {}
+    for target in ("guideline", "scirex"):
+        compile_crfsuite(tmp_path / "m.crfsuite", tmp_path / f"{target}.npz", domain=target)
+        crf = CompiledCRF(tmp_path / f"{target}.npz")
+        tagged[target] = crf.tag_docs(docs)
+        assert tagged[target] == [tagger.tag(_augment(doc_features(d), target)) for d in docs]
+        assert not any("§" in a for a in crf.index)
+    assert tagged["guideline"] != tagged["scirex"]

@@ -40,13 +40,19 @@ _GENERIC = {
     # organisations and units (the guideline: not entities)
     "openai", "google", "meta", "microsoft", "nvidia", "deepmind", "anthropic", "alibaba", "baidu", "tencent",
     "huawei", "gb", "mb", "tb", "kb", "ms", "hz", "ghz", "mhz", "khz",
+    # software, libraries and programming languages (the guideline: not entities)
+    "pytorch", "tensorflow", "jax", "keras", "cuda", "numpy", "scipy", "scikit-learn", "sklearn", "pandas",
+    "huggingface", "hugging face", "deepspeed", "triton", "onnx", "python", "c++", "java", "javascript",
+    "matlab", "julia",
 }
+# Hardware (the guideline: not an entity): "A100", "V100-32GB", "RTX 4090", "DGX-2", "TPUv4".
+_HARDWARE = re.compile(r"(?:[ahvpbl]\d{2,3}|rtx ?\d{4}|gtx ?\d{3,4}|dgx(?:-\d)?|tpu ?v\d|jetson\w*)(?:-\d+g[b]?)?s?")
 
 
 def is_generic(name: str) -> bool:
     """True for bare generic words and non-entities (venues, hardware, units)."""
     n = name.strip().lower()
-    return n in _GENERIC or len(n) < 2 or bool(re.fullmatch(r"[\d.,x%kmb+\-]+", n))
+    return n in _GENERIC or len(n) < 2 or bool(re.fullmatch(r"[\d.,x%kmb+\-]+", n)) or bool(_HARDWARE.fullmatch(n))
 
 
 def type_of_long_form(long_form: str, context_after: str = "") -> str:

@@ -36,6 +36,7 @@ from .entity_types import is_generic, type_of_name
 from .gazetteer import SPANS_KEY, doc_text
 
 __all__ = ["NerTagger", "CompiledCRF", "compile_crfsuite", "DEFAULT_MODEL_DIR", "MODEL_FILE", "FEATURES_VERSION",
+           "DOMAINS", "DOMAIN_SEP",
            "doc_features", "word_features", "tags_to_spans", "spans_to_tags", "has_default_model", "LABELS"]
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "ner"
@@ -51,6 +52,10 @@ HEADS_FILE = "heads.json"
 MIN_HEADNESS = 0.0
 MIN_COUNT = 2
 FEATURES_VERSION = 2
+# Annotation styles a model can be trained for (bench/train_ner.py); a feature's copy for one domain is
+# named domain + DOMAIN_SEP + feature. No base feature starts with a domain name and the separator.
+DOMAINS = ("guideline", "scirex")
+DOMAIN_SEP = "§"
 LABELS = ("Method", "Task", "Dataset", "Metric")
 
 for _ext in ("source", "vocab_id", "role"):
@@ -331,8 +336,12 @@ def _hash(s: str) -> int:
 _HASH_BOS, _HASH_EOS = hash_string("BOS"), hash_string("EOS")
 
 
-def compile_crfsuite(model_path: Path | str, out_path: Path | str) -> None:
-    """Write CRFsuite's model as `model.npz` for CompiledCRF (needs python-crfsuite)."""
+def compile_crfsuite(model_path: Path | str, out_path: Path | str, domain: str | None = None) -> None:
+    """Write CRFsuite's model as `model.npz` for CompiledCRF (needs python-crfsuite).
+
+    `domain`: the model was trained with per-domain feature copies; write the one for `domain` (each
+    feature's shared weight plus its copy for `domain`; the other domains' copies are left out).
+    """
     import pycrfsuite
 
     tagger = pycrfsuite.Tagger()
@@ -340,10 +349,19 @@ def compile_crfsuite(model_path: Path | str, out_path: Path | str) -> None:
     info = tagger.info()
     labels = sorted(info.labels, key=lambda l: int(info.labels[l]))
     lab = {l: i for i, l in enumerate(labels)}
-    attrs = sorted({a for a, _ in info.state_features})
+    prefixes = tuple(d + DOMAIN_SEP for d in DOMAINS)
+    own = domain + DOMAIN_SEP if domain else None
+    state: dict[tuple[str, str], float] = {}
+    for (a, l), w in sorted(info.state_features.items()):
+        if a.startswith(prefixes):
+            if own is None or not a.startswith(own):
+                continue
+            a = a[len(own):]
+        state[(a, l)] = state.get((a, l), 0.0) + w
+    attrs = sorted({a for a, _ in state})
     row = {a: i for i, a in enumerate(attrs)}
     weights = np.zeros((len(attrs), len(labels)), dtype=np.float32)
-    for (a, l), w in info.state_features.items():
+    for (a, l), w in state.items():
         weights[row[a], lab[l]] = w
     trans = np.zeros((len(labels), len(labels)), dtype=np.float32)
     for (a, b), w in info.transitions.items():
