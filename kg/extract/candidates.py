@@ -50,6 +50,18 @@ def name_shaped(token: str) -> bool:
     return uppers >= 2 or camel or (uppers >= 1 and has_digit)
 
 
+# "Does Localization Inform Editing?", "Stacking Your Transformers:", "LLM See, LLM Do:": a title that
+# opens with a question, a clause or a slogan names nothing.
+_TITLE_CLAUSE = re.compile(r"[,?!]|^(?:Does|Do|Is|Are|Can|Could|Should|How|What|Why|When|Where|Which|Who|Will|Towards?|"
+                           r"On|Beyond|Rethinking|Revisiting|Learning|Training|Making|Improving|Stacking|Scaling|"
+                           r"Unleashing|Exploring|Understanding|Mitigating|Bridging|Boosting)\b|\b(?:Your|You|We|Our|My|Us)\b")
+
+
+def _names_something(prefix: str) -> bool:
+    """False for a title prefix that is a clause, a question or a slogan rather than a name."""
+    return len(prefix.split()) == 1 or not _TITLE_CLAUSE.search(prefix)
+
+
 def split_conjoined(name: str) -> list[str]:
     """["CIFAR-10-LT", "CIFAR-100-LT"] for "CIFAR-10/100-LT"; [name] when nothing is conjoined."""
     m = _CONJOINED.match(name)
@@ -136,7 +148,7 @@ class CandidateFinder:
         # Title prefix: "FedLoGe: Joint Local and ..." names what the paper proposes.
         title_end = text.find("\n")
         m = _TITLE_PREFIX.match(text[: title_end if title_end >= 0 else len(text)])
-        if m and len(m.group(1).split()) <= 4:
+        if m and len(m.group(1).split()) <= 4 and _names_something(m.group(1)):
             rest = text[m.end(1):title_end] if title_end >= 0 else ""
             label = "Dataset" if re.search(r"\b(?:benchmark|dataset|corpus)\b", rest, re.I) else \
                 type_of_name(m.group(1), rest.lstrip(": "))

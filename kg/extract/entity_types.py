@@ -83,6 +83,12 @@ _NAME_DATASET = re.compile(r"(?:bench|benchmark|qa|eval|set|corpus|arena|\d+k)$"
 _NAME_MODEL = re.compile(r"(?:gpt|llama|bert|glm|clip|vit|diffusion|lm|llm|vl|-\d+b|\d+b)", re.IGNORECASE)
 
 
+# What a result or an experiment is "on" is a dataset.
+_EVALUATED_ON = re.compile(
+    r"(?:\d\s*%|\d\s*points?|experiments?|evaluat\w*|results?|tested|accuracy|performance|benchmarks?)"
+    r"(?:\s+[\w\-]+){0,2}?\s+on\s+(?:the\s+)?(?:challenging\s+|popular\s+|public\s+)?$", re.IGNORECASE)
+
+
 def type_of_name(name: str, context_after: str = "", context_before: str = "") -> str:
     """Type of a name-shaped token ("Q-Bench", "TokenFormer") from its shape and neighbours."""
     nxt = re.match(r"[\s\-]*([A-Za-z]+)", context_after)
@@ -98,4 +104,6 @@ def type_of_name(name: str, context_after: str = "", context_before: str = "") -
         return "Dataset"
     if _NAME_MODEL.search(name):
         return "Model"
+    if _EVALUATED_ON.search(context_before):
+        return "Dataset"  # "24.2% on GSM8K, 32.6% on CaseHOLD", "experiments on DBLP"
     return "Method"
