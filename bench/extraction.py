@@ -40,7 +40,7 @@ def predict(gold_lines: list[str], out: Path, ner_model: str | None = None, mode
         inp.write_text("".join(json.dumps({k: json.loads(l)[k] for k in ("id", "title", "abstract")}) + "\n"
                                for l in gold_lines), encoding="utf-8")
         if mode == "full":
-            results = extract_papers(read([inp]), ner_model=ner_model)
+            results = extract_papers(read([inp]), ner_model=ner_model, use_ner=ner_model is not None)
         else:
             nlp = build_pipeline(ner_model=ner_model, use_ner=mode == "ner-only")
             index = VocabIndex(nlp.get_pipe("paperkg_gazetteer").entries)

@@ -3,7 +3,7 @@
     python -m bench.speed                          # 10,000 synthetic records, --jobs 1 and 2
     python -m bench.speed --records 2000 --jobs 1  # quicker
     python -m bench.speed --input papers.jsonl     # your own records (id, title, abstract)
-    python -m bench.speed --ner                    # with the opt-in statistical NER
+    python -m bench.speed --no-ner                 # rules and vocabularies alone (kg extract --no-ner)
 
 Each measurement runs in its own process, one after the other, so they share the machine in the
 same way: (1) the floor, spaCy's blank English tokenizer alone (`tokenizer.pipe` over the texts,
@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--records", type=int, default=10_000)
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--json", type=Path, help="also write the figures here")
-    ap.add_argument("--ner", action="store_true", help="measure `kg extract --ner` (the opt-in statistical NER)")
+    ap.add_argument("--no-ner", dest="ner", action="store_false",
+                    help="measure `kg extract --no-ner` (without the statistical NER)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         inp = args.input
@@ -101,11 +102,11 @@ def main(argv: list[str] | None = None) -> int:
               f"{res['tokenizer_per_s']} abstracts/s (peak {res['tokenizer_peak_mib']} MiB)")
         for jobs in args.jobs:
             wall, rss, _ = run_measured([*KG, "extract", str(inp), "--output", str(Path(tmp) / f"out{jobs}.jsonl"),
-                                         "--jobs", str(jobs), *(["--ner"] if args.ner else [])])
+                                         "--jobs", str(jobs), *([] if args.ner else ["--no-ner"])])
             rate = n / wall
             res[f"jobs{jobs}"] = {"seconds": round(wall, 1), "per_s": round(rate, 1), "peak_mib": round(rss / 2**20),
                                   "vs_tokenizer": round(rate / res["tokenizer_per_s"], 3)}
-            print(f"kg extract --jobs {jobs}{' --ner' if args.ner else ''}: {wall:.1f} s, {rate:.1f} abstracts/s "
+            print(f"kg extract --jobs {jobs}{'' if args.ner else ' --no-ner'}: {wall:.1f} s, {rate:.1f} abstracts/s "
                   f"({rate / res['tokenizer_per_s']:.2f} x tokenizer), peak {rss / 2**20:.0f} MiB")
     if args.json:
         args.json.write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")

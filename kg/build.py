@@ -43,16 +43,19 @@ def demo_corpus() -> Path:
     return Path(__file__).resolve().parent / "data" / "demo"
 
 
-def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1,
+def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = True,
                 progress: Callable[[int, int], None] | None = None) -> tuple[nx.MultiDiGraph, BuildReport]:
-    """Read, deduplicate, extract, resolve and assemble the inputs into one graph (no files written)."""
+    """Read, deduplicate, extract, resolve and assemble the inputs into one graph (no files written).
+
+    `use_ner=False` extracts with the rules and vocabularies alone (faster, fewer entities).
+    """
     report = BuildReport()
     records = list(read(inputs, report.problems))
     report.records = len(records)
     papers, report.duplicates_merged = deduplicate(records)
     report.papers = len(papers)
     extracted: list[tuple[Paper, list[Entity]]] = []
-    for paper, entities in extract_papers(papers, jobs=jobs):
+    for paper, entities in extract_papers(papers, jobs=jobs, use_ner=use_ner):
         extracted.append((paper, entities))
         if progress:
             progress(len(extracted), len(papers))
@@ -68,8 +71,8 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1,
 
 
 def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, html: bool = True,
-          progress: Callable[[int, int], None] | None = None,
-          store: bool = True) -> tuple[nx.MultiDiGraph, BuildReport]:
+          progress: Callable[[int, int], None] | None = None, store: bool = True,
+          use_ner: bool = True) -> tuple[nx.MultiDiGraph, BuildReport]:
     """Build the graph and write DIR/kg.ttl (+ .nt, .jsonld) and DIR/graph.html atomically.
 
     With `store` (the default) the graph is also bulk-loaded into an on-disk Oxigraph store DIR/store
@@ -80,7 +83,7 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     from .views.html import write_html
 
     out = Path(out_dir)
-    g, report = build_graph(inputs, jobs=jobs, progress=progress)
+    g, report = build_graph(inputs, jobs=jobs, use_ner=use_ner, progress=progress)
     report.outputs.update(write_rdf(g, out))
     if store:
         from .store import persist_store

@@ -43,6 +43,8 @@ def build(
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
     strict: Annotated[bool, typer.Option(help="Exit with status 1 if any input had problems.")] = False,
     html: Annotated[bool, typer.Option(help="Write graph.html.")] = True,
+    ner: Annotated[bool, typer.Option("--ner/--no-ner", help="Use the statistical NER (--no-ner: rules and "
+                                      "vocabularies alone, faster).")] = True,
 ) -> None:
     """Build the graph: kg.ttl, kg.nt, kg.jsonld and graph.html in OUTPUT.
 
@@ -59,7 +61,7 @@ def build(
         raise typer.Exit(2)
     with _progress() as bar:
         task = bar.add_task("extracting", total=None)
-        _, report = run_build(sources, output, jobs=jobs, html=html,
+        _, report = run_build(sources, output, jobs=jobs, html=html, use_ner=ner,
                               progress=lambda done, total: bar.update(task, completed=done, total=total))
     log = output / "problems.log"
     if report.problems:
@@ -88,24 +90,22 @@ def extract(
     output: Annotated[Path, typer.Option("--output", "-o", help="JSON Lines output, one line per paper.")],
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
     strict: Annotated[bool, typer.Option(help="Exit with status 1 if any input had problems.")] = False,
-    ner: Annotated[bool, typer.Option("--ner", help="Add the statistical NER trained on SciREX (more "
-                                      "recall on SciREX-style text, less precision on recent papers).")] = False,
+    ner: Annotated[bool, typer.Option("--ner/--no-ner", help="Use the statistical NER (--no-ner: rules and "
+                                      "vocabularies alone).")] = True,
 ) -> None:
     """Extract entities per paper, in input order (DESIGN.md section 2 contract).
 
     Example: `kg extract papers.jsonl --output entities.jsonl`.
     """
-    from .extract.ner import DEFAULT_MODEL_DIR
     from .extract.pipeline import extract_papers
     from .io import atomic_open
     from .readers import read
 
     problems: list = []
     n = 0
-    ner_model = str(DEFAULT_MODEL_DIR) if ner else None
     with atomic_open(output) as fh, _progress() as bar:
         task = bar.add_task("extracting", total=None)
-        for paper, entities in extract_papers(read([input], problems), jobs=jobs, ner_model=ner_model):
+        for paper, entities in extract_papers(read([input], problems), jobs=jobs, use_ner=ner):
             rec = {"id": paper.record_id or paper.id, "entities": [e.to_json() for e in entities]}
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             n += 1

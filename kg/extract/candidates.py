@@ -10,7 +10,7 @@ from spacy.tokens import Doc, Span, SpanGroup
 from .entity_types import is_generic, type_of_long_form, type_of_name
 from .gazetteer import SPANS_KEY, doc_text
 
-__all__ = ["CandidateFinder", "name_shaped", "split_conjoined"]
+__all__ = ["CandidateFinder", "name_shaped", "relabel", "split_conjoined"]
 
 _TOKEN = re.compile(r"(?<![\w\-+])([A-Za-z][A-Za-z0-9]*(?:[\-+.][A-Za-z0-9]+)*(?:/\d+)?(?:-[A-Za-z0-9]+)*)(?![\w+]|-\w)")
 _CUE_DATASET = re.compile(
@@ -207,7 +207,13 @@ def _type_lists(doc: Doc, text: str, group: SpanGroup) -> SpanGroup:
             if not sep:
                 break
             pos = sep.end()
-    if not retype:
-        return group
-    out = [Span(doc, s.start, s.end, label=retype.get((s.start_char, s.end_char), s.label_)) for s in group]
+    return relabel(doc, group, retype) if retype else group
+
+
+def relabel(doc: Doc, group: SpanGroup, labels: dict[tuple[int, int], str]) -> SpanGroup:
+    """The group with the spans at the given (start_char, end_char) offsets relabelled.
+
+    A new Span keeps its extension values: they are keyed by offsets, which do not change.
+    """
+    out = [Span(doc, s.start, s.end, label=labels.get((s.start_char, s.end_char), s.label_)) for s in group]
     return SpanGroup(doc, name=group.name, spans=out)

@@ -1,8 +1,9 @@
 """Statistical NER: a linear-chain CRF (CRFsuite) that tags Method, Task, Dataset and Metric mentions.
 
-The model is trained by `bench/train_ner.py` (with python-crfsuite) from the SciREX development
-abstracts alone and ships in `kg/data/ner/` as plain arrays (`model.npz` + `meta.json`): tagging
-needs only numpy. Its spans join the other candidates in
+The model is trained by `bench/train_ner.py` (with python-crfsuite) from gold in the repository and
+../shared (guideline-annotated recent papers in tests/data, and SciREX), for the entity guideline's
+notion of an entity, and ships in `kg/data/ner/` as plain arrays (`model.npz` + `meta.json`): tagging
+needs only numpy. It is part of the default pipeline. Its spans join the other candidates in
 `doc.spans["kg_candidates"]` with `span._.source == "ner"`; `paperkg_select` then resolves overlaps.
 
 Why a CRF and not spaCy's `ner`: the smallest useful spaCy NER (HashEmbedCNN width 64, depth 2)
@@ -31,7 +32,7 @@ from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import minibatch
 
-from .candidates import name_shaped, split_conjoined
+from .candidates import name_shaped, relabel, split_conjoined
 from .entity_types import is_generic, type_of_name
 from .gazetteer import SPANS_KEY, doc_text
 
@@ -51,6 +52,7 @@ HEADS_FILE = "heads.json"
 # (figures in bench/README.md).
 MIN_HEADNESS = 0.0
 MIN_COUNT = 2
+RETYPE_DEFAULTS = True
 FEATURES_VERSION = 2
 # Annotation styles a model can be trained for (bench/train_ner.py); a feature's copy for one domain is
 # named domain + DOMAIN_SEP + feature. No base feature starts with a domain name and the separator.
@@ -529,6 +531,11 @@ class NerTagger:
         group = doc.spans.get(SPANS_KEY) or SpanGroup(doc, name=SPANS_KEY)
         # Extension values are keyed by offsets: never add a second span where a candidate already is.
         seen = {(s.start_char, s.end_char) for s in group}
+        # A coined name the shape rules could only type by default ("Method") takes the type the
+        # model reads from its context: "32.6% on CaseHOLD" is a Dataset.
+        defaulted = {(s.start_char, s.end_char) for s in group
+                     if s._.source == "shape" and s.label_ == "Method"} if RETYPE_DEFAULTS else set()
+        retyped: dict[tuple[int, int], str] = {}
         text = None
         gate = self.min_headness > 0
         counts: dict[str, int] = {}
@@ -545,7 +552,10 @@ class NerTagger:
             if start >= end:
                 continue
             span = Span(doc, start, end, label=label)
-            if (span.start_char, span.end_char) in seen or is_generic(span.text):
+            key = (span.start_char, span.end_char)
+            if key in defaulted and label in ("Dataset", "Task", "Metric"):
+                retyped[key] = label
+            if key in seen or is_generic(span.text):
                 continue
             if gate and not _SPECIFIC.search(span.text) and not any(
                     o.start < end and start < o.end for o in group if o._.source != "ner"):
@@ -566,5 +576,5 @@ class NerTagger:
             if len(names) > 1:
                 span._.names = names
             group.append(span)
-        doc.spans[SPANS_KEY] = group
+        doc.spans[SPANS_KEY] = relabel(doc, group, retyped) if retyped else group
         return doc
