@@ -170,3 +170,13 @@ def test_formulas_and_pseudo_code_name_nothing():
     assert not names & {"C963", "C1923", "FC1024", "FC512", "RM", "CM"}
     # The same kind of token in prose, and vocabulary names anywhere, are still found.
     assert {"CIFAR-10", "ResNet-50", "MP23"} <= names
+
+
+def test_a_more_specific_concept_absorbs_the_common_term_inside_it():
+    ents = extract_text("Learning to Compose Soft Prompts for Compositional Zero-Shot Learning",
+                        "We study compositional zero-shot learning and train with a binary cross-entropy loss "
+                        "on CIFAR-10 with ResNet-50.")
+    names = {f.lower() for e in ents for f in [e.name, *e.aliases]}
+    assert "compositional zero-shot learning" in names and "zero-shot learning" not in names
+    # Coined names are never absorbed into a longer phrase.
+    assert {"cifar-10", "resnet-50"} <= names

@@ -7,6 +7,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 from spacy.util import filter_spans
 
+from .candidates import name_shaped
 from .gazetteer import SPANS_KEY, doc_text
 from .roles import ENTITIES_KEY
 
@@ -28,6 +29,16 @@ def in_formula(text: str, start: int, end: int) -> bool:
 
 # Equal-length overlaps go to the more trustworthy source.
 SOURCE_PRIORITY = {"vocab": 0, "ner": 1, "title": 2, "abbrev-long": 3, "abbrev-short": 3, "cue": 4, "shape": 5}
+
+
+EXTEND_COMMON = True
+
+
+def _common_term(span) -> bool:
+    """A vocabulary term or long form of ordinary words ("contrastive learning", "Zero-Shot Learning"),
+    not a coined name ("ViT", "ResNet-50")."""
+    return span._.source in ("vocab", "abbrev-long") and not any(c.isdigit() for c in span.text) and \
+        not any(name_shaped(t.text) for t in span) and not any(t.is_upper and len(t) > 1 for t in span)
 
 
 @Language.component("paperkg_line_breaks", requires=["token.is_sent_start"], assigns=["token.is_sent_start"])
@@ -65,8 +76,15 @@ class SpanSelector:
         # and the rules' ("LLVisionQA dataset", an unsplit "CIFAR-10/100-LT"), so it never overrides them.
         taken = {i for s in chosen for i in range(s.start, s.end)}
         for s in filter_spans([s for s in spans if s._.source == "ner"]):
+            inside = [c for c in chosen if s.start <= c.start and c.end <= s.end]
             if not taken.intersection(range(s.start, s.end)):
                 chosen.append(s)
+            elif EXTEND_COMMON and inside and all(_common_term(c) for c in inside) and \
+                    sum(c.end - c.start for c in inside) == len(taken.intersection(range(s.start, s.end))):
+                # A more specific concept around a common term: "compositional zero-shot learning",
+                # "binary cross-entropy loss". Names (capitals, digits) are never absorbed.
+                chosen = [c for c in chosen if c not in inside] + [s]
+                taken.update(range(s.start, s.end))
         chosen = sorted(chosen, key=lambda s: s.start)
         doc.spans[ENTITIES_KEY] = SpanGroup(doc, name=ENTITIES_KEY, spans=chosen)
         doc.ents = chosen
