@@ -1,9 +1,9 @@
 """Statistical NER: a linear-chain CRF (CRFsuite) that tags Method, Task, Dataset and Metric mentions.
 
-The model is trained by `bench/train_ner.py` (with python-crfsuite) from gold in the repository and
-../shared (guideline-annotated recent papers in tests/data, and SciREX), for the entity guideline's
-notion of an entity, and ships in `kg/data/ner/` as plain arrays (`model.npz` + `meta.json`): tagging
-needs only numpy. It is part of the default pipeline. Its spans join the other candidates in
+The model is trained by `bench/train_ner.py` (with python-crfsuite) from recent papers annotated
+under the entity guideline (tests/data/guideline_train.jsonl and guideline_dev.jsonl; the script can
+also mix in SciREX, which did not help) and ships in `kg/data/ner/` as plain arrays (`model.npz` +
+`meta.json`): tagging needs only numpy. It is part of the default pipeline. Its spans join the other candidates in
 `doc.spans["kg_candidates"]` with `span._.source == "ner"`; `paperkg_select` then resolves overlaps.
 
 Why a CRF and not spaCy's `ner`: the smallest useful spaCy NER (HashEmbedCNN width 64, depth 2)
@@ -16,7 +16,9 @@ Features use only the text and the abbreviation component's "long form (SF)" pai
 vocabularies, so the model can be scored on its own and does not learn from curated names.
 After tagging: generic modifiers and head words are trimmed off ("existing pruning methods" ->
 "pruning"), every other occurrence of a tagged phrase in the paper gets the same label, and a
-single name-shaped Method is typed Model when the shape rules say so (SciREX has no Model type).
+single name-shaped Method is typed Model when the shape rules say so (the labels are SciREX's four:
+a CRF with a separate Model label scored lower). A coined name the shape rules could only type by
+default takes the model's reading when it is Dataset, Task or Metric.
 """
 from __future__ import annotations
 
@@ -52,7 +54,6 @@ HEADS_FILE = "heads.json"
 # (figures in bench/README.md).
 MIN_HEADNESS = 0.0
 MIN_COUNT = 2
-RETYPE_DEFAULTS = True
 FEATURES_VERSION = 2
 # Annotation styles a model can be trained for (bench/train_ner.py); a feature's copy for one domain is
 # named domain + DOMAIN_SEP + feature. No base feature starts with a domain name and the separator.
@@ -534,7 +535,7 @@ class NerTagger:
         # A coined name the shape rules could only type by default ("Method") takes the type the
         # model reads from its context: "32.6% on CaseHOLD" is a Dataset.
         defaulted = {(s.start_char, s.end_char) for s in group
-                     if s._.source == "shape" and s.label_ == "Method"} if RETYPE_DEFAULTS else set()
+                     if s._.source == "shape" and s.label_ == "Method"}
         retyped: dict[tuple[int, int], str] = {}
         text = None
         gate = self.min_headness > 0

@@ -31,9 +31,6 @@ def in_formula(text: str, start: int, end: int) -> bool:
 SOURCE_PRIORITY = {"vocab": 0, "ner": 1, "title": 2, "abbrev-long": 3, "abbrev-short": 3, "cue": 4, "shape": 5}
 
 
-EXTEND_COMMON = True
-
-
 def _common_term(span) -> bool:
     """A vocabulary term or long form of ordinary words ("contrastive learning", "Zero-Shot Learning"),
     not a coined name ("ViT", "ResNet-50")."""
@@ -72,14 +69,15 @@ class SpanSelector:
         cands = sorted((s for s in spans if s._.source != "ner"),
                        key=lambda s: (SOURCE_PRIORITY.get(s._.source, 9), s.start, s.end))
         chosen = filter_spans(cands)
-        # The statistical NER only fills gaps: its boundaries are less reliable than the vocabularies'
-        # and the rules' ("LLVisionQA dataset", an unsplit "CIFAR-10/100-LT"), so it never overrides them.
+        # The statistical NER fills gaps: its boundaries are less reliable than the vocabularies' and the
+        # rules' ("LLVisionQA dataset", an unsplit "CIFAR-10/100-LT"), so it never overrides a name; it
+        # only extends a common term it wholly contains.
         taken = {i for s in chosen for i in range(s.start, s.end)}
         for s in filter_spans([s for s in spans if s._.source == "ner"]):
             inside = [c for c in chosen if s.start <= c.start and c.end <= s.end]
             if not taken.intersection(range(s.start, s.end)):
                 chosen.append(s)
-            elif EXTEND_COMMON and inside and all(_common_term(c) for c in inside) and \
+            elif inside and all(_common_term(c) for c in inside) and \
                     sum(c.end - c.start for c in inside) == len(taken.intersection(range(s.start, s.end))):
                 # A more specific concept around a common term: "compositional zero-shot learning",
                 # "binary cross-entropy loss". Names (capitals, digits) are never absorbed.
