@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --ner fold: gold JSONL added to every fold's training papers (never scored)")
     ap.add_argument("--target", choices=DOMAINS, default=None,
                     help="with --ner fold: annotation style the fold models are for (see bench/train_ner.py)")
+    ap.add_argument("--calibration", action="store_true",
+                    help="also print, per confidence band, the share of predicted entities that are right "
+                         "(entity-level gold only)")
     ap.add_argument("--model-cache", type=Path, default=None,
                     help="keep the fold models here and reuse them on the next run with the same --folds/--seed")
     args = ap.parse_args(argv)
@@ -93,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = "ner-only" if args.ner_only else "rules" if ner == "none" else "full"
     lines = [l for l in args.gold.read_text(encoding="utf-8").splitlines() if l.strip()]
     results = []
+    bands: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.folds):
             fold = [l for i, l in enumerate(lines) if i % args.folds == k]
@@ -115,12 +119,36 @@ def main(argv: list[str] | None = None) -> int:
                       f"c1={meta['c1']} c2={meta['c2']} (inner dev {meta['grid_inner_dev_f1']})", file=sys.stderr)
             predict(fold, pred_k, ner_model=model, mode=mode)
             results.append(score(gold_k, pred_k))
+            if args.calibration:
+                bands = calibration(gold_k, pred_k, bands)
             print(f"fold {k}: {json.dumps(_summary(results[-1]))}")
+    for band, (n, right) in sorted(bands.items()):
+        print(f"confidence {band:.1f}-{band + 0.1:.1f}: {n} entities, {right / n:.3f} right (typed)")
     mean = _mean([_summary(r) for r in results])
     print(f"mean over {args.folds} fold(s): {json.dumps(mean)}")
     if args.folds == 1:
         print(json.dumps(results[0], indent=1))
     return 0
+
+
+def calibration(gold: Path, pred: Path, bands: dict) -> dict:
+    """Adds, per confidence band of width 0.1, [entities, typed-right entities] of `pred` to `bands`."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
+    scorer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(scorer)
+    golds = {str(g["id"]): g for g in map(json.loads, gold.read_text(encoding="utf-8").splitlines()) if g}
+    for line in pred.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        gents = golds[str(rec["id"])].get("entities", [])
+        for e in rec["entities"]:
+            right = any(scorer.names(g) & scorer.names(e) and scorer.coarse(e["type"]) in
+                        {scorer.coarse(g["type"]), scorer.coarse(g.get("alt_type") or g["type"])} for g in gents)
+            band = bands.setdefault(min(int(e["confidence"] * 10), 9) / 10, [0, 0])
+            band[0] += 1
+            band[1] += right
+    return bands
 
 
 def _summary(res: dict) -> dict:
