@@ -21,6 +21,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 from kg.extract.entities import VocabIndex, doc_entities
@@ -81,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --ner fold: gold JSONL added to every fold's training papers (never scored)")
     ap.add_argument("--target", choices=DOMAINS, default=None,
                     help="with --ner fold: annotation style the fold models are for (see bench/train_ner.py)")
+    ap.add_argument("--roles", action="store_true",
+                    help="also print how often the role of a found entity is the gold role (entity-level gold only)")
     ap.add_argument("--calibration", action="store_true",
                     help="also print, per confidence band, the share of predicted entities that are right "
                          "(entity-level gold only)")
@@ -97,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [l for l in args.gold.read_text(encoding="utf-8").splitlines() if l.strip()]
     results = []
     bands: dict = {}
+    role_pairs: Counter = Counter()
     with tempfile.TemporaryDirectory() as tmp:
         for k in range(args.folds):
             fold = [l for i, l in enumerate(lines) if i % args.folds == k]
@@ -121,7 +125,15 @@ def main(argv: list[str] | None = None) -> int:
             results.append(score(gold_k, pred_k))
             if args.calibration:
                 bands = calibration(gold_k, pred_k, bands)
+            if args.roles:
+                role_pairs.update(role_agreement(gold_k, pred_k))
             print(f"fold {k}: {json.dumps(_summary(results[-1]))}")
+    if role_pairs:
+        n = sum(role_pairs.values())
+        same = sum(v for (g, p), v in role_pairs.items() if g == p)
+        print(f"roles: {same / n:.3f} of {n} found entities have the gold role; gold role -> predicted:")
+        for g in ROLES:
+            print(f"  {g}: " + ", ".join(f"{p} {role_pairs[(g, p)]}" for p in ROLES))
     for band, (n, right) in sorted(bands.items()):
         print(f"confidence {band:.1f}-{band + 0.1:.1f}: {n} entities, {right / n:.3f} right (typed)")
     mean = _mean([_summary(r) for r in results])
@@ -131,14 +143,40 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def calibration(gold: Path, pred: Path, bands: dict) -> dict:
-    """Adds, per confidence band of width 0.1, [entities, typed-right entities] of `pred` to `bands`."""
+ROLES = ("proposed", "used", "compared", "mentioned")
+
+
+def _scorer():
+    """The shared scorer as a module (for its name normalisation)."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("score_extraction", SCORER)
     scorer = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(scorer)
-    golds = {str(g["id"]): g for g in map(json.loads, gold.read_text(encoding="utf-8").splitlines()) if g}
+    return scorer
+
+
+def _golds(gold: Path) -> dict[str, dict]:
+    return {str(g["id"]): g for g in map(json.loads, gold.read_text(encoding="utf-8").splitlines()) if g}
+
+
+def role_agreement(gold: Path, pred: Path) -> Counter:
+    """(gold role, predicted role) counts over predicted entities that share a name with a gold entity."""
+    scorer, golds = _scorer(), _golds(gold)
+    pairs: Counter = Counter()
+    for line in pred.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        gents = golds[str(rec["id"])].get("entities", [])
+        for e in rec["entities"]:
+            hit = next((g for g in gents if scorer.names(g) & scorer.names(e)), None)
+            if hit is not None:
+                pairs[(hit.get("role"), e.get("role"))] += 1
+    return pairs
+
+
+def calibration(gold: Path, pred: Path, bands: dict) -> dict:
+    """Adds, per confidence band of width 0.1, [entities, typed-right entities] of `pred` to `bands`."""
+    scorer, golds = _scorer(), _golds(gold)
     for line in pred.read_text(encoding="utf-8").splitlines():
         rec = json.loads(line)
         gents = golds[str(rec["id"])].get("entities", [])

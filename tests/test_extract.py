@@ -180,3 +180,15 @@ def test_a_more_specific_concept_absorbs_the_common_term_inside_it():
     assert "compositional zero-shot learning" in names and "zero-shot learning" not in names
     # Coined names are never absorbed into a longer phrase.
     assert {"cifar-10", "resnet-50"} <= names
+
+
+def test_roles_follow_where_the_paper_speaks_of_its_own_work():
+    ents = by_name(extract_text(
+        "Federated Knowledge Alignment for Domain Generalization",
+        "Knowledge distillation has been widely studied for model compression. In this paper we study "
+        "domain generalization across clients. Our models are trained with knowledge distillation and "
+        "label smoothing on PACS."))
+    assert ents["model compression"].role == "mentioned"      # background, before the paper's own work
+    assert ents["label smoothing"].role == "used"             # named while describing the work, no cue
+    assert ents["domain generalization"].role == "used"       # the task in the title is addressed, not proposed
+    assert ents["Federated Knowledge Alignment"].role == "proposed"

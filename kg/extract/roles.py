@@ -30,6 +30,10 @@ _USE = re.compile(
     r"|e\.g\.|including|experiments? (?:on|with)|evaluat\w+ (?:on|with)|results on|on|trained on)\b",
     re.IGNORECASE)
 _STOP = re.compile(r"[,;:]\s|\band\b|\bwhich\b|\bthat\b", re.IGNORECASE)
+# Where the paper starts speaking of its own work: what it names from there on, it uses; what it names
+# before is background. On held-out guideline folds, cue-less mentions after this point were "used" in
+# 304 of 387 cases, before it "mentioned" in 232 of 413.
+_OWN_WORK = re.compile(r"\b(?:we|our|this (?:paper|work|study|report|article))\b", re.IGNORECASE)
 
 if not Span.has_extension("role"):
     Span.set_extension("role", default=None)
@@ -47,10 +51,20 @@ def _title_prefix_end(text: str) -> int:
     return colon if 0 < colon <= 60 else -1
 
 
-def role_of(span: Span, in_title: bool, text: str | None = None) -> str:
-    """The role a mention plays, from cue phrases before it in its sentence.
+def own_work_start(text: str) -> int:
+    """Offset of the abstract's first sentence that speaks of the paper's own work (len(text) if none)."""
+    title_end = text.find("\n")
+    m = _OWN_WORK.search(text, max(title_end, 0))
+    if m is None:
+        return len(text)
+    return max(text.rfind(". ", 0, m.start()) + 2, title_end + 1)
 
-    `text` is `span.doc.text`, passed in by callers that have it: Doc.text joins every token anew.
+
+def role_of(span: Span, in_title: bool, text: str | None = None, own_work: int | None = None) -> str:
+    """The role a mention plays, from cue phrases before it in its sentence and where it is.
+
+    `text` is `span.doc.text`, passed in by callers that have it: Doc.text joins every token anew;
+    `own_work` is own_work_start(text) (computed if not given).
     """
     text = span.doc.text if text is None else text
     sent = span.sent
@@ -58,7 +72,8 @@ def role_of(span: Span, in_title: bool, text: str | None = None) -> str:
     known = span._.source == "vocab"
     if span.end_char <= _title_prefix_end(text) or span._.source == "title":
         return "proposed"  # "FedLoGe: Joint Local and ...": the paper's own name for its work
-    if not known and in_title:
+    if not known and in_title and span.label_ != "Task":
+        # A task in the title is the problem the paper addresses (used), unless a cue says it is new.
         return "proposed"
     prop = _last(_PROPOSE, before)
     if prop is not None and not known:
@@ -70,6 +85,7 @@ def role_of(span: Span, in_title: bool, text: str | None = None) -> str:
             and (span.label_ in ("Model", "Dataset") or name_shaped(span.text))):
         # "We introduce ChatGLM": even a known name is proposed when it is the direct object.
         return "proposed"
+    own = (own_work_start(text) if own_work is None else own_work) <= span.start_char
     if span.label_ in ("Model", "Method"):
         cmp_m = _last(_COMPARE, before)
         use_m = _last(_USE, before)
@@ -77,11 +93,11 @@ def role_of(span: Span, in_title: bool, text: str | None = None) -> str:
             return "compared"
         if use_m or prop is not None:
             return "used"
-        return "used" if in_title else "mentioned"
+        return "used" if in_title or own else "mentioned"
     if span.label_ in ("Dataset", "Metric"):
         return "used"
     # Tasks: what the paper is about when the title or a proposing sentence names it.
-    return "used" if in_title or prop is not None else "mentioned"
+    return "used" if in_title or prop is not None or own else "mentioned"
 
 
 @Language.factory(
@@ -98,6 +114,8 @@ class RoleTagger:
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         title_end = text.find("\n")
+        own_work = own_work_start(text)
         for span in doc.spans.get(ENTITIES_KEY, []):
-            span._.role = role_of(span, in_title=title_end < 0 or span.start_char < title_end, text=text)
+            span._.role = role_of(span, in_title=title_end < 0 or span.start_char < title_end, text=text,
+                                  own_work=own_work)
         return doc
