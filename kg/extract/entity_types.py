@@ -44,6 +44,8 @@ _GENERIC = {
     "pytorch", "tensorflow", "jax", "keras", "cuda", "numpy", "scipy", "scikit-learn", "sklearn", "pandas",
     "huggingface", "hugging face", "deepspeed", "triton", "onnx", "python", "c++", "java", "javascript",
     "matlab", "julia",
+    # identifiers and identities ("different IDs")
+    "id", "ids",
 }
 # Hardware (the guideline: not an entity): "A100", "V100-32GB", "RTX 4090", "DGX-2", "TPUv4".
 _HARDWARE = re.compile(r"(?:[ahvpbl]\d{2,3}|rtx ?\d{4}|gtx ?\d{3,4}|dgx(?:-\d)?|tpu ?v\d|jetson\w*)(?:-\d+g[b]?)?s?")
