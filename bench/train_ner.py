@@ -45,8 +45,7 @@ from spacy.util import filter_spans
 
 from kg.extract import abbreviations, select  # noqa: F401  (registers the components the features need)
 from kg.extract.ner import DOMAIN_SEP, DOMAINS, FEATURES_VERSION, HEADS_FILE, LABELS, META_FILE, MODEL_FILE, \
-    compile_crfsuite, \
-    doc_features, head_key, spans_to_tags, tags_to_spans
+    compile_crfsuite, doc_features, head_key, spans_to_tags, tags_to_spans
 
 __all__ = ["train", "load_records", "feature_pipeline", "DEFAULT_GRID", "main"]
 
