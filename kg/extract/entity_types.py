@@ -14,7 +14,7 @@ _TASK_HEADS = {
     "editing", "inpainting", "restoration", "super-resolution", "denoising", "navigation",
     "planning", "control", "manipulation", "grounding", "alignment", "matching", "search",
     "analysis", "modeling", "modelling", "inference", "discovery", "diagnosis", "following",
-    "annotation", "tuning", "learning",
+    "annotation", "learning", "computing", "sensing", "vision",
 }
 _METRIC_HEADS = {
     "score", "accuracy", "error", "rate", "ratio", "distance", "precision", "recall", "index",
@@ -24,6 +24,8 @@ _DATASET_HEADS = {"dataset", "datasets", "benchmark", "benchmarks", "corpus", "c
                   "suite", "collection", "bank", "database", "challenge", "arena", "leaderboard"}
 _MODEL_HEADS = {"model", "models", "llm", "llms", "checkpoint", "checkpoints", "gpt", "vlm", "vlms",
                 "lvlm", "lvlms", "mllm", "mllms", "lm", "lms"}
+# Plural model heads name a family (a Method under the guideline), not one model.
+_FAMILY_HEADS = {"models", "llms", "lms", "vlms", "mllms", "lvlms"}
 # Long forms that end in "learning" are usually settings (Task), unless a method word precedes it.
 _METHOD_LEARNING = {"contrastive", "representation", "metric", "reinforcement", "transfer", "deep",
                     "ensemble", "curriculum", "adversarial", "self-supervised", "semi-supervised",
@@ -67,6 +69,8 @@ def type_of_long_form(long_form: str, context_after: str = "") -> str:
         return "Dataset"
     if head in _METRIC_HEADS:
         return "Metric"
+    if head in _FAMILY_HEADS:
+        return "Method"  # "Augmented Language Models (ALMs)": a family named by a common noun
     if head in _MODEL_HEADS or nxt_word in {"model", "checkpoint"}:
         return "Model"
     if head == "learning":
@@ -76,7 +80,10 @@ def type_of_long_form(long_form: str, context_after: str = "") -> str:
                                                                    "augmentation", "distillation",
                                                                    "regularization", "normalization",
                                                                    "quantization", "optimization",
-                                                                   "aggregation", "interpolation"}:
+                                                                   "aggregation", "interpolation",
+                                                                   "projection", "decomposition",
+                                                                   "factorization", "approximation",
+                                                                   "initialization", "representation"}:
         return "Task"
     return "Method"
 
