@@ -192,3 +192,11 @@ def test_roles_follow_where_the_paper_speaks_of_its_own_work():
     assert ents["label smoothing"].role == "used"             # named while describing the work, no cue
     assert ents["domain generalization"].role == "used"       # the task in the title is addressed, not proposed
     assert ents["Federated Knowledge Alignment"].role == "proposed"
+
+
+def test_a_proposed_long_form_is_a_technique():
+    ents = by_name(extract_text("A Part-Aware Transformer",
+                                "We propose Cross-ID Similarity Learning (CSL) for person re-identification. "
+                                "Federated Class-Incremental Learning (FCIL) is hard."))
+    assert ents["CSL"].type == "Method" and ents["CSL"] is ents["Cross-ID Similarity Learning"]
+    assert ents["FCIL"].type == "Task"   # a learning setting the paper does not propose stays a Task

@@ -30,6 +30,10 @@ _VARIANT_SUFFIX = re.compile(r"[\- ][A-Za-z]*\d+[A-Za-z]*$|-[A-Za-z0-9]+$")
 # "eDiff-I: Text-to-Image Diffusion Models with ...": the title says what the named thing is.
 _TITLE_MODEL = re.compile(r"(?![\w\-]+ing\b)(?:(?!(?:with|for|via|using|from|on|in|by|to)\b)[\w\-]+\s+){0,5}?(?:models?|LLMs?)\b",
                           re.IGNORECASE)
+# The long form is what the sentence proposes: "we propose ... X (XX)", "termed X (XX)".
+_PROPOSED_BEFORE = re.compile(
+    r"(?:\b(?:we|this (?:paper|work))\b[^.;]{0,60}?\b(?:propos|introduc|present|develop|design|devis)\w*"
+    r"|\b(?:termed|dubbed|called|named))[^.;]{0,50}$", re.IGNORECASE)
 # "CIFAR-10/100-LT" names two datasets: CIFAR-10-LT and CIFAR-100-LT.
 _CONJOINED = re.compile(r"^(?P<stem>[A-Za-z][A-Za-z\-]*?)-?(?P<a>\d+)/(?P<b>\d+)(?P<suffix>(?:-[A-Za-z0-9]+)*)$")
 
@@ -137,6 +141,10 @@ class CandidateFinder:
                 continue
             after = text[short_span.end_char:short_span.end_char + 30].lstrip(") ")
             label = type_of_long_form(long_span.text, after)
+            if label == "Task" and _PROPOSED_BEFORE.search(text, max(0, long_span.start_char - 120),
+                                                          long_span.start_char):
+                # "we propose Cross-ID Similarity Learning (CSL)": what a paper proposes is a technique.
+                label = "Method"
             self._add(group, seen, doc, long_span.start_char, long_span.end_char, label, "abbrev-long")
             added = self._add(group, seen, doc, short_span.start_char, short_span.end_char, label,
                               "abbrev-short", long_form=long_span)
