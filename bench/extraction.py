@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 from kg.extract.entities import VocabIndex, doc_entities
@@ -146,8 +147,9 @@ def main(argv: list[str] | None = None) -> int:
 ROLES = ("proposed", "used", "compared", "mentioned")
 
 
+@lru_cache(maxsize=1)
 def _scorer():
-    """The shared scorer as a module (for its name normalisation)."""
+    """The shared scorer as a module (for its name normalisation), loaded once."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("score_extraction", SCORER)

@@ -35,7 +35,7 @@ def _common_term(span) -> bool:
     """A vocabulary term or long form of ordinary words ("contrastive learning", "Zero-Shot Learning"),
     not a coined name ("ViT", "ResNet-50")."""
     return span._.source in ("vocab", "abbrev-long") and not any(c.isdigit() for c in span.text) and \
-        not any(name_shaped(t.text) for t in span) and not any(t.is_upper and len(t) > 1 for t in span)
+        not any(name_shaped(t.text) for t in span)
 
 
 @Language.component("paperkg_line_breaks", requires=["token.is_sent_start"], assigns=["token.is_sent_start"])
@@ -74,13 +74,14 @@ class SpanSelector:
         # only extends a common term it wholly contains.
         taken = {i for s in chosen for i in range(s.start, s.end)}
         for s in filter_spans([s for s in spans if s._.source == "ner"]):
-            inside = [c for c in chosen if s.start <= c.start and c.end <= s.end]
-            if not taken.intersection(range(s.start, s.end)):
+            overlap = taken.intersection(range(s.start, s.end))
+            if not overlap:
                 chosen.append(s)
-            elif inside and all(_common_term(c) for c in inside) and \
-                    sum(c.end - c.start for c in inside) == len(taken.intersection(range(s.start, s.end))):
-                # A more specific concept around a common term: "compositional zero-shot learning",
-                # "binary cross-entropy loss". Names (capitals, digits) are never absorbed.
+                continue
+            # A more specific concept around a common term: "compositional zero-shot learning",
+            # "binary cross-entropy loss". Names (capitals, digits) are never absorbed.
+            inside = [c for c in chosen if s.start <= c.start and c.end <= s.end]
+            if inside and sum(len(c) for c in inside) == len(overlap) and all(map(_common_term, inside)):
                 chosen = [c for c in chosen if c not in inside] + [s]
                 taken.update(range(s.start, s.end))
         chosen = sorted(chosen, key=lambda s: s.start)
