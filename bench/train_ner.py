@@ -44,8 +44,8 @@ from spacy.language import Language
 from spacy.util import filter_spans
 
 from kg.extract import abbreviations, select  # noqa: F401  (registers the components the features need)
-from kg.extract.ner import DOMAIN_SEP, DOMAINS, FEATURES_VERSION, HEADS_FILE, LABELS, META_FILE, MODEL_FILE, \
-    compile_crfsuite, doc_features, head_key, spans_to_tags, tags_to_spans
+from kg.extract.ner import CLUSTERS_FILE, DOMAIN_SEP, DOMAINS, FEATURES_VERSION, HEADS_FILE, LABELS, META_FILE, \
+    MODEL_FILE, compile_crfsuite, doc_features, head_key, spans_to_tags, tags_to_spans
 
 __all__ = ["train", "load_records", "feature_pipeline", "DEFAULT_GRID", "main"]
 
@@ -55,6 +55,8 @@ DEFAULT_GRID: tuple[tuple[float, float], ...] = ((0.05, 0.05), (0.1, 0.01), (0.2
 MAX_ITERATIONS = 200
 # The shipped model's gold: recent papers annotated under the entity guideline (never guideline_test).
 # SciREX is left out: mixed in (with per-domain feature copies) it did not raise either score.
+# Word clusters from unlabelled recent abstracts (bench/train_clusters.py).
+CLUSTERS = ROOT / "kg" / "data" / "ner" / CLUSTERS_FILE
 SHIPPED_GOLD = (ROOT / "tests" / "data" / "guideline_train.jsonl", ROOT / "tests" / "data" / "guideline_dev.jsonl")
 
 
@@ -110,8 +112,8 @@ def _augment(feats: list[list[str]], domain: str | None) -> list[list[str]]:
 
 
 def prepare(records: Sequence[dict], nlp: Language | None = None, heads: Counter | None = None,
-            words: Counter | None = None, domains: Sequence[str | None] | None = None
-            ) -> list[tuple[list[list[str]], list[str]]]:
+            words: Counter | None = None, domains: Sequence[str | None] | None = None,
+            clusters: dict[str, list[int]] | None = None) -> list[tuple[list[list[str]], list[str]]]:
     """(features, BIO tags) per paper; gold character spans are widened to whole tokens.
 
     `heads` / `words`, if given, count the last words of gold mentions / all words (lower-cased stems);
@@ -132,7 +134,8 @@ def prepare(records: Sequence[dict], nlp: Language | None = None, heads: Counter
         spans = filter_spans(spans)
         if heads is not None:
             heads.update(head_key(s[-1].text) for s in spans)
-        out.append((_augment(doc_features(doc), domains[k] if domains else None), spans_to_tags(doc, spans)))
+        out.append((_augment(doc_features(doc, clusters), domains[k] if domains else None),
+                    spans_to_tags(doc, spans)))
     return out
 
 
@@ -172,7 +175,7 @@ def _tag_all(model: Path, data: Sequence[tuple[list[list[str]], list[str]]]) -> 
 
 def train(records: Sequence[dict], out_dir: Path | str, seed: int = 0, *, target: str | None = None,
           grid: Sequence[tuple[float, float]] = DEFAULT_GRID, dev_fraction: float = 0.15,
-          max_iterations: int = MAX_ITERATIONS, log=None) -> dict:
+          max_iterations: int = MAX_ITERATIONS, log=None, clusters: Path | str | None = CLUSTERS) -> dict:
     """Train on `records` (inner dev split picks c1/c2, then refit on all) and write the model.
 
     With records of both domains the features are augmented per domain and the model written is the
@@ -189,7 +192,15 @@ def train(records: Sequence[dict], out_dir: Path | str, seed: int = 0, *, target
     target = target or ("guideline" if mixed else domains[0] if domains else "scirex")
     if target not in DOMAINS:
         raise ValueError(f"unknown target domain {target!r} (one of {', '.join(DOMAINS)})")
-    data = prepare(records, heads=heads, words=words, domains=domains if mixed else None)
+    cluster_table = None
+    if clusters is not None and Path(clusters).is_file():
+        # The model's folder carries the clusters its features were computed with.
+        cluster_bytes = Path(clusters).read_bytes()
+        (out_dir / CLUSTERS_FILE).write_bytes(cluster_bytes)
+        cluster_table = json.loads(cluster_bytes)
+    elif (out_dir / CLUSTERS_FILE).exists():
+        (out_dir / CLUSTERS_FILE).unlink()
+    data = prepare(records, heads=heads, words=words, domains=domains if mixed else None, clusters=cluster_table)
     order = [i for i in range(len(data)) if domains[i] == target]
     random.Random(seed).shuffle(order)
     n_dev = max(1, round(len(order) * dev_fraction)) if len(grid) > 1 and len(order) > 2 else 0
@@ -230,10 +241,11 @@ def train(records: Sequence[dict], out_dir: Path | str, seed: int = 0, *, target
         "c1": c1,
         "c2": c2,
         "max_iterations": max_iterations,
-        "train_seconds": round(time.perf_counter() - t0, 1),
+        "clusters": cluster_table is not None,
     }
+    # The time stays out of the file so that a rebuild is byte-identical.
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-    return meta
+    return {**meta, "train_seconds": round(time.perf_counter() - t0, 1)}
 
 
 def main(argv: list[str] | None = None) -> int:

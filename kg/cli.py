@@ -45,6 +45,10 @@ def build(
     html: Annotated[bool, typer.Option(help="Write graph.html.")] = True,
     ner: Annotated[bool, typer.Option("--ner/--no-ner", help="Use the statistical NER (--no-ner: rules and "
                                       "vocabularies alone, faster).")] = True,
+    min_confidence: Annotated[Optional[float], typer.Option(
+        "--min-confidence", min=0.0, max=1.0,
+        help="Keep only entities at least this confident (calibrated: about that share of them is right); "
+             "default: the extractor's own threshold, chosen for F1.")] = None,
 ) -> None:
     """Build the graph: kg.ttl, kg.nt, kg.jsonld and graph.html in OUTPUT.
 
@@ -61,7 +65,7 @@ def build(
         raise typer.Exit(2)
     with _progress() as bar:
         task = bar.add_task("extracting", total=None)
-        _, report = run_build(sources, output, jobs=jobs, html=html, use_ner=ner,
+        _, report = run_build(sources, output, jobs=jobs, html=html, use_ner=ner, min_confidence=min_confidence,
                               progress=lambda done, total: bar.update(task, completed=done, total=total))
     log = output / "problems.log"
     if report.problems:
@@ -92,6 +96,10 @@ def extract(
     strict: Annotated[bool, typer.Option(help="Exit with status 1 if any input had problems.")] = False,
     ner: Annotated[bool, typer.Option("--ner/--no-ner", help="Use the statistical NER (--no-ner: rules and "
                                       "vocabularies alone).")] = True,
+    min_confidence: Annotated[Optional[float], typer.Option(
+        "--min-confidence", min=0.0, max=1.0,
+        help="Keep only entities at least this confident (calibrated: about that share of them is right); "
+             "default: the extractor's own threshold, chosen for F1.")] = None,
 ) -> None:
     """Extract entities per paper, in input order (DESIGN.md section 2 contract).
 
@@ -105,7 +113,8 @@ def extract(
     n = 0
     with atomic_open(output) as fh, _progress() as bar:
         task = bar.add_task("extracting", total=None)
-        for paper, entities in extract_papers(read([input], problems), jobs=jobs, use_ner=ner):
+        for paper, entities in extract_papers(read([input], problems), jobs=jobs, use_ner=ner,
+                                              min_confidence=min_confidence):
             rec = {"id": paper.record_id or paper.id, "entities": [e.to_json() for e in entities]}
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
             n += 1
@@ -161,6 +170,76 @@ def query(
         out.print("true" if result.boolean else "false")
     else:
         sys.stdout.write(result.to_csv())
+
+
+def _read_draft(source: Path) -> tuple[str, str]:
+    """(title, abstract) of a draft: JSON {"title", "abstract"}, or text whose first line is the title."""
+    text = sys.stdin.read() if str(source) == "-" else source.read_text(encoding="utf-8", errors="replace")
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            rec = json.loads(stripped)
+        except json.JSONDecodeError:
+            rec = None
+        if isinstance(rec, dict) and isinstance(rec.get("title"), str):
+            return rec["title"], str(rec.get("abstract") or rec.get("summary") or "")
+    title, _, abstract = stripped.partition("\n")
+    return title.strip(), abstract.strip()
+
+
+@app.command()
+def related(
+    paper: Annotated[Optional[str], typer.Argument(
+        help="arXiv id, IRI, node key or part of a title of a paper in the graph.")] = None,
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build`.")] = Path("exports"),
+    text: Annotated[Optional[Path], typer.Option(
+        "--text", help="A draft not in the graph: a file (or - for stdin) whose first line is the title and the "
+                       "rest the abstract, or JSON {\"title\", \"abstract\"}.")] = None,
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="How many papers.")] = 5,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """The papers to read next for PAPER (or a draft with --text), best first, each with its reasons.
+
+    Examples: `kg related FedLoGe --graph out/`, `kg related 2403.12345 --top 10 --format json`,
+    `kg related --text draft.txt --graph out/`.
+    """
+    from .related import AmbiguousPaper, related as find_related
+
+    if format not in ("table", "json"):
+        raise typer.BadParameter("choose table or json", param_hint="--format")
+    if (paper is None) == (text is None):
+        err.print("Give a PAPER of the graph or --text FILE (a draft), not both.")
+        raise typer.Exit(2)
+    try:
+        if text is not None:
+            title, abstract = _read_draft(text)
+            if not title and not abstract:
+                err.print(f"{text}: empty draft")
+                raise typer.Exit(2)
+            found = find_related(graph, title=title, abstract=abstract, top=top)
+        else:
+            found = find_related(graph, paper, top=top)
+    except AmbiguousPaper as exc:
+        err.print(f"[yellow]{exc}[/]", highlight=False)
+        for key, title in exc.candidates[:20]:
+            err.print(f"  {key}  {title}", highlight=False, markup=False)
+        if len(exc.candidates) > 20:
+            err.print(f"  ... and {len(exc.candidates) - 20} more")
+        raise typer.Exit(1) from exc
+    except (LookupError, FileNotFoundError) as exc:
+        err.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(1) from exc
+    if format == "json":
+        sys.stdout.write(json.dumps([s.to_json() for s in found], ensure_ascii=False, indent=1) + "\n")
+        return
+    from rich.text import Text
+
+    # Titles and reasons come from papers: Text objects, so that "[...]" in them is never markup.
+    table = Table("#", "score", "paper", "why")
+    for i, s in enumerate(found, 1):
+        table.add_row(str(i), f"{s.score:.3f}", Text(s.title + "\n") + Text(s.id, style="dim"),
+                      Text("\n".join(s.reasons)))
+    out.print(table)
 
 
 @app.command()

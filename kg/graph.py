@@ -6,7 +6,8 @@ graph.graph: {"name": "paperkg", "extractor": EXTRACTOR_VERSION}
 
 Node keys are IRI paths relative to the base IRI (kg.rdf.BASE):
   "paper/<paper id>"            kind="Paper": title, abstract, url, authors (list), date, arxiv_id,
-                                categories (list), sources (list of "path:line")
+                                categories (list), sources (list of "path:line"), record_id (the
+                                input record's own identifier, or None)
   "concept/<type>/<slug>"       kind="Concept": type (Method|Model|Dataset|Task|Metric), label,
                                 aliases (sorted list, includes label), paper_count (int)
   "repo/<host>/<owner>/<name>"  kind="CodeRepository": url
@@ -15,15 +16,13 @@ Edges (key == relation; every edge also carries relation=<key> for convenience):
   paper -> concept   relation in RELATIONS: role, confidence, mentions (list of [start, end, text]),
                      evidence ({"start", "end", "text"}: the sentence of the first mention), extractor
   paper -> repo      relation "codeRepository"
-  paper -> paper     relation "relatedTo" (u < v, once per pair): weight, shared (list of concept keys)
+  paper -> paper     relation "relatedTo", from a paper to each of its related papers (kg.related):
+                     score (float), rank (1 = most related), reasons (list of str, most telling first)
 """
 from __future__ import annotations
 
-import math
 import re
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import networkx as nx
 
@@ -31,7 +30,7 @@ from .model import Concept, Link, Paper
 
 __all__ = [
     "EXTRACTOR_VERSION", "RELATIONS", "relation_for", "paper_key", "concept_key", "repo_key",
-    "assemble", "papers_using", "related_papers", "concepts_of", "RelatedPaper",
+    "assemble", "papers_using", "concepts_of",
 ]
 
 EXTRACTOR_VERSION = "paperkg-extract/0.1.0"
@@ -76,7 +75,7 @@ def _paper_attrs(p: Paper) -> dict:
     return {
         "kind": "Paper", "title": p.title, "abstract": p.abstract, "url": p.url,
         "authors": list(p.authors), "date": p.date, "arxiv_id": p.arxiv_id,
-        "categories": list(p.categories), "sources": [str(s) for s in p.sources],
+        "categories": list(p.categories), "sources": [str(s) for s in p.sources], "record_id": p.record_id,
     }
 
 
@@ -89,7 +88,7 @@ def assemble(papers: Iterable[Paper], concepts: dict[str, Concept], links: Itera
     papers : the deduplicated papers, in input order
     concepts : resolved concepts by id (kg.resolve)
     links : paper -> concept links
-    related_k : how many related papers to link to each paper (0 for none)
+    related_k : how many related papers to link to each paper (0 for none; kg.related ranks them)
 
     Examples
     --------
@@ -125,42 +124,10 @@ def assemble(papers: Iterable[Paper], concepts: dict[str, Concept], links: Itera
                    mentions=[[m.start, m.end, m.text] for m in link.mentions],
                    evidence=evidence, extractor=EXTRACTOR_VERSION)
     if related_k:
-        _link_related(g, concepts, related_k)
+        from .related import link_related
+
+        link_related(g, related_k)
     return g
-
-
-RELATED_MAX_PAPERS = 200
-
-
-def _link_related(g: nx.MultiDiGraph, concepts: dict[str, Concept], k: int) -> None:
-    """relatedTo edges: each paper to its k papers sharing the most specific concepts (IDF-weighted)."""
-    n_papers = sum(1 for _, d in g.nodes(data=True) if d.get("kind") == "Paper")
-    if n_papers < 2:
-        return
-    # Concepts in more than 5% of papers (LLMs, accuracy) relate everything to everything: skip them.
-    # The absolute cap keeps this linear in the corpus: each paper walks at most RELATED_MAX_PAPERS
-    # papers per concept (a concept in 5% of a million papers would be 50,000 each).
-    cap = max(20, min(int(0.05 * n_papers), RELATED_MAX_PAPERS))
-    idf = {concept_key(cid): math.log(n_papers / len(c.papers)) for cid, c in concepts.items()
-           if 1 < len(c.papers) <= cap}
-    pairs: dict[tuple[str, str], list[str]] = {}
-    for paper in sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "Paper"):
-        scores: dict[str, float] = defaultdict(float)
-        shared: dict[str, list[str]] = defaultdict(list)
-        mine = sorted({v for _, v in g.out_edges(paper) if v in idf})
-        for ck in mine:
-            for other, _ in g.in_edges(ck):
-                if other != paper:
-                    scores[other] += idf[ck]
-                    if ck not in shared[other]:
-                        shared[other].append(ck)
-        best = sorted(scores, key=lambda o: (-scores[o], o))[:k]
-        for other in best:
-            a, b = sorted((paper, other))
-            pairs.setdefault((a, b), sorted(shared[other]))
-    for (a, b), shared_keys in sorted(pairs.items()):
-        weight = round(sum(idf[c] for c in shared_keys), 4)
-        g.add_edge(a, b, key="relatedTo", relation="relatedTo", weight=weight, shared=shared_keys)
 
 
 def concepts_of(g: nx.MultiDiGraph, paper: str, relation: str | None = None) -> list[tuple[str, str]]:
@@ -172,25 +139,3 @@ def concepts_of(g: nx.MultiDiGraph, paper: str, relation: str | None = None) -> 
 def papers_using(g: nx.MultiDiGraph, concept: str) -> list[tuple[str, str]]:
     """(paper key, relation) of every paper linked to a concept node."""
     return sorted((u, k) for u, _, k in g.in_edges(concept, keys=True))
-
-
-@dataclass(frozen=True)
-class RelatedPaper:
-    """A paper related to another, with the shared concepts that say why."""
-
-    paper: str
-    title: str
-    weight: float
-    shared: tuple[str, ...]
-
-
-def related_papers(g: nx.MultiDiGraph, paper: str) -> list[RelatedPaper]:
-    """Papers linked to `paper` by relatedTo edges, strongest first, with the shared concept labels."""
-    out = []
-    for u, v, k, d in list(g.out_edges(paper, keys=True, data=True)) + list(g.in_edges(paper, keys=True, data=True)):
-        if k != "relatedTo":
-            continue
-        other = v if u == paper else u
-        labels = tuple(g.nodes[c]["label"] for c in d.get("shared", []) if c in g)
-        out.append(RelatedPaper(other, g.nodes[other].get("title", ""), d.get("weight", 0.0), labels))
-    return sorted(out, key=lambda r: (-r.weight, r.paper))

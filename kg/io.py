@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
+import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-__all__ = ["atomic_open", "atomic_write_text", "atomic_write_bytes"]
+__all__ = ["atomic_open", "atomic_write_text", "atomic_write_bytes", "replace_dir"]
 
 
 def _umask() -> int:
@@ -47,3 +50,33 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write bytes to `path` atomically."""
     with atomic_open(path, "wb") as fh:
         fh.write(data)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def replace_dir(new: str | Path, target: str | Path) -> None:
+    """Put the finished directory `new` in the place of `target`: one atomic exchange on Linux (two
+    renames elsewhere), so readers see the old or the new directory, never a mix; the old one is removed."""
+    new, target = Path(new), Path(target)
+    if not target.exists():
+        os.rename(new, target)
+    elif _exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # now holds the old directory
+    else:
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+        os.rename(target, old / target.name)
+        os.rename(new, target)
+        shutil.rmtree(old, ignore_errors=True)

@@ -140,7 +140,8 @@ def generate(ontology: str | Path | None = None, shapes: str | Path | None = Non
             "`rdf:object`) with its provenance: `kg:role`, `kg:confidence`, `kg:evidenceStart`/`End`/`Text` "
             "(the sentence), `kg:hasMention` spans (`kg:Mention`), `kg:extractorVersion`, "
             "`prov:wasDerivedFrom` the paper. IRIs are stable: `link/<paper id>/<relation>/<type>/<slug>`.",
-            "- related papers: `kg:relatedTo` plus a `kg:LinkEvidence` with `kg:weight` and `kg:sharedConcept`.",
+            "- related papers: `kg:relatedTo` from a paper to each of its related papers, plus a `kg:LinkEvidence` "
+            "with `kg:score`, `kg:rank` and `kg:reason` (ordered in `kg:reasonList`).",
             "- no timestamps: rebuilding the same input gives byte-identical files.",
             "",
             "Provenance of a link, in SPARQL:",

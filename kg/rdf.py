@@ -10,7 +10,8 @@ Mapping (see ontology/kg.ttl for every term)
 node "paper/<id>"         <BASE paper/<id>> a kg:Paper, schema:ScholarlyArticle; dcterms:title,
                           dcterms:abstract, fabio:hasURL, fabio:hasArXivId, kg:listingDate,
                           dcterms:creator (one per author) + kg:authorList (rdf:List, keeps order),
-                          kg:category, dcterms:source ("path:line")
+                          kg:category, dcterms:source ("path:line"), dcterms:identifier (the input
+                          record's own id)
 node "concept/<t>/<slug>" a kg:<Type>, skos:Concept; skos:prefLabel, skos:altLabel (aliases other
                           than the label), kg:paperCount
 node "repo/<host>/..."    a kg:CodeRepository, schema:SoftwareSourceCode; schema:url
@@ -20,7 +21,8 @@ edge paper -> concept     the direct triple <paper> kg:<relation> <concept>, and
                           kg:hasMention (<link#m<start>-<end>> a kg:Mention; kg:mentionStart/End/Text),
                           kg:extractorVersion, prov:wasDerivedFrom <paper>
 edge paper -> repo        <paper> kg:codeRepository <repo> (a kg:LinkEvidence only if it has attributes)
-edge paper -> paper       <u> kg:relatedTo <v> and a kg:LinkEvidence with kg:weight, kg:sharedConcept
+edge paper -> paper       <u> kg:relatedTo <v> (v is among u's related papers) and a kg:LinkEvidence with
+                          kg:score, kg:rank and kg:reason (one per reason) + kg:reasonList (rdf:List, in order)
 graph.graph               <BASE> a kg:KnowledgeGraph; kg:graphName, kg:extractorVersion
 The `relation` attribute kg.graph.assemble puts on every edge equals the edge key: it needs no triple.
 
@@ -110,11 +112,11 @@ _K = _Terms(str(KG), """
     CodeRepository Concept KnowledgeGraph LinkEvidence Mention Paper authorList category
     codeRepository confidence edgeKey evidenceEnd evidenceStart evidenceText extraAttributes
     extractorVersion graphName hasMention labelKey listingDate mentionEnd mentionStart mentionText
-    paperCount role sharedConcept weight""")
+    paperCount rank reason reasonList role score""")
 _R = _Terms(str(RDF), "first nil object predicate rest subject type")
 _X = _Terms(str(XSD), "anyURI boolean date dateTime decimal double float integer string")
 _P = _Terms(str(PROV), "wasDerivedFrom")
-_D = _Terms(str(DCTERMS), "abstract creator source title")
+_D = _Terms(str(DCTERMS), "abstract creator identifier source title")
 _S = _Terms(str(SKOS), "Concept altLabel prefLabel")
 _O = _Terms(str(SCHEMA), "ScholarlyArticle SoftwareSourceCode url")
 _F = _Terms(str(FABIO), "hasArXivId hasURL")
@@ -329,20 +331,23 @@ class _StrSet(_Field):
         return sorted({str(o) for o in p.all(self.pred)})
 
 
-class _Authors(_Field):
-    """Authors: dcterms:creator per author (for queries) and kg:authorList, an rdf:List keeping order."""
+class _StrList(_Field):
+    """An ordered list of strings: one `item` triple per string (for queries) and `holder`, an rdf:List
+    keeping the order."""
 
-    attr = "authors"
     default: Any = ()
+
+    def __init__(self, attr: str, item: URIRef, holder: URIRef, stem: str) -> None:
+        self.attr, self.item, self.holder, self.stem = attr, item, holder, stem
 
     def encode(self, s, value, attrs):
         if not _str_list(value):
             return None
-        out: list[Triple] = [(s, _D.creator, Literal(x)) for x in dict.fromkeys(value)]
+        out: list[Triple] = [(s, self.item, Literal(x)) for x in dict.fromkeys(value)]
         if value:
-            stem = "al" + hashlib.sha1(str(s).encode("utf-8")).hexdigest()[:16]
+            stem = self.stem + hashlib.sha1(str(s).encode("utf-8")).hexdigest()[:16]
             cells = [BNode(f"{stem}n{i}") for i in range(len(value))]
-            out.append((s, _K.authorList, cells[0]))
+            out.append((s, self.holder, cells[0]))
             for i, name in enumerate(value):
                 out.append((cells[i], _R.first, Literal(name)))
                 out.append((cells[i], _R.rest, cells[i + 1] if i + 1 < len(cells) else _R.nil))
@@ -352,12 +357,12 @@ class _Authors(_Field):
         return isinstance(value, list)
 
     def decode(self, p, attrs):
-        head = p.one(_K.authorList)
+        head = p.one(self.holder)
         if head is not None:
             items = _read_list(head, p.index)
             if items is not None:
                 return [str(x) for x in items]
-        return sorted({str(o) for o in p.all(_D.creator)})
+        return sorted({str(o) for o in p.all(self.item)})
 
 
 class _Aliases(_Field):
@@ -467,24 +472,6 @@ class _Evidence(_Field):
                 "text": None if text is None else str(text)}
 
 
-class _Shared(_Field):
-    """Concepts two related papers share: kg:sharedConcept per concept key, sorted."""
-
-    attr = "shared"
-    default: Any = ()
-
-    def encode(self, s, value, attrs):
-        if not _str_list(value):
-            return None
-        return [(s, _K.sharedConcept, node_iri(k)) for k in dict.fromkeys(value)]
-
-    def exact(self, value, attrs):
-        return isinstance(value, list) and value == sorted(set(value))
-
-    def decode(self, p, attrs):
-        return sorted({node_key(o) for o in p.all(_K.sharedConcept)})
-
-
 class _EdgeRelation(_Field):
     """The `relation` attribute kg.graph.assemble repeats on every edge: the edge key, so no triple."""
 
@@ -506,8 +493,9 @@ def _fields(*fields: _Field) -> dict[str, _Field]:
 
 _PAPER_FIELDS = _fields(
     _Str("title", _D.title), _Str("abstract", _D.abstract), _Str("url", _F.hasURL, _X.anyURI),
-    _Authors(), _Date("date", _K.listingDate), _Str("arxiv_id", _F.hasArXivId),
-    _StrSet("categories", _K.category), _StrSet("sources", _D.source),
+    # Authors: dcterms:creator per author (for queries) and kg:authorList keeping their order.
+    _StrList("authors", _D.creator, _K.authorList, "al"), _Date("date", _K.listingDate), _Str("arxiv_id", _F.hasArXivId),
+    _StrSet("categories", _K.category), _StrSet("sources", _D.source), _Str("record_id", _D.identifier),
 )
 # label before aliases: the aliases codec reads the decoded label.
 _CONCEPT_FIELDS = _fields(
@@ -518,7 +506,8 @@ _LINK_FIELDS = _fields(
     _EdgeRelation(), _Str("role", _K.role), _Number("confidence", _K.confidence), _Mentions(), _Evidence(),
     _Str("extractor", _K.extractorVersion),
 )
-_RELATED_FIELDS = _fields(_EdgeRelation(), _Number("weight", _K.weight), _Shared())
+_RELATED_FIELDS = _fields(_EdgeRelation(), _Number("score", _K.score), _Int("rank", _K.rank),
+                          _StrList("reasons", _K.reason, _K.reasonList, "rl"))
 _REPO_EDGE_FIELDS = _fields(_EdgeRelation())
 _GRAPH_FIELDS = _fields(_Str("name", _K.graphName), _Str("extractor", _K.extractorVersion))
 

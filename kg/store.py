@@ -23,20 +23,18 @@ https://w3id.org/paperkg/paper/arxiv-2401.00001,Scaling Vision Transformers,eval
 from __future__ import annotations
 
 import csv
-import ctypes
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from .io import replace_dir
 from .rdf import PREFIXES, escape_string, ontology_path
 
 __all__ = [
@@ -622,21 +620,6 @@ def store_status(graph_dir: str | Path) -> str:
     return "current"
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    renameat2.restype = ctypes.c_int
-    at_fdcwd, rename_exchange = -100, 2
-    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
-
-
 def _remove_leftovers(graph_dir: Path) -> None:
     """Remove .store.*.tmp / .store.*.old directories a killed build left behind (none is in use:
     a store being written holds its RocksDB LOCK file, which is then skipped)."""
@@ -706,15 +689,7 @@ def persist_store(graph_dir: str | Path, source: str | Path | None = None) -> Pa
         meta = {"format": _STORE_FORMAT, "source": src.name, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                 "sha256": _sha256(src), "triples": triples}
         (tmp / STORE_META).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
-        if not target.exists():
-            os.rename(tmp, target)
-        elif _exchange(tmp, target):
-            shutil.rmtree(tmp, ignore_errors=True)  # now holds the old store
-        else:
-            old = Path(tempfile.mkdtemp(prefix=".store.", suffix=".old", dir=out))
-            os.rename(target, old / STORE_DIR)
-            os.rename(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
+        replace_dir(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -25,9 +25,11 @@ REPO = "repo/github.com/nvlabs/gbrl"
 
 
 def _paper(title: str, abstract: str, *, url: str | None, authors: list[str], date: str | None,
-           arxiv_id: str | None, categories: list[str], sources: list[str]) -> dict[str, Any]:
+           arxiv_id: str | None, categories: list[str], sources: list[str],
+           record_id: str | None = None) -> dict[str, Any]:
     return {"kind": "Paper", "title": title, "abstract": abstract, "url": url, "authors": authors,
-            "date": date, "arxiv_id": arxiv_id, "categories": categories, "sources": sources}
+            "date": date, "arxiv_id": arxiv_id, "categories": categories, "sources": sources,
+            "record_id": record_id}
 
 
 def _concept(type_: str, label: str, aliases: list[str], paper_count: int) -> dict[str, Any]:
@@ -102,8 +104,9 @@ def small_graph() -> nx.MultiDiGraph:
     _link(g, OLD_PAPER, IMAGENET, "evaluatesOn", "used", 0.85, ["ImageNet"])
     _link(g, OLD_PAPER, CLASSIFICATION, "addresses", "used", 0.75, ["image classification"])
     g.add_edge(GBRL_PAPER, REPO, key="codeRepository", relation="codeRepository")
-    g.add_edge(OLD_PAPER, VIT_PAPER, key="relatedTo", relation="relatedTo", weight=1.5,
-               shared=sorted([IMAGENET, VIT]))
+    g.add_edge(OLD_PAPER, VIT_PAPER, key="relatedTo", relation="relatedTo", score=0.8125, rank=1,
+               reasons=["both evaluate on ImageNet", "it proposes ViT, which this paper uses",
+                        "shared terms: image, transformer"])
     return g
 
 

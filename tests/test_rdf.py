@@ -81,8 +81,11 @@ def test_round_trip_keeps_exact_floats_and_author_order():
     assert h.edges[VIT_PAPER, IMAGENET, "evaluatesOn"]["confidence"] == 0.7
     assert h.nodes[VIT_PAPER]["authors"] == ["Zoe Zhang", "Adam Smith", "Émile Zola"]
     assert h.nodes[VIT]["aliases"] == ["ViT", "Vision Transformer"]
-    assert h.edges[OLD_PAPER, VIT_PAPER, "relatedTo"] == {"relation": "relatedTo", "weight": 1.5,
-                                                          "shared": [IMAGENET, VIT]}
+    assert h.edges[OLD_PAPER, VIT_PAPER, "relatedTo"] == {
+        "relation": "relatedTo", "score": 0.8125, "rank": 1,
+        # reasons keep their order (most telling first), not sorted
+        "reasons": ["both evaluate on ImageNet", "it proposes ViT, which this paper uses",
+                    "shared terms: image, transformer"]}
     assert h.edges[GBRL_PAPER, REPO, "codeRepository"] == {"relation": "codeRepository"}
     assert h.edges[GBRL_PAPER, IMAGENET, "mentions"]["evidence"] is None
 
@@ -97,7 +100,7 @@ def test_assembled_graphs_need_no_json_fallback():
 def test_import_fills_missing_schema_attributes():
     g = nx.MultiDiGraph()
     g.add_node("paper/t-1", kind="Paper", title="T", abstract="A", url=None, authors=[], date=None,
-               arxiv_id=None, categories=[], sources=[])
+               arxiv_id=None, categories=[], sources=[], record_id=None)
     rdf = to_rdf(g)
     assert not list(rdf.triples((None, KG.extraAttributes, None)))  # nothing needed the JSON fallback
     h = from_rdf(rdf)
@@ -301,8 +304,8 @@ def test_ontology_documents_every_term(ontology):
     expected_props = {"proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions",
                       "codeRepository", "relatedTo", "role", "confidence", "evidenceStart", "evidenceEnd",
                       "evidenceText", "mentionStart", "mentionEnd", "mentionText", "extractorVersion",
-                      "paperCount", "labelKey", "weight", "listingDate", "category", "authorList", "hasMention",
-                      "sharedConcept", "edgeKey", "extraAttributes", "graphName",
+                      "paperCount", "labelKey", "score", "rank", "reason", "reasonList", "listingDate", "category",
+                      "authorList", "hasMention", "edgeKey", "extraAttributes", "graphName",
                       "entityType", "caseSensitive"}  # the last two type ontology/vocab entries
     assert {str(t)[len(str(KG)):] for t in kg_terms} == expected_classes | expected_props
     for term in kg_terms:
@@ -314,7 +317,8 @@ def test_ontology_documents_every_term(ontology):
         else:
             assert ontology.value(term, RDFS.domain) is not None, term
             assert ontology.value(term, RDFS.range) is not None, term
-    assert (KG.relatedTo, RDF.type, OWL.SymmetricProperty) in ontology
+    # each paper links to its own top related papers: the relation is directed
+    assert (KG.relatedTo, RDF.type, OWL.SymmetricProperty) not in ontology
     assert (KG.evaluatesOn, RDFS.subPropertyOf, KG.uses) in ontology
     for rel in ("proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions"):
         assert (KG[rel], RDFS.subPropertyOf, SCHEMA.mentions) in ontology
@@ -367,7 +371,9 @@ def test_owl_rl_closure_of_ontology_and_export(ontology):
     assert (paper, KG.uses, imagenet) in g
     assert (imagenet, RDF.type, SCHEMA.Dataset) in g
     assert (imagenet, RDF.type, SKOS.Concept) in g
-    assert (node_iri(VIT_PAPER), KG.relatedTo, node_iri(OLD_PAPER)) in g  # symmetric
+    assert (node_iri(OLD_PAPER), KG.relatedTo, node_iri(VIT_PAPER)) in g
+    assert (node_iri(VIT_PAPER), KG.relatedTo, node_iri(OLD_PAPER)) not in g  # directed: the old paper's pick
+    assert (node_iri(OLD_PAPER), DCTERMS.relation, node_iri(VIT_PAPER)) in g
 
 
 def test_owl_rl_closure_flags_a_wrongly_typed_link(ontology):

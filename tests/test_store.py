@@ -175,9 +175,9 @@ def gc_collect() -> None:
 
 
 def test_swap_without_renameat2(small, monkeypatch):
-    import kg.store
+    import kg.io
 
-    monkeypatch.setattr(kg.store, "_exchange", lambda a, b: False)
+    monkeypatch.setattr(kg.io, "_exchange", lambda a, b: False)
     persist_store(small)
     assert leftovers(small) == [] and open_store(small).persisted
 

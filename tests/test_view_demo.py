@@ -178,6 +178,34 @@ def test_click_opens_panel_with_evidence(chromium, demo, demo_view) -> None:
         page.context.close()
 
 
+def test_panel_lists_related_papers_with_reasons(chromium, demo, demo_view) -> None:
+    fedloge = next(n for n, d in demo.nodes(data=True) if d.get("title", "").startswith("FedLoGe:"))
+    related = sorted(((d["rank"], v, d) for _, v, k, d in demo.out_edges(fedloge, keys=True, data=True)
+                      if k == "relatedTo"), key=lambda x: x[0])
+    assert len(related) == 5
+    page, log = _open(chromium, demo_view[0])
+    try:
+        page.evaluate(f"paperkg.focus({fedloge!r}, false)")
+        panel = page.locator("#panel")
+        assert "related papers (5)" in panel.inner_text().lower()
+        items = panel.locator("li.related")
+        assert items.count() == 5
+        for i, (rank, other, d) in enumerate(related):  # in rank order, each with its score and reasons
+            text = _clean(items.nth(i).inner_text())
+            assert _clean(demo.nodes[other]["title"]) in text
+            assert f"score {d['score']:.2f}" in text
+            for reason in d["reasons"]:
+                assert _clean(reason) in text
+        # one click on a related paper focuses it
+        first = related[0][1]
+        items.nth(0).locator(".node-link").first.click()
+        page.wait_for_function(f"network.getSelectedNodes()[0] === {first!r}")
+        assert page.inner_text("#panel h2") == _clean(demo.nodes[first]["title"])
+        assert log.errors == [] and log.foreign_requests == []
+    finally:
+        page.context.close()
+
+
 _COUNT_PIXELS = """(rgb) => {
     const c = document.querySelector("#mynetwork canvas");
     const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;

@@ -12,6 +12,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .gazetteer import doc_text
 
 __all__ = ["AbbreviationDetector", "find_definitions"]
@@ -95,10 +96,6 @@ def find_definitions(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]
     return out
 
 
-if not Doc.has_extension("abbreviations"):
-    Doc.set_extension("abbreviations", default=[])
-if not Span.has_extension("long_form"):
-    Span.set_extension("long_form", default=None)
 
 
 @Language.factory(

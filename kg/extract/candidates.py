@@ -7,21 +7,26 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
+from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
+from .cues import DATASET_NOUNS, METRIC_NOUNS, PROPOSE, alternation, plurals
 from .entity_types import is_generic, type_of_long_form, type_of_name
 from .gazetteer import SPANS_KEY, doc_text
 
 __all__ = ["CandidateFinder", "name_shaped", "relabel", "split_conjoined"]
 
 _TOKEN = re.compile(r"(?<![\w\-+])([A-Za-z][A-Za-z0-9]*(?:[\-+.][A-Za-z0-9]+)*(?:/\d+)?(?:-[A-Za-z0-9]+)*)(?![\w+]|-\w)")
+_DATASET_WORDS = plurals(DATASET_NOUNS)
 _CUE_DATASET = re.compile(
-    r"\b(?:the|on|of|in|and)\s+((?:[A-Z][\w\-+]*\s+){1,4}?)(?:dataset|benchmark|corpus|challenge)s?\b")
+    r"\b(?:the|on|of|in|and)\s+((?:[A-Z][\w\-+]*\s+){1,4}?)" + alternation(_DATASET_WORDS) + r"\b")
+_TITLE_DATASET = re.compile(r"\b" + alternation(_DATASET_WORDS) + r"\b", re.IGNORECASE)
 _TITLE_PREFIX = re.compile(r"^\s*([^:\n]{1,40}?)\s*:\s+\S")
 # A list typed by the noun before it: "models (WRN-28-8, ResNet-32 and FastGRNN)",
 # "benchmarks, including PRCC, LTCC and LaST", "pretrained models, i.e. ViLT and METER".
+_LIST_TYPES = {**{w: "Dataset" for w in _DATASET_WORDS}, **{w: "Metric" for w in plurals(METRIC_NOUNS)}}
 _LIST_HEAD = re.compile(
-    r"\b(?P<head>datasets|benchmarks|corpora|models|architectures|backbones|LLMs|MLLMs|VLMs|metrics)"
+    r"\b(?P<head>" + alternation(frozenset(w for w in _LIST_TYPES if w.endswith(("s", "ora"))) |
+                                 {"models", "architectures", "backbones", "llms", "mllms", "vlms"}) + ")"
     r"(?:\s*\(|,?\s+(?:including|such as|like|namely|i\.e\.|e\.g\.)[,:]?\s+)", re.IGNORECASE)
-_LIST_TYPES = {"datasets": "Dataset", "benchmarks": "Dataset", "corpora": "Dataset", "metrics": "Metric"}
 _LIST_SEP = re.compile(r"(?:-[a-z]+)*\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)")  # "-light": cut off the name
 # A model size or version right after a model's name belongs to it: "Gemma 7B", "UL2 20B", "Midjourney V6".
 _SIZE = re.compile(r"[ \-]((?:\d+(?:\.\d+)?[BMT])|[Vv]\d+(?:\.\d+)?)\b(?![\-.]\w)")
@@ -30,10 +35,6 @@ _VARIANT_SUFFIX = re.compile(r"[\- ][A-Za-z]*\d+[A-Za-z]*$|-[A-Za-z0-9]+$")
 # "eDiff-I: Text-to-Image Diffusion Models with ...": the title says what the named thing is.
 _TITLE_MODEL = re.compile(r"(?![\w\-]+ing\b)(?:(?!(?:with|for|via|using|from|on|in|by|to)\b)[\w\-]+\s+){0,5}?(?:models?|LLMs?)\b",
                           re.IGNORECASE)
-# The long form is what the sentence proposes: "we propose ... X (XX)", "termed X (XX)".
-_PROPOSED_BEFORE = re.compile(
-    r"(?:\b(?:we|this (?:paper|work))\b[^.;]{0,60}?\b(?:propos|introduc|present|develop|design|devis)\w*"
-    r"|\b(?:termed|dubbed|called|named))[^.;]{0,50}$", re.IGNORECASE)
 # "CIFAR-10/100-LT" names two datasets: CIFAR-10-LT and CIFAR-100-LT.
 _CONJOINED = re.compile(r"^(?P<stem>[A-Za-z][A-Za-z\-]*?)-?(?P<a>\d+)/(?P<b>\d+)(?P<suffix>(?:-[A-Za-z0-9]+)*)$")
 
@@ -61,6 +62,15 @@ _TITLE_CLAUSE = re.compile(r"[,?!]|^(?:Does|Do|Is|Are|Can|Could|Should|How|What|
                            r"Unleashing|Exploring|Understanding|Mitigating|Bridging|Boosting)\b|\b(?:Your|You|We|Our|My|Us)\b")
 
 
+def _proposed_here(text: str, start: int) -> bool:
+    """True when the sentence before `start` proposes what follows: "we propose ... X (XX)", "termed X"."""
+    before = text[max(0, start - 120):start]
+    cue = None
+    for cue in PROPOSE.finditer(before):
+        pass
+    return cue is not None and not re.search(r"[.;]", before[cue.end():]) and len(before) - cue.end() <= 50
+
+
 def _names_something(prefix: str) -> bool:
     """False for a title prefix that is a clause, a question or a slogan rather than a name."""
     return len(prefix.split()) == 1 or not _TITLE_CLAUSE.search(prefix)
@@ -75,21 +85,18 @@ def split_conjoined(name: str) -> list[str]:
     return [f"{stem}-{m.group('a')}{suffix}", f"{stem}-{m.group('b')}{suffix}"]
 
 
-for _ext in ("name", "names"):
-    if not Span.has_extension(_ext):
-        Span.set_extension(_ext, default=None)
-
-
 @Language.factory(
     "paperkg_candidates",
     requires=["doc._.abbreviations"],
     assigns=["doc.spans", "span._.source", "span._.long_form"],
+    default_config={"spans_key": SPANS_KEY},
 )
 class CandidateFinder:
     """Adds candidate spans for coined names; the label is a typed guess from shape and context."""
 
-    def __init__(self, nlp: Language, name: str) -> None:
+    def __init__(self, nlp: Language, name: str, spans_key: str = SPANS_KEY) -> None:
         self.name = name
+        self.spans_key = spans_key
         self.nlp = nlp
         self._known: dict[str, str] | None = None
 
@@ -132,17 +139,16 @@ class CandidateFinder:
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
-        group = doc.spans.get(SPANS_KEY) or SpanGroup(doc, name=SPANS_KEY)
+        group = doc.spans.get(self.spans_key) or SpanGroup(doc, name=self.spans_key)
         # A span found twice keeps its first (more trusted) reading: extension values are keyed by offsets.
         seen = {(s.start_char, s.end_char) for s in group}
         # Defined acronyms: both forms get the long form's type.
-        for long_span, short_span in doc._.abbreviations:
+        for long_span, short_span in doc._.abbreviations or []:
             if is_generic(short_span.text.rstrip("s")):
                 continue
             after = text[short_span.end_char:short_span.end_char + 30].lstrip(") ")
             label = type_of_long_form(long_span.text, after)
-            if label == "Task" and _PROPOSED_BEFORE.search(text, max(0, long_span.start_char - 120),
-                                                          long_span.start_char):
+            if label == "Task" and _proposed_here(text, long_span.start_char):
                 # "we propose Cross-ID Similarity Learning (CSL)": what a paper proposes is a technique.
                 label = "Method"
             self._add(group, seen, doc, long_span.start_char, long_span.end_char, label, "abbrev-long")
@@ -158,7 +164,7 @@ class CandidateFinder:
         m = _TITLE_PREFIX.match(text[: title_end if title_end >= 0 else len(text)])
         if m and len(m.group(1).split()) <= 4 and _names_something(m.group(1)):
             rest = text[m.end(1):title_end] if title_end >= 0 else ""
-            label = "Dataset" if re.search(r"\b(?:benchmark|dataset|corpus)\b", rest, re.I) else \
+            label = "Dataset" if _TITLE_DATASET.search(rest) else \
                 type_of_name(m.group(1), rest.lstrip(": "))
             if label == "Method" and " " not in m.group(1) and _TITLE_MODEL.match(rest.lstrip(": ")):
                 label = "Model"
@@ -181,7 +187,7 @@ class CandidateFinder:
                 continue
             self._add(group, seen, doc, m.start(1), m.start(1) + len(name), "Dataset", "cue")
         self._add_sizes(group, seen, doc, text)
-        doc.spans[SPANS_KEY] = _type_lists(doc, text, group)
+        doc.spans[self.spans_key] = _type_lists(doc, text, group)
         return doc
 
     def _add_sizes(self, group: SpanGroup, seen: set, doc: Doc, text: str) -> None:

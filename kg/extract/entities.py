@@ -1,18 +1,25 @@
-"""Group a processed Doc's entity spans into paper-level Entities (one per distinct thing)."""
+"""Group a processed Doc's entity spans into paper-level Entities (one per distinct thing).
+
+`paperkg_entities` is the pipeline component: it reads the selected spans and writes
+``doc._.entities``, the list of :class:`kg.model.Entity` that ``kg extract`` prints.
+"""
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 import unicodedata
 from collections import Counter, defaultdict
 
+from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from ..model import ROLE_RANK, Entity, Mention
 from ..vocab import VocabEntry
-from .gazetteer import doc_text
-from .roles import ENTITIES_KEY
+from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
+from .gazetteer import ENTITIES_KEY, doc_text
 
-__all__ = ["norm_name", "doc_entities", "VocabIndex"]
+__all__ = ["norm_name", "doc_entities", "VocabIndex", "EntityGrouper", "CONFIDENCE"]
 
 # An entity's confidence is the share of such entities that are right (typed, entity-level) on held-out
 # guideline folds, by its most trusted source (`python -m bench.extraction --gold
@@ -22,10 +29,14 @@ CONFIDENCE = {"vocab": 0.87, "title": 0.83, "abbrev-long": 0.66, "abbrev-short":
               "shape": 0.53, "ner": 0.48}
 
 
+_NOT_KEY = re.compile(r"[^0-9a-z+]+")
+
+
+@functools.lru_cache(maxsize=1 << 17)
 def norm_name(name: str) -> str:
     """Surface-form key: case, accents, punctuation and a plural 's' do not matter."""
     s = unicodedata.normalize("NFKC", name).lower()
-    s = re.sub(r"[^0-9a-z+]+", "", s)
+    s = _NOT_KEY.sub("", s)
     if len(s) > 3 and s.endswith("s") and not s.endswith("ss"):
         s = s[:-1]
     return s
@@ -66,11 +77,47 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
-def doc_entities(doc: Doc, index: VocabIndex) -> list[Entity]:
-    """Paper-level entities from doc.spans['kg_entities'], in order of first mention."""
+@Language.factory(
+    "paperkg_entities",
+    requires=["doc.spans", "span._.role"],
+    assigns=["doc._.entities"],
+    default_config={"spans_key": ENTITIES_KEY, "confidence": CONFIDENCE},
+)
+class EntityGrouper:
+    """Groups the selected spans (``doc.spans[spans_key]``) into paper-level entities, ``doc._.entities``.
+
+    Surface forms of one thing (a vocabulary concept, a long form and its acronym, the same
+    normalised name) become one Entity; `confidence` maps each finder ("vocab", "ner", ...) to the
+    confidence of an entity it found.
+    """
+
+    def __init__(self, nlp: Language, name: str, spans_key: str = ENTITIES_KEY,
+                 confidence: dict[str, float] = CONFIDENCE) -> None:
+        self.name = name
+        self.nlp = nlp
+        self.spans_key = spans_key
+        self.confidence = dict(confidence)
+        self._index: VocabIndex | None = None
+
+    @property
+    def index(self) -> VocabIndex:
+        """The vocabulary of the pipeline's gazetteer (empty without one), built on first use."""
+        if self._index is None:
+            gaz = self.nlp.get_pipe("paperkg_gazetteer") if "paperkg_gazetteer" in self.nlp.pipe_names else None
+            self._index = VocabIndex(gaz.entries if gaz is not None else {})
+        return self._index
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.entities = doc_entities(doc, self.index, spans_key=self.spans_key, confidence=self.confidence)
+        return doc
+
+
+def doc_entities(doc: Doc, index: VocabIndex, *, spans_key: str = ENTITIES_KEY,
+                 confidence: dict[str, float] = CONFIDENCE) -> list[Entity]:
+    """Paper-level entities from ``doc.spans[spans_key]``, in order of first mention."""
     # Each (span, name) reading: a conjoined span ("CIFAR-10/100-LT") reads as several names.
     readings: list[tuple[Span, str, VocabEntry | None]] = []
-    for span in doc.spans.get(ENTITIES_KEY, []):
+    for span in doc.spans.get(spans_key, []):
         names = span._.names or [span.text]
         for name in names:
             entry = index.entries.get(span._.vocab_id) if span._.vocab_id and len(names) == 1 else None
@@ -108,7 +155,9 @@ def doc_entities(doc: Doc, index: VocabIndex) -> list[Entity]:
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(readings)):
         groups[uf.find(i)].append(i)
-    title_end = doc_text(doc).find("\n")
+    text = doc_text(doc)
+    title_end = text.find("\n")
+    sentences = _Sentences(doc)
     entities = []
     for root in sorted(groups, key=lambda r: readings[groups[r][0]][0].start_char):
         members = [readings[i] for i in groups[root]]
@@ -126,22 +175,56 @@ def doc_entities(doc: Doc, index: VocabIndex) -> list[Entity]:
         spans = {(s.start_char, s.end_char): s for s, _, _ in members}
         mentions = [Mention(a, b, s.text) for (a, b), s in sorted(spans.items())]
         role = max((s._.role or "mentioned" for s, _, _ in members), key=ROLE_RANK.__getitem__)
-        best = max(CONFIDENCE.get(s._.source, 0.5) for s, _, _ in members)
-        confidence = min(0.99, best + 0.03 * (len(mentions) - 1))
-        aliases = sorted({n for _, n, _ in members} | {m.text for m in mentions
-                                                       if len(spans[(m.start, m.end)]._.names or []) < 2})
+        best = max(confidence.get(s._.source, 0.5) for s, _, _ in members)
+        score = min(0.99, best + 0.03 * (len(mentions) - 1))
+        aliases = {n for _, n, _ in members} | {m.text for m in mentions
+                                                if len(spans[(m.start, m.end)]._.names or []) < 2}
+        aliases = sorted(aliases | _headed_forms(text, mentions))
         first = spans[(mentions[0].start, mentions[0].end)]
-        sent = first.sent
         if title_end >= 0 and first.start_char < title_end:
             evidence = (0, title_end)
         else:
-            evidence = (sent.start_char, sent.end_char)
-        entities.append(Entity(name=name, type=type_, role=role, confidence=confidence,
+            evidence = sentences.of(first.start)
+        entities.append(Entity(name=name, type=type_, role=role, confidence=score,
                                aliases=aliases, mentions=mentions, evidence=evidence,
                                vocab_id=entry.id if entry else None))
     _propose_family(entities, title_end)
     _propose_variants(entities)
     return entities
+
+
+class _Sentences:
+    """Character bounds of a Doc's sentences, found once (Span.sent walks the tokens on every call)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.bounds: list[tuple[int, int]] | None = None
+        self.token_starts: list[int] = []
+
+    def of(self, token: int) -> tuple[int, int]:
+        """(start_char, end_char) of the sentence holding token index `token`."""
+        if self.bounds is None:
+            sents = list(self.doc.sents)
+            self.bounds = [(s.start_char, s.end_char) for s in sents]
+            self.token_starts = [s.start for s in sents]
+        return self.bounds[bisect.bisect_right(self.token_starts, token) - 1]
+
+
+# "the FooNet framework", "a gating mechanism": the name with the noun that says what it is, as the
+# text writes it, is a surface form of the same entity.
+_HEAD_AFTER = re.compile(r"[ \-](?:module|mechanism|network|framework|model|algorithm|strategy|method|approach|"
+                         r"architecture|loss|dataset|benchmark|corpus|metric|score|task|problem|policy|"
+                         r"pipeline|system|technique|paradigm|scheme|encoder|decoder)s?\b")
+
+
+def _headed_forms(text: str, mentions: list[Mention]) -> set[str]:
+    """Each mention extended by the generic head noun that follows it in the text."""
+    out = set()
+    for m in mentions:
+        h = _HEAD_AFTER.match(text, m.end)
+        if h:
+            out.add(text[m.start:h.end()])
+    return out
 
 
 def _propose_variants(entities: list[Entity]) -> None:

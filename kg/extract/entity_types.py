@@ -3,29 +3,16 @@ from __future__ import annotations
 
 import re
 
+from .cues import (DATASET_NOUNS, FAMILY_NOUNS, METRIC_HEADS, METRIC_NOUNS, MODEL_NOUNS, NOT_TASK_TION, TASK_HEADS,
+                   alternation, plurals)
+
 __all__ = ["type_of_long_form", "type_of_name", "is_generic"]
 
-_TASK_HEADS = {
-    "segmentation", "detection", "classification", "recognition", "retrieval", "generation",
-    "translation", "estimation", "reconstruction", "synthesis", "answering", "summarization",
-    "captioning", "tracking", "prediction", "forecasting", "localization", "geolocalization",
-    "parsing", "understanding", "reasoning", "adaptation", "generalization", "completion",
-    "identification", "re-identification", "verification", "labeling", "tagging", "extraction",
-    "editing", "inpainting", "restoration", "super-resolution", "denoising", "navigation",
-    "planning", "control", "manipulation", "grounding", "alignment", "matching", "search",
-    "analysis", "modeling", "modelling", "inference", "discovery", "diagnosis", "following",
-    "annotation", "learning", "computing", "sensing", "vision",
-}
-_METRIC_HEADS = {
-    "score", "accuracy", "error", "rate", "ratio", "distance", "precision", "recall", "index",
-    "measure", "metric", "similarity", "divergence", "perplexity", "gain", "coefficient", "f1",
-}
-_DATASET_HEADS = {"dataset", "datasets", "benchmark", "benchmarks", "corpus", "corpora", "treebank",
-                  "suite", "collection", "bank", "database", "challenge", "arena", "leaderboard"}
-_MODEL_HEADS = {"model", "models", "llm", "llms", "checkpoint", "checkpoints", "gpt", "vlm", "vlms",
-                "lvlm", "lvlms", "mllm", "mllms", "lm", "lms"}
-# Plural model heads name a family (a Method under the guideline), not one model.
-_FAMILY_HEADS = {"models", "llms", "lms", "vlms", "mllms", "lvlms"}
+_DATASET_HEADS = plurals(DATASET_NOUNS)
+_MODEL_HEADS = plurals(MODEL_NOUNS) | {"gpt"}
+_FAMILY_HEADS = frozenset(FAMILY_NOUNS)
+_DATASET_BEFORE = re.compile(alternation(_DATASET_HEADS) +
+                             r"\s*(?:,|called|named|dubbed|termed)?\s*$")
 # Long forms that end in "learning" are usually settings (Task), unless a method word precedes it.
 _METHOD_LEARNING = {"contrastive", "representation", "metric", "reinforcement", "transfer", "deep",
                     "ensemble", "curriculum", "adversarial", "self-supervised", "semi-supervised",
@@ -67,7 +54,7 @@ def type_of_long_form(long_form: str, context_after: str = "") -> str:
     nxt_word = nxt.group(1) if nxt else ""
     if nxt_word in _DATASET_HEADS or head in _DATASET_HEADS:
         return "Dataset"
-    if head in _METRIC_HEADS:
+    if head in METRIC_HEADS:
         return "Metric"
     if head in _FAMILY_HEADS:
         return "Method"  # "Augmented Language Models (ALMs)": a family named by a common noun
@@ -76,18 +63,13 @@ def type_of_long_form(long_form: str, context_after: str = "") -> str:
     if head == "learning":
         prev = words[-2] if len(words) > 1 else ""
         return "Method" if prev in _METHOD_LEARNING else "Task"
-    if head in _TASK_HEADS or head.endswith("tion") and head not in {"function", "attention", "convolution",
-                                                                   "augmentation", "distillation",
-                                                                   "regularization", "normalization",
-                                                                   "quantization", "optimization",
-                                                                   "aggregation", "interpolation",
-                                                                   "projection", "decomposition",
-                                                                   "factorization", "approximation",
-                                                                   "initialization", "representation"}:
+    if head in TASK_HEADS or head.endswith("tion") and head not in NOT_TASK_TION:
         return "Task"
     return "Method"
 
 
+_METRIC_NEXT = plurals(METRIC_NOUNS)
+_NEXT_MODEL = frozenset({"model", "models", "llm", "llms", "checkpoint", "checkpoints", "family"})
 _NAME_DATASET = re.compile(r"(?:bench|benchmark|qa|eval|set|corpus|arena|\d+k)$", re.IGNORECASE)
 _NAME_MODEL = re.compile(r"(?:gpt|llama|bert|glm|clip|vit|diffusion|lm|llm|vl|-\d+b|\d+b)", re.IGNORECASE)
 
@@ -103,11 +85,11 @@ def type_of_name(name: str, context_after: str = "", context_before: str = "") -
     nxt = re.match(r"[\s\-]*([A-Za-z]+)", context_after)
     nxt_word = nxt.group(1).lower() if nxt else ""
     before = context_before.lower()
-    if nxt_word in _DATASET_HEADS or re.search(r"(?:dataset|benchmark|corpus)s?\s*(?:,|called|named|dubbed|termed)?\s*$", before):
+    if nxt_word in _DATASET_HEADS or _DATASET_BEFORE.search(before):
         return "Dataset"
-    if nxt_word in {"score", "metric", "metrics"} or re.search(r"\d(?:%|\s*%|\.\d+)\s*$", context_before):
+    if nxt_word in _METRIC_NEXT or re.search(r"\d(?:%|\s*%|\.\d+)\s*$", context_before):
         return "Metric"  # "73.3% oIoU", "0.254 RMSE"
-    if nxt_word in {"model", "models", "llm", "llms", "checkpoint", "checkpoints", "family"}:
+    if nxt_word in _NEXT_MODEL:
         return "Model"
     if _NAME_DATASET.search(name.replace("-", "")):
         return "Dataset"

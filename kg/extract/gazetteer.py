@@ -10,15 +10,16 @@ from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import filter_spans
 
 from ..vocab import VocabEntry, load_vocab
+from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 
-__all__ = ["Gazetteer", "case_sensitive_alias", "SPANS_KEY", "doc_text"]
+__all__ = ["Gazetteer", "case_sensitive_alias", "SPANS_KEY", "ENTITIES_KEY", "doc_text"]
 
+# Default span keys: every finder adds its candidates to SPANS_KEY; paperkg_select writes the chosen
+# reading to ENTITIES_KEY. Each component takes its key from its config ("spans_key").
 SPANS_KEY = "kg_candidates"
+ENTITIES_KEY = "kg_entities"
 _SHORT_UPPER = re.compile(r"[A-Z0-9][A-Z0-9\-.&+]{0,6}s?")
 
-for _ext in ("vocab_id", "source", "role"):
-    if not Span.has_extension(_ext):
-        Span.set_extension(_ext, default=None)
 
 
 def doc_text(doc: Doc) -> str:
@@ -45,13 +46,18 @@ def _variants(alias: str) -> Iterable[str]:
 @Language.factory(
     "paperkg_gazetteer",
     assigns=["doc.spans", "span._.vocab_id", "span._.source"],
-    default_config={"vocab_dir": None},
+    default_config={"vocab_dir": None, "spans_key": SPANS_KEY},
 )
 class Gazetteer:
-    """Adds a candidate span (label = entity type) for every vocabulary label or alias found."""
+    """Adds a candidate span (label = entity type) for every vocabulary label or alias found.
 
-    def __init__(self, nlp: Language, name: str, vocab_dir: str | None = None) -> None:
+    `vocab_dir`: a folder of SKOS vocabularies (default ontology/vocab); `spans_key`: the span group
+    the candidates go to.
+    """
+
+    def __init__(self, nlp: Language, name: str, vocab_dir: str | None = None, spans_key: str = SPANS_KEY) -> None:
         self.name = name
+        self.spans_key = spans_key
         entries = load_vocab(vocab_dir) if vocab_dir else load_vocab()
         self.entries: dict[str, VocabEntry] = {e.id: e for e in entries}
         self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
@@ -80,10 +86,10 @@ class Gazetteer:
                 span = Span(doc, start, end, label=entry.type)
                 spans.append((span, entry.id))
         ids = {(s.start, s.end): vid for s, vid in spans}
-        group = doc.spans.get(SPANS_KEY) or SpanGroup(doc, name=SPANS_KEY)
+        group = doc.spans.get(self.spans_key) or SpanGroup(doc, name=self.spans_key)
         for span in filter_spans([s for s, _ in spans]):
             span._.vocab_id = ids[(span.start, span.end)]
             span._.source = "vocab"
             group.append(span)
-        doc.spans[SPANS_KEY] = group
+        doc.spans[self.spans_key] = group
         return doc

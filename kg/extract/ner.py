@@ -34,18 +34,23 @@ from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import minibatch
 
+from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .candidates import name_shaped, relabel, split_conjoined
 from .entity_types import is_generic, type_of_name
 from .gazetteer import SPANS_KEY, doc_text
 
 __all__ = ["NerTagger", "CompiledCRF", "compile_crfsuite", "DEFAULT_MODEL_DIR", "MODEL_FILE", "FEATURES_VERSION",
-           "DOMAINS", "DOMAIN_SEP",
+           "DOMAINS", "DOMAIN_SEP", "CLUSTERS_FILE", "POSTERIOR_KEY", "span_posterior",
            "doc_features", "word_features", "tags_to_spans", "spans_to_tags", "has_default_model", "LABELS"]
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "ner"
 MODEL_FILE = "model.npz"
 META_FILE = "meta.json"
 HEADS_FILE = "heads.json"
+# doc.user_data key of the per-token posterior table the NER leaves for later components.
+POSTERIOR_KEY = "kg_ner_posterior"
+# Word clusters the model's features use (bench/train_clusters.py), beside model.npz.
+CLUSTERS_FILE = "clusters.json"
 # An optional precision gate (off by default; config "min_headness" / "min_count"): a lower-case NER span
 # that no other candidate overlaps is kept only if its last word ends a gold mention at least
 # `min_headness` of the times it occurs in the training data (heads.json), or if it occurs `min_count`
@@ -54,16 +59,12 @@ HEADS_FILE = "heads.json"
 # (figures in bench/README.md).
 MIN_HEADNESS = 0.0
 MIN_COUNT = 2
-FEATURES_VERSION = 2
+FEATURES_VERSION = 3
 # Annotation styles a model can be trained for (bench/train_ner.py); a feature's copy for one domain is
 # named domain + DOMAIN_SEP + feature. No base feature starts with a domain name and the separator.
 DOMAINS = ("guideline", "scirex")
 DOMAIN_SEP = "§"
 LABELS = ("Method", "Task", "Dataset", "Metric")
-
-for _ext in ("source", "vocab_id", "role"):
-    if not Span.has_extension(_ext):
-        Span.set_extension(_ext, default=None)
 
 
 def has_default_model() -> bool:
@@ -95,8 +96,12 @@ def _shape(text: str) -> str:
     return _RUNS.sub(r"\1", s)[:8]
 
 
-def word_features(text: str) -> tuple[list[str], ...]:
-    """Features of one word type, prefixed for each window position (-2, -1, 0, +1, +2)."""
+def word_features(text: str, clusters: dict[str, list[int]] | None = None) -> tuple[list[str], ...]:
+    """Features of one word type, prefixed for each window position (-2, -1, 0, +1, +2).
+
+    `clusters`: lower-cased word -> [coarse, fine] cluster ids (bench/train_clusters.py), so that
+    words used alike share features.
+    """
     if not text.strip():
         # Whitespace tokens (line breaks): one feature, and nothing with a space or newline in it.
         feats = ["nl" if "\n" in text else "sp"]
@@ -125,6 +130,11 @@ def word_features(text: str) -> tuple[list[str], ...]:
               "x4=" + low[-4:], "l=" + length] + ["f=" + f for f in flags]
     near = ["w=" + stem, "s=" + shape, "x3=" + low[-3:]] + ["f=" + f for f in flags]
     far = ["w=" + stem, "s=" + shape]
+    cluster = clusters.get(low) if clusters else None
+    if cluster is not None:
+        centre += [f"c1={cluster[0]}", f"c2={cluster[1]}"]
+        near += [f"c1={cluster[0]}", f"c2={cluster[1]}"]
+        far.append(f"c1={cluster[0]}")
     return (["-2" + f for f in far], ["-1" + f for f in near], centre,
             ["+1" + f for f in near], ["+2" + f for f in far])
 
@@ -144,14 +154,15 @@ def _marks(doc: Doc) -> dict[int, str]:
     return marks
 
 
-def doc_features(doc: Doc) -> list[list[str]]:
+def doc_features(doc: Doc, clusters: dict[str, list[int]] | None = None) -> list[list[str]]:
     """One feature list per token (the strings CRFsuite trains on).
 
-    `doc` should have sentence starts and `doc._.abbreviations` (paperkg_abbreviations) set.
+    `doc` should have sentence starts and `doc._.abbreviations` (paperkg_abbreviations) set;
+    `clusters` as for `word_features`.
     """
     words = [t.text for t in doc]
     n = len(words)
-    table = [word_features(w) for w in words]
+    table = [word_features(w, clusters) for w in words]
     bigram = [_bigram_word(w) for w in words]
     marks = _marks(doc)
     sent_starts = {s.start for s in doc.sents} if doc.has_annotation("SENT_START") else {0}
@@ -186,6 +197,8 @@ class CompiledCRF:
     """
 
     def __init__(self, path: Path | str, cache_limit: int = 100_000) -> None:
+        clusters_path = Path(path).with_name(CLUSTERS_FILE)
+        self.clusters = json.loads(clusters_path.read_text(encoding="utf-8")) if clusters_path.is_file() else None
         with np.load(path, allow_pickle=False) as z:
             self.weights = z["weights"].astype(np.float64)
             self.transitions = z["transitions"].astype(np.float64)
@@ -219,7 +232,7 @@ class CompiledCRF:
         row = len(self.cache)
         index = self.index
         rows, starts, slots = [], [], []
-        for k, feats in enumerate(word_features(text)):
+        for k, feats in enumerate(word_features(text, self.clusters)):
             found = [index[f] for f in feats if f in index]
             if found:
                 starts.append(len(rows))
@@ -322,6 +335,44 @@ class CompiledCRF:
             paths.append(path[::-1])
         return paths
 
+    def marginals(self, ems: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """P(label | document) of every token (tokens x labels), by forward-backward, batched.
+
+        Scaled forward-backward in probability space (each step normalised, emissions shifted by their
+        maximum), with the same layout trick as `viterbi`: one small numpy step per position for all
+        documents, several times faster than summing in log space.
+        """
+        ems = list(ems)
+        if not ems:
+            return []
+        lens = np.array([len(e) for e in ems])
+        n_batch, length, n_labels = len(ems), int(lens.max()), self.n_labels
+        if length == 0:
+            return [np.zeros((0, n_labels)) for _ in ems]
+        em = np.zeros((length, n_labels, n_batch))
+        for i, e in enumerate(ems):
+            em[: len(e), :, i] = e
+        em = np.exp(em - em.max(axis=1, keepdims=True))
+        # Past a document's end the emissions are 1 and the steps are not used.
+        valid = np.arange(length)[:, None] < lens[None, :]
+        trans = np.exp(self.transitions)  # from x to
+        trans_t = np.ascontiguousarray(trans.T)
+        alpha = np.empty((length, n_labels, n_batch))
+        alpha[0] = em[0] / em[0].sum(axis=0, keepdims=True)
+        for t in range(1, length):
+            a = (trans_t @ alpha[t - 1]) * em[t]  # to x batch
+            alpha[t] = a / a.sum(axis=0, keepdims=True)
+        beta = np.ones((length, n_labels, n_batch))
+        for t in range(length - 2, -1, -1):
+            b = trans @ (em[t + 1] * beta[t + 1])  # from x batch
+            b = b / b.sum(axis=0, keepdims=True)
+            beta[t] = np.where(valid[t + 1][None, :], b, 1.0)
+        out = []
+        for i, n in enumerate(lens.tolist()):
+            m = alpha[:n, :, i] * beta[:n, :, i]
+            out.append(m / m.sum(axis=1, keepdims=True))
+        return out
+
     def tag_docs(self, docs: Sequence[Doc]) -> list[list[str]]:
         """BIO labels of the tokens of each doc."""
         labels = self.labels
@@ -330,6 +381,27 @@ class CompiledCRF:
     def tag(self, doc: Doc) -> list[str]:
         """BIO labels of the tokens of `doc`."""
         return self.tag_docs([doc])[0]
+
+
+def _posterior_table(labels: Sequence[str], marg: np.ndarray) -> tuple:
+    """(cumulative P(inside), P(begin), P(continue)) per token, so any span's posterior is O(1)."""
+    o = list(labels).index("O")
+    b_cols = [i for i, l in enumerate(labels) if l.startswith("B-")]
+    i_cols = [i for i, l in enumerate(labels) if l.startswith("I-")]
+    inside = np.concatenate([[0.0], np.cumsum(1.0 - marg[:, o])])
+    return inside, marg[:, b_cols].sum(axis=1), marg[:, i_cols].sum(axis=1)
+
+
+def span_posterior(doc: Doc, start: int, end: int) -> tuple[float, float, float] | None:
+    """(P(inside an entity), P(one starts here), P(it ends here)) for tokens start..end of `doc`, from
+    the marginals the NER left in ``doc.user_data`` (None without them)."""
+    table = doc.user_data.get(POSTERIOR_KEY)
+    if table is None or start >= end:
+        return None
+    inside, begin, cont = table
+    end_p = 1.0 - float(cont[end]) if end < len(cont) else 1.0
+    return (round(float(inside[end] - inside[start]) / (end - start), 3), round(float(begin[start]), 3),
+            round(end_p, 3))
 
 
 def _hash(s: str) -> int:
@@ -484,18 +556,31 @@ def _propagate(doc: Doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, i
     "paperkg_ner",
     requires=["doc._.abbreviations", "token.is_sent_start"],
     assigns=["doc.spans", "span._.source"],
-    default_config={"model_path": None, "min_headness": MIN_HEADNESS, "min_count": MIN_COUNT, "propagate": True},
+    default_config={"model_path": None, "min_headness": MIN_HEADNESS, "min_count": MIN_COUNT, "propagate": True,
+                    "spans_key": SPANS_KEY, "trim_generic": False, "alt_min_p": 0.2, "score_spans": True},
 )
 class NerTagger:
     """Adds a candidate span (source "ner", label = type) for every mention the CRF tags.
 
     `model_path` is a directory holding `model.npz` (default: the model shipped in kg/data/ner);
-    `propagate` labels every occurrence of a tagged phrase; `min_headness` / `min_count`: see MIN_HEADNESS.
+    `propagate` labels every occurrence of a tagged phrase; `min_headness` / `min_count`: see MIN_HEADNESS;
+    `spans_key`: the span group the candidates go to; `trim_generic` strips generic modifiers and heads
+    off tagged spans ("existing pruning methods" -> "pruning"), for a model trained on SciREX-style
+    gold (the guideline keeps "gating mechanism", "feature fusion module" whole); `alt_min_p` > 0 also
+    adds, where the best path tagged nothing, the spans the model's posterior gives at least that
+    probability of being an entity (source "ner-alt": more recall for the entity scorer to sort);
+    `score_spans` sets each span's ``span._.score`` (its mean token posterior).
     """
 
     def __init__(self, nlp: Language, name: str, model_path: str | None = None,
-                 min_headness: float = MIN_HEADNESS, min_count: int = MIN_COUNT, propagate: bool = True) -> None:
+                 min_headness: float = MIN_HEADNESS, min_count: int = MIN_COUNT, propagate: bool = True,
+                 spans_key: str = SPANS_KEY, trim_generic: bool = False, alt_min_p: float = 0.2,
+                 score_spans: bool = True) -> None:
         self.name = name
+        self.alt_min_p = alt_min_p
+        self.score_spans = score_spans
+        self.spans_key = spans_key
+        self.trim_generic = trim_generic
         self.propagate = propagate
         self.min_headness = min_headness
         self.min_count = min_count
@@ -516,20 +601,63 @@ class NerTagger:
         """(start, end, label) token spans the model tags, for each doc."""
         return [tags_to_spans(tags) for tags in self.crf.tag_docs(docs)]
 
+    def predict_scored(self, docs: Sequence[Doc]) -> list[tuple[list[tuple[int, int, str]], np.ndarray]]:
+        """For each doc: its Viterbi spans and the token marginals (tokens x labels)."""
+        ems = [self.crf.emissions(d) for d in docs]
+        paths = self.crf.viterbi(ems)
+        margs = self.crf.marginals(ems) if self.alt_min_p > 0 or self.score_spans else [None] * len(docs)
+        labels = self.crf.labels
+        return [(tags_to_spans([labels[y] for y in path]), m) for path, m in zip(paths, margs)]
+
     def __call__(self, doc: Doc) -> Doc:
-        return self.set_annotations(doc, self.predict([doc])[0])
+        spans, marg = self.predict_scored([doc])[0]
+        return self.set_annotations(doc, spans, marg)
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
-        """Tags docs in batches (one Viterbi pass per batch)."""
+        """Tags docs in batches (one Viterbi and forward-backward pass per batch)."""
         for batch in minibatch(stream, size=batch_size):
-            for doc, spans in zip(batch, self.predict(batch)):
-                yield self.set_annotations(doc, spans)
+            for doc, (spans, marg) in zip(batch, self.predict_scored(batch)):
+                yield self.set_annotations(doc, spans, marg)
 
-    def set_annotations(self, doc: Doc, spans: list[tuple[int, int, str]]) -> Doc:
-        """Adds the tagged spans to doc.spans["kg_candidates"] (source "ner")."""
+    def _alternatives(self, marg: np.ndarray, taken: list[bool]) -> list[tuple[int, int, str]]:
+        """Spans the posterior gives at least `alt_min_p` of being an entity, where Viterbi tagged nothing."""
+        labels = self.crf.labels
+        o = labels.index("O")
+        b_cols = [i for i, l in enumerate(labels) if l.startswith("B-")]
+        i_cols = [i for i, l in enumerate(labels) if l.startswith("I-")]
+        types = sorted({l[2:] for l in labels if l != "O"})
+        cols = {t: [i for i, l in enumerate(labels) if l[2:] == t] for t in types}
+        p_ent = 1.0 - marg[:, o]
+        p_b = marg[:, b_cols].sum(axis=1)
+        p_i = marg[:, i_cols].sum(axis=1)
+        out, i, n = [], 0, len(marg)
+        while i < n:
+            if p_ent[i] < self.alt_min_p or taken[i]:
+                i += 1
+                continue
+            j = i + 1
+            while j < n and p_ent[j] >= self.alt_min_p and not taken[j] and p_i[j] >= p_b[j]:
+                j += 1
+            label = max(types, key=lambda t: marg[i:j][:, cols[t]].sum())
+            out.append((i, j, label))
+            i = j
+        return out
+
+    def set_annotations(self, doc: Doc, spans: list[tuple[int, int, str]], marg: np.ndarray | None = None) -> Doc:
+        """Adds the tagged spans to doc.spans["kg_candidates"] (source "ner"; "ner-alt" for the posterior's
+        alternatives), each with ``span._.score``, the model's mean token posterior of its label."""
         if self.propagate and spans:
             spans = _propagate(doc, spans)
-        group = doc.spans.get(SPANS_KEY) or SpanGroup(doc, name=SPANS_KEY)
+        sources = {(a, b): "ner" for a, b, _ in spans}
+        if marg is not None and self.alt_min_p > 0:
+            taken = [False] * len(doc)
+            for a, b, _ in spans:
+                taken[a:b] = [True] * (b - a)
+            for a, b, label in self._alternatives(marg, taken):
+                spans.append((a, b, label))
+                sources[(a, b)] = "ner-alt"
+            spans.sort()
+        group = doc.spans.get(self.spans_key) or SpanGroup(doc, name=self.spans_key)
         # Extension values are keyed by offsets: never add a second span where a candidate already is.
         seen = {(s.start_char, s.end_char) for s in group}
         # A coined name the shape rules could only type by default ("Method") takes the type the
@@ -543,13 +671,17 @@ class NerTagger:
         for start, end, _ in spans if gate else ():
             key = _norm(doc[start:end].text)
             counts[key] = counts.get(key, 0) + 1
+        labels = self.crf.labels
+        cols = {l[2:]: [i for i, x in enumerate(labels) if x[2:] == l[2:]] for l in labels if l != "O"}
         for start, end, label in spans:
+            source = sources.get((start, end), "ner")
             # Trim punctuation the tagger let in at the edges ("(", ",").
             while start < end and doc[start].is_punct and doc[start].text not in "-+":
                 start += 1
             while end > start and doc[end - 1].is_punct and doc[end - 1].text not in "+":
                 end -= 1
-            start, end = _trim_generic(doc, start, end)
+            if self.trim_generic:
+                start, end = _trim_generic(doc, start, end)
             if start >= end:
                 continue
             span = Span(doc, start, end, label=label)
@@ -572,10 +704,23 @@ class NerTagger:
                                 text[max(0, span.start_char - 40):span.start_char]) == "Model":
                     span = Span(doc, start, end, label="Model")
             seen.add((span.start_char, span.end_char))
-            span._.source = "ner"
+            span._.source = source
+            if marg is not None and label in cols:
+                span._.score = round(float(marg[start:end][:, cols[label]].sum(axis=1).mean()), 3)
             names = split_conjoined(span.text)
             if len(names) > 1:
                 span._.names = names
             group.append(span)
-        doc.spans[SPANS_KEY] = relabel(doc, group, retyped) if retyped else group
+        if marg is not None and self.score_spans:
+            self._set_posteriors(group, marg)
+        doc.spans[self.spans_key] = relabel(doc, group, retyped) if retyped else group
         return doc
+
+    def _set_posteriors(self, group: SpanGroup, marg: np.ndarray) -> None:
+        """``span._.posterior`` of every candidate (whoever found it): the model's mean probability that
+        its tokens are inside an entity, that it starts one, and that the entity ends where the span does.
+        The marginals stay in ``doc.user_data`` for spans no finder proposed (the entity scorer's)."""
+        doc = group.doc
+        doc.user_data[POSTERIOR_KEY] = _posterior_table(self.crf.labels, marg)
+        for span in group:
+            span._.posterior = span_posterior(doc, span.start, span.end)

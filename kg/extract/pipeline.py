@@ -8,23 +8,38 @@ import spacy
 from spacy.language import Language
 
 from ..model import Entity, Paper
-from . import abbreviations, candidates, gazetteer, ner, roles, select  # noqa: F401  (registers factories)
-from .entities import VocabIndex, doc_entities
+from . import abbreviations, candidates, entities, gazetteer, ner, roles, scorer, select  # noqa: F401  (factories)
 
 __all__ = ["build_pipeline", "extract_papers", "extract_text", "PIPE_NAMES"]
 
 # The default pipeline. The statistical NER ("paperkg_ner") runs after the rule candidates and only
 # fills the gaps they leave; the shipped model is trained for the entity guideline (bench/train_ner.py).
 PIPE_NAMES = ("sentencizer", "paperkg_line_breaks", "paperkg_abbreviations", "paperkg_gazetteer",
-              "paperkg_candidates", "paperkg_ner", "paperkg_select", "paperkg_roles")
+              "paperkg_candidates", "paperkg_ner", "paperkg_select", "paperkg_roles", "paperkg_entities", "paperkg_entity_scorer")
 
 
 def build_pipeline(vocab_dir: str | None = None, ner_model: str | None = None, *,
-                   use_ner: bool = True) -> Language:
-    """A fresh spaCy pipeline: sentences, abbreviations, gazetteer, candidates, NER, selection, roles.
+                   use_ner: bool = True, use_scorer: bool = True, scorer_model: str | None = None,
+                   min_confidence: float | None = None, ner_config: dict | None = None) -> Language:
+    """A fresh spaCy pipeline: sentences, abbreviations, gazetteer, candidates, NER, selection, roles,
+    and the grouping into paper-level entities (``doc._.entities``).
 
-    `ner_model`: a model directory written by bench/train_ner.py (default the one in kg/data/ner);
-    `use_ner=False` leaves the NER out (rules and vocabularies alone).
+    `ner_model`: a model directory written by bench/train_ner.py (default the one in kg/data/ner),
+    `ner_config` more settings of its factory;
+    `use_ner=False` leaves the NER out (rules and vocabularies alone). The entity scorer (a learned
+    keep/type/role decision with calibrated confidence, kg/extract/scorer.py) comes last:
+    `scorer_model` is a folder written by bench/train_extractor.py (default kg/data/scorer),
+    `min_confidence` overrides its threshold, `use_scorer=False` leaves it out (every candidate, rule
+    types and roles). The scorer is trained on the NER's candidates: without the NER, it is left out
+    too. Every component is a
+    registered factory, so the pipeline can be changed with spaCy's own API (``nlp.remove_pipe``,
+    ``nlp.add_pipe(..., config=...)``).
+
+    >>> nlp = build_pipeline(use_ner=False)
+    >>> doc = nlp("FedLoGe: federated learning\\nWe evaluate on CIFAR-100-LT and ImageNet.")
+    >>> [(e.name, e.type, e.role) for e in doc._.entities]  # doctest: +NORMALIZE_WHITESPACE
+    [('FedLoGe', 'Method', 'proposed'), ('federated learning', 'Task', 'used'),
+     ('CIFAR-100-LT', 'Dataset', 'used'), ('ImageNet', 'Dataset', 'used')]
     """
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
@@ -34,28 +49,34 @@ def build_pipeline(vocab_dir: str | None = None, ner_model: str | None = None, *
     nlp.add_pipe("paperkg_candidates")
     if use_ner:
         # After the rule candidates: where both read the same offsets, the rules' reading is kept.
-        nlp.add_pipe("paperkg_ner", config={"model_path": str(ner_model) if ner_model else None})
+        nlp.add_pipe("paperkg_ner", config={"model_path": str(ner_model) if ner_model else None, **(ner_config or {})})
     nlp.add_pipe("paperkg_select")
     nlp.add_pipe("paperkg_roles")
+    nlp.add_pipe("paperkg_entities")
+    if use_scorer and use_ner:
+        nlp.add_pipe("paperkg_entity_scorer", config={"model_path": str(scorer_model) if scorer_model else None,
+                                                      "min_confidence": min_confidence})
     return nlp
 
 
 @lru_cache(maxsize=4)
-def _default(ner_model: str | None = None, use_ner: bool = True) -> tuple[Language, VocabIndex]:
-    nlp = build_pipeline(ner_model=ner_model, use_ner=use_ner)
-    return nlp, VocabIndex(nlp.get_pipe("paperkg_gazetteer").entries)
+def _default(ner_model: str | None = None, use_ner: bool = True, min_confidence: float | None = None) -> Language:
+    return build_pipeline(ner_model=ner_model, use_ner=use_ner, min_confidence=min_confidence)
 
 
 def extract_text(title: str, abstract: str) -> list[Entity]:
-    """Entities of one title and abstract (offsets index into title + newline + abstract)."""
-    nlp, index = _default()
-    return doc_entities(nlp(f"{title}\n{abstract}"), index)
+    """Entities of one title and abstract (offsets index into title + newline + abstract).
+
+    >>> [(e.name, e.type) for e in extract_text("", "We evaluate BERT on SQuAD.")]
+    [('BERT', 'Model'), ('SQuAD', 'Dataset')]
+    """
+    return _default()(f"{title}\n{abstract}")._.entities
 
 
-def _extract_batch(texts: list[str], ner_model: str | None = None, use_ner: bool = True) -> list[list[Entity]]:
+def _extract_batch(texts: list[str], ner_model: str | None = None, use_ner: bool = True,
+                   min_confidence: float | None = None) -> list[list[Entity]]:
     """Worker: entities of a batch of texts (Docs stay in the worker; only dataclasses travel)."""
-    nlp, index = _default(ner_model, use_ner)
-    return [doc_entities(doc, index) for doc in nlp.pipe(texts)]
+    return [doc._.entities for doc in _default(ner_model, use_ner, min_confidence).pipe(texts)]
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -70,21 +91,23 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 
 def extract_papers(papers: Iterable[Paper], *, jobs: int = 1, batch_size: int = 64,
-                   ner_model: str | None = None, use_ner: bool = True) -> Iterator[tuple[Paper, list[Entity]]]:
+                   ner_model: str | None = None, use_ner: bool = True,
+                   min_confidence: float | None = None) -> Iterator[tuple[Paper, list[Entity]]]:
     """(paper, entities) for each paper, in input order; `jobs` > 1 uses that many processes.
 
-    `ner_model`: a NER model directory instead of the shipped one; `use_ner=False`: no statistical NER.
+    `ner_model`: a NER model directory instead of the shipped one; `use_ner=False`: no statistical NER;
+    `min_confidence`: keep only entities the scorer is at least this sure of (default: its own threshold).
     """
     ner_model = str(ner_model) if ner_model else None
     if jobs <= 1:
         for batch in _batches(papers, batch_size):
-            yield from zip(batch, _extract_batch([p.text for p in batch], ner_model, use_ner))
+            yield from zip(batch, _extract_batch([p.text for p in batch], ner_model, use_ner, min_confidence))
         return
     import multiprocessing
 
     # Build the pipeline once before forking so workers share it copy-on-write.
-    _default(ner_model, use_ner)
-    work = partial(_extract_batch, ner_model=ner_model, use_ner=use_ner)
+    _default(ner_model, use_ner, min_confidence)
+    work = partial(_extract_batch, ner_model=ner_model, use_ner=use_ner, min_confidence=min_confidence)
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         # A bounded window of batches at a time keeps memory flat on million-paper corpora.
         for window in _batches(_batches(papers, batch_size), jobs * 8):

@@ -6,37 +6,16 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .candidates import name_shaped
-from .gazetteer import doc_text
+from .cues import COMPARE, OWN_WORK, PROPOSE, USE
+from .gazetteer import ENTITIES_KEY, doc_text
 
 __all__ = ["RoleTagger", "role_of"]
 
-ENTITIES_KEY = "kg_entities"
-_PROPOSE = re.compile(
-    r"(?:\b(?:we|this (?:paper|work|report|study|article)|our (?:paper|work))\b[^.;]{0,40}?"
-    r"\b(?:propos|introduc|present|develop|design|establish|devis|build|construct|releas|contribut"
-    r"|curat|collect|creat|offer|formulat|put forward|call|term|nam|dub|coin|unveil|launch|pioneer)\w*"
-    r"|\bby (?:introduc|propos|present|develop|design)\w*"
-    r"|\b(?:termed|dubbed|called|named|coined|namely)(?: as)?"
-    r"|\b(?:our|the proposed|the new|our new|our proposed|a novel)"
-    r")\b", re.IGNORECASE)
-_COMPARE = re.compile(
-    r"\b(?:outperform\w*|surpass\w*|compar\w* (?:to|with|against)|comparison (?:to|with)|than|over"
-    r"|beat\w*|baselines?|against|versus|vs\.?|rival\w*|competitive with|on par with|superior to"
-    r"|prior (?:methods?|approaches|works?)|existing (?:methods?|approaches))\b", re.IGNORECASE)
-_USE = re.compile(
-    r"\b(?:using|uses?|used|based on|built (?:up)?on|leverag\w+|adopt\w*|employ\w*|fine-?tun\w+|utiliz\w+"
-    r"|appl(?:y|ies|ied)|via|with|on top of|initiali[sz]ed (?:from|with)|extends?|backbones?|such as"
-    r"|e\.g\.|including|experiments? (?:on|with)|evaluat\w+ (?:on|with)|results on|on|trained on)\b",
-    re.IGNORECASE)
+# On held-out guideline folds, cue-less mentions after the start of the paper's own work (cues.OWN_WORK)
+# were "used" in 304 of 387 cases, before it "mentioned" in 232 of 413.
 _STOP = re.compile(r"[,;:]\s|\band\b|\bwhich\b|\bthat\b", re.IGNORECASE)
-# Where the paper starts speaking of its own work: what it names from there on, it uses; what it names
-# before is background. On held-out guideline folds, cue-less mentions after this point were "used" in
-# 304 of 387 cases, before it "mentioned" in 232 of 413.
-_OWN_WORK = re.compile(r"\b(?:we|our|this (?:paper|work|study|report|article))\b", re.IGNORECASE)
-
-if not Span.has_extension("role"):
-    Span.set_extension("role", default=None)
 
 
 def _last(pattern: re.Pattern, text: str) -> re.Match | None:
@@ -54,7 +33,7 @@ def _title_prefix_end(text: str) -> int:
 def own_work_start(text: str) -> int:
     """Offset of the abstract's first sentence that speaks of the paper's own work (len(text) if none)."""
     title_end = text.find("\n")
-    m = _OWN_WORK.search(text, max(title_end, 0))
+    m = OWN_WORK.search(text, max(title_end, 0))
     if m is None:
         return len(text)
     return max(text.rfind(". ", 0, m.start()) + 2, title_end + 1)
@@ -75,11 +54,11 @@ def role_of(span: Span, in_title: bool, text: str | None = None, own_work: int |
     if not known and in_title and span.label_ != "Task":
         # A task in the title is the problem the paper addresses (used), unless a cue says it is new.
         return "proposed"
-    prop = _last(_PROPOSE, before)
+    prop = _last(PROPOSE, before)
     if prop is not None and not known:
         gap = before[prop.end():]
         # "we propose X" / "termed X": X follows the cue closely, not inside a later clause.
-        if len(gap) <= 70 and not (_USE.search(gap) or _COMPARE.search(gap) or _STOP.search(gap)):
+        if len(gap) <= 70 and not (USE.search(gap) or COMPARE.search(gap) or _STOP.search(gap)):
             return "proposed"
     if (prop is not None and known and len(before) - prop.end() <= 12
             and (span.label_ in ("Model", "Dataset") or name_shaped(span.text))):
@@ -87,8 +66,8 @@ def role_of(span: Span, in_title: bool, text: str | None = None, own_work: int |
         return "proposed"
     own = (own_work_start(text) if own_work is None else own_work) <= span.start_char
     if span.label_ in ("Model", "Method"):
-        cmp_m = _last(_COMPARE, before)
-        use_m = _last(_USE, before)
+        cmp_m = _last(COMPARE, before)
+        use_m = _last(USE, before)
         if cmp_m and (not use_m or cmp_m.start() > use_m.start()):
             return "compared"
         if use_m or prop is not None:
@@ -104,18 +83,20 @@ def role_of(span: Span, in_title: bool, text: str | None = None, own_work: int |
     "paperkg_roles",
     requires=["doc.spans", "token.is_sent_start"],
     assigns=["span._.role"],
+    default_config={"spans_key": ENTITIES_KEY},
 )
 class RoleTagger:
-    """Sets span._.role on every selected entity span."""
+    """Sets span._.role on every selected entity span (those in ``doc.spans[spans_key]``)."""
 
-    def __init__(self, nlp: Language, name: str) -> None:
+    def __init__(self, nlp: Language, name: str, spans_key: str = ENTITIES_KEY) -> None:
         self.name = name
+        self.spans_key = spans_key
 
     def __call__(self, doc: Doc) -> Doc:
         text = doc_text(doc)
         title_end = text.find("\n")
         own_work = own_work_start(text)
-        for span in doc.spans.get(ENTITIES_KEY, []):
+        for span in doc.spans.get(self.spans_key, []):
             span._.role = role_of(span, in_title=title_end < 0 or span.start_char < title_end, text=text,
                                   own_work=own_work)
         return doc

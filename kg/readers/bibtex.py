@@ -56,7 +56,7 @@ def bib_authors(value: str) -> list[str]:
             raw = f"{parts[1]} {parts[0]}"
         elif len(parts) >= 3:  # Last, Jr, First
             raw = f"{parts[2]} {parts[0]} {parts[1]}"
-        name = clean_space(latex_to_text(raw))
+        name = clean_space(latex_to_text(raw, bibtex=True))
         if name and name.lower() != "others":
             names.append(name)
     return names
@@ -169,8 +169,8 @@ def read_bibtex(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
 
 def _paper(entry, path: str, line: int) -> Paper | str:
     f = {k.lower(): str(v.value) for k, v in entry.fields_dict.items()}
-    title = clean_space(latex_to_text(f.get("title", "")))
-    abstract = clean_space(latex_to_text(f.get("abstract", "")))
+    title = clean_space(latex_to_text(f.get("title", ""), bibtex=True))
+    abstract = clean_space(latex_to_text(f.get("abstract", ""), bibtex=True))
     if not title:
         return "missing title"
     if not abstract:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ..ids import ARXIV_ID, arxiv_id_from, normalize_title, paper_id
 from ..model import Paper, Problem, Source
 from .code_links import find_code_urls
+from .latex import latex_to_text
 
 __all__ = [
     "make_paper", "iter_lines", "clean_space", "split_authors", "latex_to_text",
@@ -57,10 +57,13 @@ def make_paper(
     """The one place a Paper is made: optional whitespace clean-up, id, arXiv URL and code links.
 
     With ``normalize=False`` the title and abstract are kept exactly as given, so that character
-    offsets computed on ``Paper.text`` match offsets computed on the input record.
+    offsets computed on ``Paper.text`` match offsets computed on the input record, unless they carry
+    LaTeX markup: that becomes text here (``\\textbf{X}`` -> ``X``), so the graph, the exports and
+    the extraction offsets all see the text as a reader reads it.
     """
     if normalize:
         title, abstract = clean_space(title), clean_space(abstract)
+    title, abstract = latex_to_text(title), latex_to_text(abstract)
     arxiv_id = arxiv_id or None
     if url is None and arxiv_id:
         url = f"https://arxiv.org/abs/{arxiv_id}"
@@ -142,55 +145,3 @@ def split_authors(value: object) -> list[str]:
     text = str(value)
     parts = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*", text)
     return [p for p in (clean_space(p) for p in parts) if p]
-
-
-# --- LaTeX to text (accents, escapes, formatting commands); no comments handling on purpose:
-# "%" inside a BibTeX field is a literal percent sign far more often than a comment.
-_ACCENTS = {
-    "'": "\u0301", "`": "\u0300", "^": "\u0302", '"': "\u0308", "~": "\u0303", "=": "\u0304",
-    ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b", "c": "\u0327", "k": "\u0328",
-    "r": "\u030a", "d": "\u0323", "b": "\u0331",
-}
-_SYMBOLS = {
-    "ss": "ß", "o": "ø", "O": "Ø", "ae": "æ", "AE": "Æ", "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å",
-    "l": "ł", "L": "Ł", "i": "ı", "j": "ȷ",
-}
-_LETTER = r"(\\[ij](?![A-Za-z])|[A-Za-z])"
-_SYMBOL_ACCENT = re.compile(r"\\([`'^\"~=.])\s*(?:\{\s*" + _LETTER + r"\s*\}|" + _LETTER + ")")
-_WORD_ACCENT = re.compile(r"\\([uvHckrdb])(?:\s*\{\s*" + _LETTER + r"\s*\}|\s+" + _LETTER + ")")
-_SYMBOL = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|o|O|l|L|i|j)(?![A-Za-z])(?:\{\}|\s?)")
-_CITE = re.compile(r"\s*\\(?:cite|citep|citet|ref|eqref|label)\*?(?:\[[^\]]*\])?\{[^{}]*\}")
-_HREF = re.compile(r"\\href\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
-_FORMAT = re.compile(
-    r"\\(?:emph|textbf|textit|textsc|texttt|textrm|textsf|textsl|textup|textnormal|underline|"
-    r"mathrm|mathbf|mathit|mathsf|mathtt|url|mbox|text|uppercase|lowercase)\s*\{([^{}]*)\}"
-)
-_ESCAPE = re.compile(r"\\([&%$#_{}])")
-
-
-def _accent(m: re.Match) -> str:
-    letter = m.group(2) or m.group(3)
-    if letter.startswith("\\"):
-        letter = letter[1:]  # \'{\i} -> i + accent
-    return letter + _ACCENTS[m.group(1)]
-
-
-def latex_to_text(text: str) -> str:
-    """Readable text from LaTeX-ish BibTeX: accents (\\'e -> é), escapes, \\emph{..}, braces removed."""
-    if "\\" in text:
-        text = _SYMBOL_ACCENT.sub(_accent, text)
-        text = _WORD_ACCENT.sub(_accent, text)
-        text = _SYMBOL.sub(lambda m: _SYMBOLS[m.group(1)], text)
-        text = _CITE.sub("", text)
-        text = _HREF.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
-        for _ in range(4):  # nested formatting commands
-            new = _FORMAT.sub(r"\1", text)
-            if new == text:
-                break
-            text = new
-    if "{" in text or "}" in text:
-        text = re.sub(r"(?<!\\)[{}]", "", text)
-    if "~" in text:
-        text = re.sub(r"(?<![/\\])~", " ", text)  # ~ is a non-breaking space (but /~user in URLs)
-    text = _ESCAPE.sub(r"\1", text)
-    return unicodedata.normalize("NFC", text)

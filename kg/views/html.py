@@ -366,10 +366,12 @@ def _links(src: nx.MultiDiGraph, index: dict) -> tuple[list[dict], dict[tuple, i
             if marks:
                 rec["m"] = sorted(marks)
         if k == "relatedTo":
-            weight = d.get("weight")
-            if isinstance(weight, (int, float)) and math.isfinite(weight):
-                rec["w"] = round(float(weight), 3)
-            rec["s"] = [node_label(c, src.nodes[c]) if c in src else str(c) for c in _as_list(d.get("shared"))]
+            score, rank = d.get("score"), d.get("rank")
+            if isinstance(score, (int, float)) and math.isfinite(score):
+                rec["w"] = round(float(score), 3)
+            if isinstance(rank, int):
+                rec["k"] = rank
+            rec["s"] = [str(r) for r in _as_list(d.get("reasons"))]
         positions[(u, v, k)] = len(links)
         links.append(rec)
     return links, positions
@@ -878,13 +880,15 @@ window.paperkg = (function () {
       var concepts = mine.filter(function (k) { return L[k].f === i && C[L[k].t].kind === "Concept"; }).sort(byOrder);
       body.appendChild(section("Links (" + concepts.length + ")"));
       body.appendChild(listOf(concepts, function (k) { return linkItem(L[k], L[k].t); }));
-      var related = mine.filter(function (k) { return L[k].r === "relatedTo"; })
-        .sort(function (a, b) { return (L[b].w || 0) - (L[a].w || 0); });
+      // The paper's own related papers (kg.related), in rank order, each with its reasons.
+      var related = mine.filter(function (k) { return L[k].r === "relatedTo" && L[k].f === i; })
+        .sort(function (a, b) { return (L[a].k || 99) - (L[b].k || 99) || (L[b].w || 0) - (L[a].w || 0); });
       if (related.length) {
         body.appendChild(section("Related papers (" + related.length + ")"));
         body.appendChild(listOf(related, function (k) {
-          var l = L[k], li = plainItem(l.f === i ? l.t : l.f, l.w !== undefined ? "weight " + l.w.toFixed(2) : "");
-          if (l.s && l.s.length) li.appendChild(el("div", "meta", "shared: " + l.s.join(", ")));
+          var l = L[k], li = plainItem(l.t, l.w !== undefined ? "score " + l.w.toFixed(2) : "");
+          li.className = (li.className ? li.className + " " : "") + "related";
+          (l.s || []).forEach(function (r) { li.appendChild(el("div", "meta reason", r)); });
           return li;
         }));
       }
@@ -928,9 +932,12 @@ window.paperkg = (function () {
     if (e.l !== undefined) {
       var l = L[e.l];
       if (l.c !== undefined) body.appendChild(el("p", "meta", "confidence " + l.c.toFixed(2)));
-      if (l.w !== undefined) body.appendChild(el("p", "meta", "weight " + l.w.toFixed(2)));
+      if (l.w !== undefined) body.appendChild(el("p", "meta", "score " + l.w.toFixed(2) + (l.k ? " \u00b7 rank " + l.k : "")));
       if (l.e) { body.appendChild(section("Evidence")); body.appendChild(evidence(l)); }
-      if (l.s && l.s.length) { body.appendChild(section("Shared concepts")); body.appendChild(el("p", "meta", l.s.join(", "))); }
+      if (l.s && l.s.length) {
+        body.appendChild(section("Why related"));
+        body.appendChild(listOf(l.s, function (r) { return el("li", "reason", r); }));
+      }
     }
     if (e.r === COOCCURS) {
       body.appendChild(section("Papers with both (" + e.w + ")"));

@@ -1,0 +1,488 @@
+"""Related work: the papers to read next for a paper of the graph, or for a draft, and why.
+
+This module is the one place that decides what "related" means. A candidate's score blends
+
+* **lexical similarity** of title and abstract: BM25 (bm25s; the title counts twice), divided by
+  the best BM25 score among the query's candidates, and
+* **what the graph says both papers share**: each shared concept weighs its specificity (the log
+  of how rare it is among the graph's papers) times a weight for its type and for the pair of roles
+  the two papers give it (both evaluate on one dataset, both address one task, one proposes a
+  method the other uses or compares with, ...), also divided by the best among the candidates;
+
+``score = (1 - GRAPH_WEIGHT) * lexical + GRAPH_WEIGHT * graph``. The weights below were fitted on
+judged dev queries (bench/related.py, figures in bench/README.md). Every suggestion carries its
+reasons, for a person to read: the shared concepts with their roles ("both evaluate on
+CIFAR-100-LT") and the terms that match most.
+
+Related papers of every paper are found in near-linear time: candidates come from the query's own
+terms (a sparse product over the BM25 matrix, in chunks) and from the papers behind its concepts
+(each concept walked only if at most RELATED_MAX_PAPERS papers hold it), never from all pairs.
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from .model import ROLE_RANK
+
+__all__ = ["Suggestion", "RelatedIndex", "AmbiguousPaper", "link_related", "related", "open_index",
+           "draft_concepts", "RELATED_DIR", "GRAPH_WEIGHT", "TYPE_WEIGHTS", "ROLE_WEIGHTS",
+           "RELATED_MAX_PAPERS", "tokenize"]
+
+# Fitted on the judged dev queries (bench/related.py --fit); see bench/README.md "Related work".
+GRAPH_WEIGHT = 0.3
+TYPE_WEIGHTS = {"Dataset": 1.0, "Task": 1.0, "Method": 0.8, "Model": 0.8, "Metric": 0.2}
+# (role in the query paper, role in the candidate): what sharing a concept that way says.
+ROLE_WEIGHTS = {("proposed", "used"): 1.5, ("used", "proposed"): 1.5, ("proposed", "compared"): 1.5,
+                ("compared", "proposed"): 1.5, ("proposed", "proposed"): 1.2}
+DEFAULT_ROLE_WEIGHT = 1.0
+MENTIONED_WEIGHT = 0.4
+# A concept held by more papers than this says little about two of them (and walking its papers
+# would make the step quadratic): it is left out of the graph score.
+RELATED_MAX_PAPERS = 200
+CANDIDATES = 100  # lexical candidates per query
+RELATED_DIR = "related"  # kg build saves the index here in its output folder
+_CHUNK = 64       # queries per sparse product
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_STOPWORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before being below
+between both but by can could did do does doing down during each few for from further had has have having
+he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
+nor not now of off on once only or other our ours ourselves out over own same she should so some such
+than that the their theirs them themselves then there these they this those through to too under until up
+very was we were what when where which while who whom why will with would you your yours yourself
+yourselves via using based paper propose proposed method methods approach results show novel new
+however while existing work works well also achieve achieves can may one two three first
+""".split())
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens without stopwords, a plural "s" removed.
+
+    >>> tokenize("We propose Federated Models for long-tailed data")
+    ['federated', 'model', 'long', 'tailed', 'data']
+    """
+    out = []
+    for t in _TOKEN.findall(text.lower()):
+        if t in _STOPWORDS or t.isdigit():
+            continue
+        if len(t) > 4 and t.endswith("s") and not t.endswith("ss"):
+            t = t[:-1]
+        out.append(t)
+    return out
+
+
+@dataclass
+class Suggestion:
+    """One related paper: its identifiers, title, score and the reasons behind it (best first)."""
+
+    key: str
+    id: str
+    iri: str
+    title: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The ``kg related --format json`` record (DESIGN.md section 2)."""
+        return {"id": self.id, "iri": self.iri, "title": self.title, "score": round(self.score, 4),
+                "reasons": self.reasons}
+
+
+@dataclass(frozen=True)
+class _Paper:
+    key: str
+    id: str
+    title: str
+    concepts: tuple[tuple[str, str], ...]  # (concept key, role), one per concept (its strongest role)
+
+
+def _paper_concepts(g: nx.MultiDiGraph, key: str) -> tuple[tuple[str, str], ...]:
+    best: dict[str, str] = {}
+    for _, v, d in g.out_edges(key, data=True):
+        if g.nodes[v].get("kind") != "Concept":
+            continue
+        role = d.get("role") or "mentioned"
+        if v not in best or ROLE_RANK.get(role, 0) > ROLE_RANK.get(best[v], 0):
+            best[v] = role
+    return tuple(sorted(best.items()))
+
+
+def _identifier(key: str, attrs: dict) -> str:
+    """The paper's identifier as its input gave it: the arXiv id where it has one."""
+    return attrs.get("arxiv_id") or attrs.get("record_id") or key.split("/", 1)[1]
+
+
+_ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
+
+
+def _arxiv_form(text: str) -> str:
+    text = _ARXIV_PREFIX.sub("", text.strip())
+    return re.sub(r"(?:v\d+)?(?:\.pdf)?$", "", text)
+
+
+class RelatedIndex:
+    """What related-work ranking needs of a graph: a BM25 index of the papers' text and their concepts.
+
+    >>> idx = RelatedIndex.from_graph(g)                       # doctest: +SKIP
+    >>> [s.title for s in idx.related("paper/arxiv-2403.12345", k=3)]  # doctest: +SKIP
+    """
+
+    def __init__(self, papers: Sequence[_Paper], matrix, vocab: dict[str, int], concepts: dict[str, dict],
+                 base: str = "") -> None:
+        self.papers = list(papers)
+        self.position = {p.key: i for i, p in enumerate(self.papers)}
+        self.concepts = concepts  # concept key -> {"label", "type", "paper_count", "aliases"}
+        self.base = base
+        self._names: dict[str, str] | None = None
+        self.vocab = vocab
+        self.terms = {i: t for t, i in vocab.items()}
+        self.matrix = matrix.tocsr()  # papers x terms, BM25 weights
+        # Its transpose (terms x papers) turns a batch of queries into scores with one sparse product.
+        self.by_term = self.matrix.T.tocsr()
+        self.doc_terms = [set(self.matrix.indices[self.matrix.indptr[i]:self.matrix.indptr[i + 1]].tolist())
+                          for i in range(len(self.papers))]
+        n = max(len(self.papers), 1)
+        self.idf = {c: math.log(n / max(d.get("paper_count") or 1, 1)) for c, d in concepts.items()
+                    if 0 < (d.get("paper_count") or 0) <= RELATED_MAX_PAPERS}
+        self.holders: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for i, p in enumerate(self.papers):
+            for c, role in p.concepts:
+                if c in self.idf:
+                    self.holders[c].append((i, role))
+
+    @classmethod
+    def build(cls, papers: Sequence[_Paper], texts: Sequence[str], concepts: dict[str, dict],
+              base: str = "") -> "RelatedIndex":
+        """The index of `papers` with the given texts (BM25 by bm25s over :func:`tokenize`'s tokens)."""
+        import bm25s
+        from bm25s.tokenization import Tokenized
+        from scipy.sparse import csc_matrix
+
+        tokens = [tokenize(t) for t in texts]
+        # Our own sorted vocabulary (bm25s would number terms in set order, which varies between runs).
+        vocab = {t: i for i, t in enumerate(sorted({t for doc in tokens for t in doc}))}
+        if vocab:
+            bm25 = bm25s.BM25()
+            bm25.index(Tokenized(ids=[[vocab[t] for t in doc] for doc in tokens], vocab=vocab),
+                       create_empty_token=False, show_progress=False)
+            s = bm25.scores
+            matrix = csc_matrix((s["data"], s["indices"], s["indptr"]), shape=(len(papers), len(s["indptr"]) - 1))
+        else:
+            matrix = csc_matrix((len(papers), 0), dtype=np.float32)
+        return cls(papers, matrix, vocab, concepts, base)
+
+    @classmethod
+    def from_graph(cls, g: nx.MultiDiGraph) -> "RelatedIndex":
+        """The index of every paper of a kg graph (kg.graph schema)."""
+        from .rdf import BASE
+
+        keys = sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "Paper")
+        papers, texts = [], []
+        for key in keys:
+            d = g.nodes[key]
+            title = d.get("title") or ""
+            papers.append(_Paper(key, _identifier(key, d), title, _paper_concepts(g, key)))
+            # The title counts twice: it says what the paper is about in the fewest words.
+            texts.append(f"{title} {title} {d.get('abstract') or ''}")
+        concepts = {n: {"label": d.get("label"), "type": d.get("type"), "paper_count": d.get("paper_count") or 0,
+                        "aliases": list(d.get("aliases") or ())}
+                    for n, d in g.nodes(data=True) if d.get("kind") == "Concept"}
+        return cls.build(papers, texts, concepts, base=str(BASE))
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, target: Path | str) -> Path:
+        """Write the index to the folder `target` (papers.jsonl, concepts.json, vocab.json, matrix.npz),
+        for ``kg related`` to load without the graph. The folder is written beside `target` and swapped
+        in whole; the same index gives the same bytes."""
+        import shutil
+        import tempfile
+
+        from .io import replace_dir
+
+        target = Path(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+        try:
+            self._write(folder)
+            replace_dir(folder, target)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return target
+
+    def _write(self, folder: Path) -> None:
+        with (folder / "papers.jsonl").open("w", encoding="utf-8") as fh:
+            for p in self.papers:
+                fh.write(json.dumps({"key": p.key, "id": p.id, "title": p.title,
+                                     "concepts": [list(c) for c in p.concepts]}, ensure_ascii=False) + "\n")
+        (folder / "concepts.json").write_text(json.dumps(self.concepts, ensure_ascii=False, sort_keys=True),
+                                              encoding="utf-8")
+        (folder / "vocab.json").write_text(json.dumps({"base": self.base, "terms": sorted(self.vocab, key=self.vocab.get)},
+                                                      ensure_ascii=False), encoding="utf-8")
+        m = self.matrix
+        np.savez(folder / "matrix.npz", data=m.data, indices=m.indices, indptr=m.indptr, shape=np.array(m.shape))
+
+    @classmethod
+    def load(cls, folder: Path | str) -> "RelatedIndex":
+        """The index `save` wrote."""
+        from scipy.sparse import csr_matrix
+
+        folder = Path(folder)
+        papers = []
+        with (folder / "papers.jsonl").open(encoding="utf-8") as fh:
+            for line in fh:
+                d = json.loads(line)
+                papers.append(_Paper(d["key"], d["id"], d["title"], tuple(tuple(c) for c in d["concepts"])))
+        concepts = json.loads((folder / "concepts.json").read_text(encoding="utf-8"))
+        meta = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        with np.load(folder / "matrix.npz") as z:
+            matrix = csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        return cls(papers, matrix, {t: i for i, t in enumerate(meta["terms"])}, concepts, meta.get("base", ""))
+
+    # ------------------------------------------------------------------ lookup
+
+    def find(self, query: str) -> list[str]:
+        """Keys of the papers `query` names: a node key, an IRI, an arXiv id or record id (exact), else
+        every paper whose title contains it (case-insensitive)."""
+        q = query.strip()
+        if q in self.position:
+            return [q]
+        if self.base and q.startswith(self.base) and q[len(self.base):] in self.position:
+            return [q[len(self.base):]]
+        arxiv = _arxiv_form(q)
+        hits = [p.key for p in self.papers if p.id in (q, arxiv) or p.key in (f"paper/{q}", f"paper/arxiv-{arxiv}")]
+        if hits:
+            return hits
+        low = q.lower()
+        return [p.key for p in self.papers if low and low in p.title.lower()]
+
+    def iri(self, key: str) -> str:
+        """The IRI of a paper node key (as kg.rdf exports it)."""
+        from .rdf import node_iri
+
+        return str(node_iri(key))
+
+    # ------------------------------------------------------------------ scoring
+
+    def _lexical(self, queries: list[list[int]]) -> np.ndarray:
+        """BM25 scores (queries x papers) of term-id lists."""
+        from scipy.sparse import csr_matrix
+
+        rows, cols = [], []
+        for r, terms in enumerate(queries):
+            for t in set(terms):
+                rows.append(r)
+                cols.append(t)
+        q = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(queries), self.by_term.shape[0]))
+        return (q @ self.by_term).toarray()
+
+    def _graph_scores(self, concepts: Iterable[tuple[str, str]], exclude: int = -1) -> dict[int, float]:
+        scores: dict[int, float] = defaultdict(float)
+        for c, role in concepts:
+            idf = self.idf.get(c)
+            if idf is None:
+                continue
+            w = idf * TYPE_WEIGHTS.get(self.concepts[c].get("type"), 0.5)
+            for j, other in self.holders[c]:
+                if j != exclude:
+                    scores[j] += w * _role_weight(role, other)
+        return scores
+
+    def _rank(self, lexical: np.ndarray, concepts: tuple[tuple[str, str], ...], query_terms: set[int],
+              k: int, exclude: int = -1) -> list[Suggestion]:
+        if exclude >= 0:
+            lexical[exclude] = 0.0
+        top = np.argpartition(-lexical, min(CANDIDATES, len(lexical) - 1))[:CANDIDATES] if len(lexical) else []
+        graph = self._graph_scores(concepts, exclude)
+        cands = {int(i) for i in top if lexical[i] > 0} | set(graph)
+        if not cands:
+            return []
+        lex_max = max(float(lexical[i]) for i in cands) or 1.0
+        graph_max = max(graph.values(), default=0.0) or 1.0
+        scored = sorted(((1 - GRAPH_WEIGHT) * float(lexical[i]) / lex_max + GRAPH_WEIGHT * graph.get(i, 0.0) / graph_max,
+                         i) for i in cands)
+        scored.sort(key=lambda x: (-x[0], self.papers[x[1]].key))
+        out = []
+        for score, i in scored[:k]:
+            p = self.papers[i]
+            reasons = self._concept_reasons(concepts, p) + self._term_reason(query_terms, i)
+            out.append(Suggestion(p.key, p.id, self.iri(p.key), p.title, round(score, 4), reasons))
+        return out
+
+    def _concept_reasons(self, mine: tuple[tuple[str, str], ...], other: _Paper, n: int = 3) -> list[str]:
+        theirs = dict(other.concepts)
+        shared = []
+        for c, role in mine:
+            if c in theirs and c in self.idf:
+                d = self.concepts[c]
+                weight = self.idf[c] * TYPE_WEIGHTS.get(d.get("type"), 0.5) * _role_weight(role, theirs[c])
+                shared.append((-weight, d.get("label") or c, d.get("type"), role, theirs[c]))
+        return [_phrase(label, type_, a, b) for _, label, type_, a, b in sorted(shared)[:n]]
+
+    def _term_reason(self, query_terms: set[int], i: int, n: int = 5) -> list[str]:
+        common = query_terms & self.doc_terms[i]
+        if not common:
+            return []
+        col = self.matrix.getrow(i)
+        weight = dict(zip(col.indices.tolist(), col.data.tolist()))
+        best = sorted(common, key=lambda t: (-weight.get(t, 0.0), self.terms[t]))[:n]
+        return ["shared terms: " + ", ".join(self.terms[t] for t in best)]
+
+    # ------------------------------------------------------------------ queries
+
+    def related(self, key: str, k: int = 5) -> list[Suggestion]:
+        """The `k` papers most related to the paper with node key `key`, best first."""
+        i = self.position[key]
+        terms = sorted(self.doc_terms[i])
+        return self._rank(self._lexical([terms])[0], self.papers[i].concepts, set(terms), k, exclude=i)
+
+    def related_text(self, text: str, concepts: Sequence[tuple[str, str]] = (), k: int = 5) -> list[Suggestion]:
+        """The `k` papers of the graph most related to a new text (a draft's title and abstract).
+
+        `concepts`: (concept key, role) pairs of the draft's entities that the graph knows.
+        """
+        terms = sorted({self.vocab[t] for t in tokenize(text) if t in self.vocab})
+        if not self.papers:
+            return []
+        return self._rank(self._lexical([terms])[0], tuple(concepts), set(terms), k)
+
+    def all_related(self, k: int = 5) -> Iterator[tuple[str, list[Suggestion]]]:
+        """(paper key, its `k` related papers) for every paper, in key order; chunked sparse products."""
+        for start in range(0, len(self.papers), _CHUNK):
+            idx = list(range(start, min(start + _CHUNK, len(self.papers))))
+            queries = [sorted(self.doc_terms[i]) for i in idx]
+            lexical = self._lexical(queries)
+            for row, i in enumerate(idx):
+                yield self.papers[i].key, self._rank(lexical[row], self.papers[i].concepts, set(queries[row]), k,
+                                                     exclude=i)
+
+    def concept_for(self, name: str) -> str | None:
+        """The concept key whose label or alias is `name` (case-insensitive), if exactly one has it."""
+        if self._names is None:
+            found: dict[str, set[str]] = defaultdict(set)
+            for c, d in self.concepts.items():
+                for alias in [d.get("label") or "", *d.get("aliases", ())]:
+                    if alias:
+                        found[alias.lower()].add(c)
+            self._names = {a: next(iter(cs)) for a, cs in found.items() if len(cs) == 1}
+        return self._names.get(name.lower())
+
+
+def _role_weight(mine: str, theirs: str) -> float:
+    if mine == "mentioned" or theirs == "mentioned":
+        return MENTIONED_WEIGHT
+    return ROLE_WEIGHTS.get((mine, theirs), DEFAULT_ROLE_WEIGHT)
+
+
+def _phrase(label: str, type_: str | None, mine: str, theirs: str) -> str:
+    """A reason a person reads: "both evaluate on CIFAR-100-LT", "it uses FedLoGe, which this paper proposes"."""
+    if mine == "proposed" and theirs == "proposed":
+        return f"both propose {label}"
+    if mine == "proposed":
+        verb = {"compared": "compares with", "used": "uses"}.get(theirs, "mentions")
+        return f"it {verb} {label}, which this paper proposes"
+    if theirs == "proposed":
+        verb = {"compared": "compares with", "used": "uses"}.get(mine, "mentions")
+        return f"it proposes {label}, which this paper {verb}"
+    if mine == "mentioned" or theirs == "mentioned":
+        return f"both mention {label}"
+    if type_ == "Dataset":
+        return f"both evaluate on {label}"
+    if type_ == "Task":
+        return f"both address {label}"
+    if mine == "compared" and theirs == "compared":
+        return f"both compare with {label}"
+    return f"both use {label}"
+
+
+class AmbiguousPaper(LookupError):
+    """A paper reference (part of a title) that several papers match; `candidates` are (key, title)."""
+
+    def __init__(self, query: str, candidates: list[tuple[str, str]]) -> None:
+        super().__init__(f"{query!r} matches {len(candidates)} papers; give one of their ids or a longer part "
+                         "of the title")
+        self.query = query
+        self.candidates = candidates
+
+
+def open_index(source: str | Path | nx.MultiDiGraph | RelatedIndex) -> RelatedIndex:
+    """The related-work index of a built folder (DIR/related, written by kg build), a graph, or itself."""
+    if isinstance(source, RelatedIndex):
+        return source
+    if isinstance(source, nx.MultiDiGraph):
+        return RelatedIndex.from_graph(source)
+    folder = Path(source)
+    if (folder / RELATED_DIR / "papers.jsonl").is_file():
+        folder = folder / RELATED_DIR
+    if not (folder / "papers.jsonl").is_file():
+        raise FileNotFoundError(f"no related-work index in {source} (kg build writes DIR/{RELATED_DIR})")
+    return RelatedIndex.load(folder)
+
+
+def draft_concepts(index: RelatedIndex, title: str, abstract: str) -> list[tuple[str, str]]:
+    """(concept key, role) of the entities the extraction pipeline finds in a draft, where the index's
+    graph has the concept (by its label or an alias)."""
+    from .extract.pipeline import extract_text
+
+    found: dict[str, str] = {}
+    for ent in extract_text(title, abstract):
+        for name in (ent.name, *ent.aliases):
+            key = index.concept_for(name)
+            if key is not None:
+                if key not in found or ROLE_RANK[ent.role] > ROLE_RANK[found[key]]:
+                    found[key] = ent.role
+                break
+    return sorted(found.items())
+
+
+def related(source: str | Path | nx.MultiDiGraph | RelatedIndex, paper: str | None = None, *,
+            title: str | None = None, abstract: str = "", top: int = 5) -> list[Suggestion]:
+    """The papers to read next: for a paper of the graph (`paper`: node key, IRI, arXiv or record id,
+    or part of its title), or for a draft not in it (`title` and `abstract`). Best first, with reasons.
+
+    `source` is a folder kg build wrote, a graph, or a RelatedIndex. Raises LookupError when no paper
+    matches, AmbiguousPaper when several do.
+
+    >>> [s.title for s in related("exports", "FedLoGe", top=2)]  # doctest: +SKIP
+    """
+    index = open_index(source)
+    if paper is None:
+        if title is None:
+            raise ValueError("give a paper of the graph, or the title (and abstract) of a draft")
+        return index.related_text(f"{title} {title} {abstract}", draft_concepts(index, title, abstract), top)
+    keys = index.find(paper)
+    if not keys:
+        raise LookupError(f"no paper matches {paper!r}")
+    if len(keys) > 1:
+        raise AmbiguousPaper(paper, [(k, index.papers[index.position[k]].title) for k in keys])
+    return index.related(keys[0], top)
+
+
+def link_related(g: nx.MultiDiGraph, k: int = 5) -> RelatedIndex:
+    """Add ``relatedTo`` edges from every paper to its `k` related papers, with score, rank and reasons;
+    returns the index it ranked with.
+
+    Replaces any relatedTo edges the graph had. Deterministic: ties are broken by node key.
+    """
+    old = [(u, v) for u, v, key in g.edges(keys=True) if key == "relatedTo"]
+    for u, v in old:
+        g.remove_edge(u, v, key="relatedTo")
+    index = RelatedIndex.from_graph(g)
+    if k <= 0:
+        return index
+    for key, suggestions in index.all_related(k):
+        for rank, s in enumerate(suggestions, 1):
+            g.add_edge(key, s.key, key="relatedTo", relation="relatedTo", score=s.score, rank=rank,
+                       reasons=list(s.reasons))
+    return index

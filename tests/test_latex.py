@@ -1,0 +1,78 @@
+"""LaTeX in titles and abstracts becomes text at read time (pylatexenc); no markup reaches entity names."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import SHARED
+
+from kg.readers import read
+from kg.readers.latex import has_latex, latex_to_text
+
+ARXIV = SHARED / "corpus" / "arxiv-recent" / "papers.jsonl"
+
+
+@pytest.fixture(scope="module")
+def arxiv_latex_records():
+    """The arxiv-recent records whose title or abstract carries LaTeX markup (about 10% of them)."""
+    if not ARXIV.is_file():
+        pytest.skip(f"needs ../shared beside the repository ({ARXIV} not found)")
+    recs = [json.loads(line) for line in ARXIV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r for r in recs if has_latex(r["title"]) or has_latex(r["abstract"])]
+
+
+@pytest.mark.parametrize("raw, text", [
+    (r"We propose \textbf{FooBench}, a benchmark", "We propose FooBench, a benchmark"),
+    (r"in $\mathcal{O}(n)$ time", "in O(n) time"),
+    (r"the $\mathcal{X}$-Net family", "the X-Net family"),
+    (r"Intrinsic-\textbf{D}ynamic fields", "Intrinsic-Dynamic fields"),
+    (r"Schr\"odinger bridges and Poincar\'e maps", "Schrödinger bridges and Poincaré maps"),
+    (r"a $1.5\times$ speed-up, 30% fewer steps", "a 1.5× speed-up, 30% fewer steps"),
+    (r"costs around $250) and runs ~2x faster", "costs around $250) and runs ~2x faster"),
+    (r"termed $\texttt{$\textbf{Flora}$}$, which", "termed Flora, which"),
+    (r"a shared Bird\u2019s Eye View", "a shared Bird\u2019s Eye View"),
+    (r"baselines $\pi_{0.5}$ and {\em VLA} models", "baselines π_0.5 and VLA models"),
+    (r"code at \url{https://github.com/a/b}.", "code at https://github.com/a/b."),
+    ("plain text, 5% of $10", "plain text, 5% of $10"),
+])
+def test_latex_to_text(raw, text):
+    assert latex_to_text(raw) == text
+
+
+def test_readers_render_latex_and_offsets_index_the_rendered_text(tmp_path):
+    path = tmp_path / "p.jsonl"
+    rec = {"id": "2501.00001", "title": r"\textbf{FooNet}: Fast $\mathcal{O}(n)$ Attention",
+           "abstract": r"We present \textbf{FooNet} and evaluate it on \emph{ImageNet}."}
+    path.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    (paper,) = read([path])
+    assert paper.title == "FooNet: Fast O(n) Attention"
+    assert paper.abstract == "We present FooNet and evaluate it on ImageNet."
+    from kg.extract.pipeline import extract_papers
+
+    (_, entities), = extract_papers([paper])
+    names = {e.name for e in entities}
+    assert {"FooNet", "ImageNet"} <= names
+    for e in entities:
+        for m in e.mentions:
+            assert paper.text[m.start:m.end] == m.text
+
+
+def test_no_latex_reaches_entities_of_arxiv_recent(arxiv_latex_records):
+    """Every arxiv-recent paper with markup, through the reader and the default extractor: no entity
+    name or alias keeps a backslash, a dollar or a brace."""
+    from kg.extract.pipeline import extract_papers
+    from kg.readers.records import paper_from_record
+    from kg.model import Problem
+
+    problems: list[Problem] = []
+    papers = [paper_from_record(r, "arxiv-recent", i, "jsonl", problems) for i, r in enumerate(arxiv_latex_records, 1)]
+    assert len(papers) > 200 and not problems
+    leaked = []
+    for paper, entities in extract_papers(papers):
+        assert not re.search(r"\\[A-Za-z]|\$[^$]+\$", paper.title + paper.abstract), paper.record_id
+        for e in entities:
+            for form in (e.name, *e.aliases):
+                if re.search(r"[\\${}]", form):
+                    leaked.append((paper.record_id, form))
+    assert leaked == []
