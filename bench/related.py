@@ -3,7 +3,8 @@
 
     python -m bench.related pool  --out bench/related_judgments      # queries, pooled candidates, judge batches
     python -m bench.related score --judgments bench/related_judgments [--split heldout]
-    python -m bench.related fit   --judgments bench/related_judgments # weights on the dev queries only
+    python -m bench.related score --judgments bench/related_judgments --split dev   # choose weights here
+    python -m bench.related agreement --judgments bench/related_judgments
 
 Corpora: the demo corpus (482 papers) and arxiv-recent (2,389 papers), each built into a graph with
 the shipped extractor. Queries: 40 per corpus, drawn with a fixed seed (on arxiv-recent only from
@@ -164,10 +165,14 @@ def _pid(g, key: str) -> str:
 
 
 def pool(out: Path, per_batch: int = 10) -> None:
-    """Queries, every system's run, and judge batches (pooled candidates not yet judged)."""
+    """Queries, every system's run, and judge batches of the pooled pairs no earlier batch asked for
+    (a new system version only sends its new suggestions to the judges)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "batches").mkdir(exist_ok=True)
     judged = load_judged(out)
+    for f in sorted((out / "batches").glob("*.json")):
+        for item in json.loads(f.read_text(encoding="utf-8")):
+            judged.setdefault(str(item["query"]["id"]), set()).update(str(c["id"]) for c in item["candidates"])
     round_no = 1 + max([int(p.name.split("-r")[1].split("-")[0]) for p in (out / "batches").glob("*-r*-*.json")],
                        default=0)
     queries_meta = []
@@ -247,15 +252,45 @@ def score(out: Path, split: str | None, corpus: str | None, names: list[str] | N
     return json.loads(res.stdout)
 
 
+def agreement(out: Path) -> dict[str, dict]:
+    """Pairwise agreement of the judges over the pairs both graded: exact grade, relevant or not
+    (grade >= 1), and Cohen's kappa with quadratic weights."""
+    from itertools import combinations
+
+    from sklearn.metrics import cohen_kappa_score
+
+    grades: dict[str, dict[tuple[str, str], int]] = {}
+    for f in sorted((out / "grades").glob("*.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                rec = json.loads(line)
+                for c, g in rec["grades"].items():
+                    grades.setdefault(rec["judge"], {})[(str(rec["query"]), str(c))] = int(g)
+    res = {}
+    for a, b in combinations(sorted(grades), 2):
+        common = sorted(grades[a].keys() & grades[b].keys())
+        x, y = [grades[a][k] for k in common], [grades[b][k] for k in common]
+        res[f"{a} vs {b}"] = {
+            "pairs": len(common),
+            "exact": round(sum(p == q for p, q in zip(x, y)) / len(common), 3),
+            "relevant": round(sum((p >= 1) == (q >= 1) for p, q in zip(x, y)) / len(common), 3),
+            "kappa_quadratic": round(cohen_kappa_score(x, y, weights="quadratic"), 3)}
+    return res
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=("pool", "score"))
+    ap.add_argument("command", choices=("pool", "score", "agreement"))
     ap.add_argument("--out", "--judgments", dest="out", type=Path, default=ROOT / "bench" / "related_judgments")
     ap.add_argument("--split", choices=("dev", "heldout"), default=None)
+    ap.add_argument("--per-batch", type=int, default=10, help="queries per judge batch (pool)")
     ap.add_argument("--corpus", choices=("demo", "arxiv"), default=None)
     args = ap.parse_args(argv)
     if args.command == "pool":
-        pool(args.out)
+        pool(args.out, args.per_batch)
+    elif args.command == "agreement":
+        for pair, a in agreement(args.out).items():
+            print(pair, " ".join(f"{k} {v}" for k, v in a.items()))
     else:
         for name, s in score(args.out, args.split, args.corpus).items():
             print(f"{name:14s} " + " ".join(f"{k} {v}" for k, v in s.items()))

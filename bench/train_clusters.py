@@ -39,9 +39,10 @@ def corpus_texts() -> list[str]:
 
 def tokens(texts: list[str]) -> list[list[str]]:
     """Lower-cased tokens of each text (spaCy's blank English tokenizer, as the pipeline)."""
-    import spacy
 
-    nlp = spacy.blank("en")
+    from kg.extract.pipeline import blank_english
+
+    nlp = blank_english()
     return [[t.lower_ for t in doc if not t.is_space] for doc in nlp.pipe(texts, batch_size=256)]
 
 

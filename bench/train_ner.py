@@ -39,7 +39,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-import spacy
 from spacy.language import Language
 from spacy.util import filter_spans
 
@@ -68,7 +67,9 @@ def load_records(path: Path | str) -> list[dict]:
 
 def feature_pipeline() -> Language:
     """The part of the extraction pipeline the NER features read: tokens, sentences, acronyms."""
-    nlp = spacy.blank("en")
+    from kg.extract.pipeline import blank_english
+
+    nlp = blank_english()
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("paperkg_line_breaks")
     nlp.add_pipe("paperkg_abbreviations")

@@ -454,7 +454,15 @@ def related(source: str | Path | nx.MultiDiGraph | RelatedIndex, paper: str | No
     `source` is a folder kg build wrote, a graph, or a RelatedIndex. Raises LookupError when no paper
     matches, AmbiguousPaper when several do.
 
-    >>> [s.title for s in related("exports", "FedLoGe", top=2)]  # doctest: +SKIP
+    >>> import networkx as nx
+    >>> g = nx.MultiDiGraph()
+    >>> for key, title, abstract in [
+    ...         ("paper/a", "Federated learning on long-tailed data", "Clients hold long-tailed data."),
+    ...         ("paper/b", "Personalized federated learning", "Each client fine-tunes a federated model on its data."),
+    ...         ("paper/c", "Protein folding with diffusion", "A diffusion model predicts protein structures.")]:
+    ...     g.add_node(key, kind="Paper", title=title, abstract=abstract)
+    >>> [(s.title, s.reasons) for s in related(g, "long-tailed", top=1)]
+    [('Personalized federated learning', ['shared terms: federated, learning, client, data'])]
     """
     index = open_index(source)
     if paper is None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from kg.extract.pipeline import extract_papers
-from kg.graph import assemble, concepts_of, papers_using, related_papers
+from kg.graph import assemble, concepts_of, papers_using
 from kg.model import Paper
 from kg.resolve import resolve
 
@@ -64,8 +64,9 @@ def test_graph_edges_carry_role_evidence_and_relations():
     assert text == "MMLU" and end - start == 4
     gpt4 = next(f"concept/{c.id}" for c in res.concepts.values() if c.label == "GPT-4")
     assert g.has_edge("paper/a", gpt4, "comparesWith")
-    rel = related_papers(g, "paper/a")
-    assert rel and rel[0].paper == "paper/b" and "MMLU" in rel[0].shared
+    (rel,) = [(v, d) for _, v, k, d in g.out_edges("paper/a", keys=True, data=True) if k == "relatedTo"]
+    assert rel[0] == "paper/b" and rel[1]["rank"] == 1
+    assert "both evaluate on MMLU" in rel[1]["reasons"]
 
 
 def test_same_input_same_graph():

@@ -75,7 +75,8 @@ def fixture_graph() -> nx.MultiDiGraph:
     repo = "repo/github.com/tensorflow/tensor2tensor"
     g.add_node(repo, kind="CodeRepository", url="https://github.com/tensorflow/tensor2tensor")
     g.add_edge(attn, repo, key="codeRepository", relation="codeRepository")
-    g.add_edge(attn, bert, key="relatedTo", relation="relatedTo", weight=1.0, shared=[transformer])
+    g.add_edge(attn, bert, key="relatedTo", relation="relatedTo", score=1.0, rank=1,
+               reasons=["both use Transformer"])
     return g
 
 
@@ -213,7 +214,7 @@ def test_colours_legend_and_labels(graph: nx.MultiDiGraph, view: tuple[Path, Vie
     assert bleu == {"f": bleu["f"], "t": bleu["t"], "r": "mentions", "c": 0.9, "e": "Evidence sentence.",
                     "m": [[0, 4]]}
     related = next(x for x in links if x["r"] == "relatedTo")
-    assert related["w"] == 1.0 and related["s"] == ["Transformer"]
+    assert related["w"] == 1.0 and related["k"] == 1 and related["s"] == ["both use Transformer"]
     assert 'id="left-out"' not in page
 
 

@@ -59,7 +59,7 @@ CLUSTERS_FILE = "clusters.json"
 # (figures in bench/README.md).
 MIN_HEADNESS = 0.0
 MIN_COUNT = 2
-FEATURES_VERSION = 3
+FEATURES_VERSION = 4
 # Annotation styles a model can be trained for (bench/train_ner.py); a feature's copy for one domain is
 # named domain + DOMAIN_SEP + feature. No base feature starts with a domain name and the separator.
 DOMAINS = ("guideline", "scirex")

@@ -10,12 +10,29 @@ from spacy.language import Language
 from ..model import Entity, Paper
 from . import abbreviations, candidates, entities, gazetteer, ner, roles, scorer, select  # noqa: F401  (factories)
 
-__all__ = ["build_pipeline", "extract_papers", "extract_text", "PIPE_NAMES"]
+__all__ = ["blank_english", "build_pipeline", "extract_papers", "extract_text", "PIPE_NAMES"]
 
 # The default pipeline. The statistical NER ("paperkg_ner") runs after the rule candidates and only
 # fills the gaps they leave; the shipped model is trained for the entity guideline (bench/train_ner.py).
 PIPE_NAMES = ("sentencizer", "paperkg_line_breaks", "paperkg_abbreviations", "paperkg_gazetteer",
               "paperkg_candidates", "paperkg_ner", "paperkg_select", "paperkg_roles", "paperkg_entities", "paperkg_entity_scorer")
+
+
+# A full stop after a capital that follows a digit or a small letter ends a sentence, not an
+# abbreviation: "fine-tuned from Qwen2.5-VL-7B. We", "than FooBERT. It" (spaCy keeps "U.S." whole).
+_NAME_FULL_STOP = r"(?<=[0-9a-z][A-Z])\.$"
+
+
+def blank_english() -> Language:
+    """spaCy's blank English pipeline with paperkg's tokenizer (every component starts from it).
+
+    >>> [t.text for t in blank_english()("from Qwen2.5-VL-7B. We")]
+    ['from', 'Qwen2.5', '-', 'VL-7B', '.', 'We']
+    """
+    nlp = spacy.blank("en")
+    suffixes = [*nlp.Defaults.suffixes, _NAME_FULL_STOP]
+    nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
+    return nlp
 
 
 def build_pipeline(vocab_dir: str | None = None, ner_model: str | None = None, *,
@@ -41,7 +58,7 @@ def build_pipeline(vocab_dir: str | None = None, ner_model: str | None = None, *
     [('FedLoGe', 'Method', 'proposed'), ('federated learning', 'Task', 'used'),
      ('CIFAR-100-LT', 'Dataset', 'used'), ('ImageNet', 'Dataset', 'used')]
     """
-    nlp = spacy.blank("en")
+    nlp = blank_english()
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("paperkg_line_breaks")
     nlp.add_pipe("paperkg_abbreviations")

@@ -126,8 +126,9 @@ class EntityScorer:
         self.boundaries = bool(data.get("boundaries", False))
 
     def calibrated(self, p: float) -> float:
-        """The calibrated confidence of a type-model probability."""
-        return float(np.interp(p, self._cal_x, self._cal_y))
+        """The calibrated confidence of a type-model probability, within [0.01, 0.99]: no extraction
+        is certain, whatever the dev papers happened to show."""
+        return float(min(0.99, max(0.01, np.interp(p, self._cal_x, self._cal_y))))
 
     @property
     def clusters(self) -> dict | None:
