@@ -41,7 +41,7 @@ SCORER = SHARED / "bench" / "score_related.py"
 CACHE = ROOT / ".cache" / "related"
 QUERIES_PER_CORPUS = 40
 K = 5
-GRAPH_WEIGHTS = (0, 15, 45)
+GRAPH_WEIGHTS = (0, 30, 45)
 
 
 def corpus_graph(name: str):
