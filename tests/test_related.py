@@ -94,3 +94,17 @@ def test_related_statements_in_the_rdf_and_the_named_query(demo):
         ?l a kg:LinkEvidence ; rdf:predicate kg:relatedTo ; kg:score ?s ; kg:rank ?r ; kg:reasonList ?list }""").rows
     papers = run_query(demo, "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }").rows
     assert int(str(count[0][0])) == 5 * int(str(papers[0][0]))
+
+
+def test_a_paper_weighs_its_terms_by_how_often_it_uses_them() -> None:
+    """The query paper's recurring word outranks a word it uses once (the two candidates are otherwise
+    alike); counting each query term once made them tie, and the tie went to the other paper's key."""
+    import networkx as nx
+
+    g = nx.MultiDiGraph()
+    for key, title, abstract in [
+            ("paper/q", "Drift study", "Federated drift; federated averaging fails; we study federated drift. Protein."),
+            ("paper/z", "Alpha", "A federated method."), ("paper/b", "Gamma", "A protein method."),
+            ("paper/c", "Vision", "An image method."), ("paper/d", "Speech", "An audio method.")]:
+        g.add_node(key, kind="Paper", title=title, abstract=abstract)
+    assert [s.key for s in related(g, "paper/q", top=2)] == ["paper/z", "paper/b"]
