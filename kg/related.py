@@ -170,7 +170,7 @@ class RelatedIndex:
         """The index of `papers` with the given texts (BM25 by bm25s over :func:`tokenize`'s tokens)."""
         import bm25s
         from bm25s.tokenization import Tokenized
-        from scipy.sparse import csc_matrix, csr_matrix
+        from scipy.sparse import csc_matrix
 
         tokens = [tokenize(t) for t in texts]
         # Our own sorted vocabulary (bm25s would number terms in set order, which varies between runs).
@@ -183,10 +183,7 @@ class RelatedIndex:
             matrix = csc_matrix((s["data"], s["indices"], s["indptr"]), shape=(len(papers), len(s["indptr"]) - 1))
         else:
             matrix = csc_matrix((len(papers), 0), dtype=np.float32)
-        rows = [i for i, doc in enumerate(tokens) for _ in doc]
-        cols = [vocab[t] for doc in tokens for t in doc]
-        counts = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(papers), len(vocab)))
-        counts.sum_duplicates()
+        counts = _term_counts([[vocab[t] for t in doc] for doc in tokens], len(vocab))
         return cls(papers, matrix, vocab, concepts, base, counts)
 
     @classmethod
@@ -291,12 +288,7 @@ class RelatedIndex:
         return (queries @ self.by_term).toarray()
 
     def _text_query(self, text: str):
-        from scipy.sparse import csr_matrix
-
-        ids = [self.vocab[t] for t in tokenize(text) if t in self.vocab]
-        q = csr_matrix((np.ones(len(ids), dtype=np.float32), ([0] * len(ids), ids)), shape=(1, len(self.vocab)))
-        q.sum_duplicates()
-        return q
+        return _term_counts([[self.vocab[t] for t in tokenize(text) if t in self.vocab]], len(self.vocab))
 
     def _graph_scores(self, concepts: Iterable[tuple[str, str]], exclude: int = -1) -> dict[int, float]:
         scores: dict[int, float] = defaultdict(float)
@@ -386,6 +378,17 @@ class RelatedIndex:
                         found[alias.lower()].add(c)
             self._names = {a: next(iter(cs)) for a, cs in found.items() if len(cs) == 1}
         return self._names.get(name.lower())
+
+
+def _term_counts(docs: list[list[int]], n_terms: int):
+    """A sparse docs x terms matrix of how often each term id occurs in each document."""
+    from scipy.sparse import csr_matrix
+
+    rows = [i for i, doc in enumerate(docs) for _ in doc]
+    cols = [t for doc in docs for t in doc]
+    counts = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(docs), n_terms))
+    counts.sum_duplicates()
+    return counts
 
 
 def _role_weight(mine: str, theirs: str) -> float:
