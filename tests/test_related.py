@@ -108,3 +108,32 @@ def test_a_paper_weighs_its_terms_by_how_often_it_uses_them() -> None:
             ("paper/c", "Vision", "An image method."), ("paper/d", "Speech", "An audio method.")]:
         g.add_node(key, kind="Paper", title=title, abstract=abstract)
     assert [s.key for s in related(g, "paper/q", top=2)] == ["paper/z", "paper/b"]
+
+
+def test_pruned_index_touches_few_postings_and_keeps_exact_scores(monkeypatch) -> None:
+    """Every paper's ranking reads at most POSTINGS papers per term and QUERY_TERMS terms per query, so
+    the step stays linear; candidates are rescored exactly, so the scores are BM25's own."""
+    import networkx as nx
+    import numpy as np
+
+    import kg.related as rel
+
+    g = nx.MultiDiGraph()
+    for i in range(300):
+        t = i % 30
+        g.add_node(f"paper/{i:03d}", kind="Paper", title=f"Study of topic{t} and topic{t}x",
+                   abstract=f"A common method on common data. We study topic{t} with topic{t}x and topic{t}y, "
+                            f"then topic{(t + 1) % 30} once. Results are common.")
+    full = RelatedIndex.from_graph(g)
+    monkeypatch.setattr(rel, "POSTINGS", 20)
+    monkeypatch.setattr(rel, "QUERY_TERMS", 4)
+    pruned = RelatedIndex.from_graph(g)
+    assert np.diff(full.by_term.indptr).max() == 300           # "common" is in every paper
+    assert np.diff(pruned.by_term.indptr).max() == 20
+    for key in ("paper/000", "paper/017", "paper/299"):
+        a, b = full.related(key, k=5), pruned.related(key, k=5)
+        assert [s.key for s in a] == [s.key for s in b]
+        assert [s.score for s in a] == [s.score for s in b]
+        t = int(key.split("/")[1]) % 30
+        assert all(int(s.key.split("/")[1]) % 30 == t for s in b[:5])   # the same topic first
+        assert any(f"topic{t}" in r for r in b[0].reasons)
