@@ -92,9 +92,15 @@ def assemble(papers: Iterable[Paper], concepts: dict[str, Concept], links: Itera
 
     Examples
     --------
+    >>> from kg.model import Paper
+    >>> from kg.extract.pipeline import extract_papers
+    >>> from kg.resolve import resolve
+    >>> papers = [Paper(id="p1", title="Pruning ImageNet", abstract="We prune ImageNet with ResNet-50."),
+    ...           Paper(id="p2", title="Robust ResNets", abstract="We train ResNet-50 on ImageNet.")]
+    >>> res = resolve(list(extract_papers(papers)))
     >>> g = assemble(papers, res.concepts, res.links)
-    >>> g.nodes["concept/dataset/imagenet"]["label"]
-    'ImageNet'
+    >>> g.nodes["concept/dataset/imagenet"]["label"], g.nodes["concept/dataset/imagenet"]["paper_count"]
+    ('ImageNet', 2)
     """
     g = nx.MultiDiGraph(name="paperkg", extractor=EXTRACTOR_VERSION)
     texts: dict[str, str] = {}

@@ -7,7 +7,9 @@ GraphDB (`/repositories/REPO/rdf-graphs/service`), Blazegraph and others.
 
 Examples
 --------
->>> push("out", "http://localhost:7878/store", graph_iri="https://w3id.org/paperkg/")
+With a triple store listening (here `oxigraph serve`; tests/test_push.py runs this against a real one):
+
+>>> push("out", "http://localhost:7878/store", graph_iri="https://w3id.org/paperkg/")  # doctest: +SKIP
 PushResult(url='http://localhost:7878/store?graph=https%3A%2F%2Fw3id.org%2Fpaperkg%2F', method='PUT', status=201, ...)
 """
 from __future__ import annotations

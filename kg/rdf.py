@@ -681,6 +681,7 @@ def to_rdf(g: nx.MultiDiGraph) -> rdflib.Graph:
 
     Examples
     --------
+    >>> g = read_rdf("out/kg.nt")
     >>> rdf = to_rdf(g)
     >>> rdf.value(node_iri("concept/dataset/imagenet"), SKOS.prefLabel)
     rdflib.term.Literal('ImageNet')
@@ -1167,8 +1168,11 @@ def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
 
     Examples
     --------
-    >>> write_rdf(g, "out")["ttl"]
-    PosixPath('out/kg.ttl')
+    >>> g = read_rdf("out/kg.nt")
+    >>> write_rdf(g, "copy")["ttl"]
+    PosixPath('copy/kg.ttl')
+    >>> Path("copy/kg.nt").read_bytes() == Path("out/kg.nt").read_bytes()   # deterministic
+    True
     """
     formats = list(dict.fromkeys(formats))
     for fmt in formats:
