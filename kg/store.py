@@ -15,10 +15,10 @@ Examples
 >>> result = run_query("out", "top-datasets")
 >>> result.columns
 ['concept', 'label', 'used', 'papers']
->>> print(run_query("out", "papers-using-dataset", {"dataset": "imagenet"}).to_csv())
+>>> csv = run_query("out", "papers-using-dataset", {"dataset": "imagenet"}).to_csv()
+>>> print("\n".join(csv.splitlines()[:2]))
 paper,title,relation,dataset
-https://w3id.org/paperkg/paper/arxiv-2401.00001,Scaling Vision Transformers,evaluatesOn,imagenet
-...
+https://w3id.org/paperkg/paper/...,Beyond neural scaling laws: beating power law scaling via data pruning,evaluatesOn,imagenet
 """
 from __future__ import annotations
 
@@ -819,7 +819,7 @@ def run_query(graph_dir_or_store: str | Path | KGStore, sparql: str,
     Examples
     --------
     >>> run_query("out", "SELECT (COUNT(*) AS ?n) WHERE { ?p a kg:Paper }").rows
-    [('3',)]
+    [('25',)]
     >>> run_query("out", "papers-using-dataset", {"dataset": "ILSVRC-2012"}).columns
     ['paper', 'title', 'relation', 'dataset']
     """
