@@ -16,7 +16,8 @@ Examples
 >>> result.columns
 ['concept', 'label', 'used', 'papers']
 >>> csv = run_query("out", "papers-using-dataset", {"dataset": "imagenet"}).to_csv()
->>> print("\n".join(csv.splitlines()[:2]))
+>>> for line in csv.splitlines()[:2]:
+...     print(line)
 paper,title,relation,dataset
 https://w3id.org/paperkg/paper/...,Beyond neural scaling laws: beating power law scaling via data pruning,evaluatesOn,imagenet
 """
