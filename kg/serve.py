@@ -21,7 +21,7 @@ Examples
 --------
 >>> server = make_server("out", port=0)       # port 0: any free port
 >>> server.url
-'http://127.0.0.1:40123/sparql'
+'http://127.0.0.1:.../sparql'
 >>> threading.Thread(target=server.serve_forever, daemon=True).start()
 >>> server.close()
 """
