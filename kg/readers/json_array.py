@@ -85,6 +85,12 @@ def _msg(e: json.JSONDecodeError) -> str:
     return e.msg.removesuffix(" starting at").removesuffix(" at")
 
 
+def _unreadable(e: Exception) -> str:
+    if isinstance(e, RecursionError):
+        return "JSON nested too deeply (over the parser's nesting limit)"
+    return f"unreadable JSON value ({str(e)[:120]})"  # valid JSON Python will not hold (a 5,000-digit number)
+
+
 def _column(buf: str, pos: int) -> int:
     """0-based column of buf[pos]."""
     return pos - (buf.rfind("\n", 0, pos) + 1)
@@ -112,6 +118,9 @@ def read_json(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
                 problems.append(Problem(
                     shown, e.lineno, f"malformed JSON ({_msg(e)}, line {e.lineno}, column {e.colno}); file skipped"))
                 return
+            except (RecursionError, ValueError) as e:
+                problems.append(Problem(shown, t.line_of(pos), f"{_unreadable(e)}; file skipped"))
+                return
             paper = paper_from_record(rec, shown, t.line_of(pos), FORMAT, problems)
             if paper is not None:
                 yield paper
@@ -138,22 +147,24 @@ def read_json(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
                 pos = t.drop(pos)
             try:
                 rec, end = decoder.raw_decode(t.buf, pos)
-            except json.JSONDecodeError as e:
-                truncated = e.pos >= len(t.buf) - 64 or e.msg.startswith("Unterminated string")
-                if truncated and not t.eof and len(t.buf) - pos < _MAX_RECORD and t.more():
-                    continue  # the record goes on in the next chunk
-                err_line = t.line_of(e.pos)
-                col = _column(t.buf, e.pos) + 1
-                problems.append(Problem(
-                    shown, err_line,
-                    f"malformed JSON ({_msg(e)}, line {err_line}, column {col}); record at line {line} skipped",
-                ))
+            except (json.JSONDecodeError, RecursionError, ValueError) as e:
+                if isinstance(e, json.JSONDecodeError):
+                    truncated = e.pos >= len(t.buf) - 64 or e.msg.startswith("Unterminated string")
+                    if truncated and not t.eof and len(t.buf) - pos < _MAX_RECORD and t.more():
+                        continue  # the record goes on in the next chunk
+                    err_pos = e.pos
+                    err_line = t.line_of(e.pos)
+                    col = _column(t.buf, e.pos) + 1
+                    reason = f"malformed JSON ({_msg(e)}, line {err_line}, column {col})"
+                else:  # too deep or too big for Python, whatever follows: resynchronise after its start
+                    err_pos, err_line, reason = pos, line, _unreadable(e)
+                problems.append(Problem(shown, err_line, f"{reason}; record at line {line} skipped"))
                 # Resynchronise on the next line whose '{' is at the records' indentation.
                 pattern = re.compile(r"\n" + (re.escape(indent) if indent is not None else r"[ \t]*") + r"\{")
-                search_from = e.pos
+                search_from = err_pos
                 while True:
                     nxt = pattern.search(t.buf, search_from)
-                    if nxt is not None or len(t.buf) - e.pos > _MAX_RECORD:
+                    if nxt is not None or len(t.buf) - err_pos > _MAX_RECORD:
                         break
                     search_from = max(search_from, len(t.buf) - 256)  # only scan new text again
                     if not t.more():
