@@ -567,3 +567,28 @@ def test_atom_feed_declaring_an_unknown_encoding_is_one_problem(tmp_path):
     problems: list[Problem] = []
     assert list(read_atom(path, problems)) == []
     assert [(p.line, "encoding" in p.message) for p in problems] == [(1, True)]
+
+
+FORMATS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "formats"
+
+
+def test_records_wrapped_in_an_object_are_read_each_at_its_line(tmp_path):
+    path = tmp_path / "digest.json"
+    path.write_text(json.dumps({"meta": {"papers": [{"title": "not a record list"}]}, "count": 2,
+                                "papers": [{"title": "Wrapped One", "summary": "We use COCO.", "arxiv_id": "2512.14031v1"},
+                                           {"title": "Wrapped Two"}]}, indent=2), encoding="utf-8")
+    papers, problems = read_all(path)
+    assert [(p.title, p.arxiv_id) for p in papers] == [("Wrapped One", "2512.14031")]
+    assert papers[0].sources[0].line == line_of(path, '"Wrapped One"') - 1  # the line of its '{'
+    assert [(p.line, "missing abstract" in p.message) for p in problems] == [(line_of(path, '"Wrapped Two"') - 1, True)]
+
+
+def test_real_arxiv_digest_file():
+    path = FORMATS_DIR / "arxiv-daily-2025-12-16.json"
+    if not path.is_file():
+        pytest.skip(f"needs ../shared beside the repository ({path} not found)")
+    papers, problems = read_all(path)
+    assert problems == [] and len(papers) == json.loads(path.read_text(encoding="utf-8"))["count"] == 112
+    assert all(p.arxiv_id and p.abstract and p.authors for p in papers)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert all(lines[p.sources[0].line - 1].strip() == "{" for p in papers)

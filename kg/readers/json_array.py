@@ -17,6 +17,7 @@ FORMAT = "json"
 _CHUNK = 1 << 20
 _MAX_RECORD = 64 << 20  # a single record larger than this is treated as malformed
 _WS = re.compile(r"[\s,]*")  # whitespace and element separators (lenient about commas)
+_WS_ONLY = re.compile(r"[ \t\r\n]*")
 _BAD = re.compile(r"[\udc80-\udcff]")  # bytes that were not UTF-8 (decoded with surrogateescape)
 
 
@@ -85,6 +86,30 @@ def _msg(e: json.JSONDecodeError) -> str:
     return e.msg.removesuffix(" starting at").removesuffix(" at")
 
 
+def _envelope(rec: object, buf: str, pos: int, decoder: json.JSONDecoder) -> int | None:
+    """Where the list of records starts in an object that wraps them ({"count": N, "papers": [{...}]},
+    as digest tools and APIs write them), or None for an object that is a record itself.
+
+    The wrapper has no title or abstract of its own and exactly one top-level list holding records;
+    its position is found by walking the top-level members (a nested "papers" key is not it)."""
+    if not isinstance(rec, dict) or any(k in rec for k in ("title", "abstract", "summary")):
+        return None
+    lists = [k for k, v in rec.items() if isinstance(v, list) and any(isinstance(x, dict) and "title" in x for x in v)]
+    if len(lists) != 1:
+        return None
+    i = _WS_ONLY.match(buf, pos + 1).end()
+    while i < len(buf) and buf[i] == '"':
+        key, i = decoder.raw_decode(buf, i)
+        i = _WS_ONLY.match(buf, i).end() + 1  # past the ':'
+        i = _WS_ONLY.match(buf, i).end()
+        if key == lists[0]:
+            return i if buf.startswith("[", i) else None
+        _, i = decoder.raw_decode(buf, i)
+        i = _WS_ONLY.match(buf, i).end() + 1  # past the ','
+        i = _WS_ONLY.match(buf, i).end()
+    return None
+
+
 def _unreadable(e: Exception) -> str:
     if isinstance(e, RecursionError):
         return "JSON nested too deeply (over the parser's nesting limit)"
@@ -121,10 +146,13 @@ def read_json(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
             except (RecursionError, ValueError) as e:
                 problems.append(Problem(shown, t.line_of(pos), f"{_unreadable(e)}; file skipped"))
                 return
-            paper = paper_from_record(rec, shown, t.line_of(pos), FORMAT, problems)
-            if paper is not None:
-                yield paper
-            return
+            inner = _envelope(rec, t.buf, pos, decoder)
+            if inner is None:
+                paper = paper_from_record(rec, shown, t.line_of(pos), FORMAT, problems)
+                if paper is not None:
+                    yield paper
+                return
+            pos = inner  # {"count": N, "papers": [...]}: read the records of its list, each at its line
         if t.buf[pos] != "[":
             problems.append(Problem(
                 shown, t.line_of(pos), "not a JSON array of records (does not start with '[' or '{'); file skipped"))
