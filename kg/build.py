@@ -1,6 +1,7 @@
 """The main job: read -> deduplicate -> extract -> resolve -> assemble -> export, with a report."""
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -13,10 +14,15 @@ from .extract.pipeline import extract_papers
 from .graph import assemble
 from .related import RELATED_DIR, link_related
 from .model import Entity, Paper, Problem
-from .readers import read
+from .readers import path_problem, read
 from .resolve import Resolution, resolve
 
-__all__ = ["BuildReport", "build_graph", "build", "demo_corpus"]
+__all__ = ["BuildReport", "build_graph", "build", "demo_corpus", "check_inputs", "OUTPUT_NAMES", "PROBLEMS_LOG",
+           "BuildError", "InputError", "NothingRead", "StrictFailure"]
+
+PROBLEMS_LOG = "problems.log"
+# Everything a build writes into its output folder: replaced together, as one set (kg.io.OutputSet).
+OUTPUT_NAMES: tuple[str, ...] = ("kg.ttl", "kg.nt", "kg.jsonld", "graph.html", "store", RELATED_DIR, PROBLEMS_LOG)
 
 
 @dataclass
@@ -41,6 +47,41 @@ class BuildReport:
         return sum(p.skipped for p in self.problems)
 
 
+class BuildError(Exception):
+    """A build that stopped before writing anything: the output folder is as it was."""
+
+    exit_code = 1
+
+
+class InputError(BuildError):
+    """An input path that does not exist (or is a dangling symlink or a symlink loop)."""
+
+    exit_code = 2
+
+
+class NothingRead(BuildError):
+    """No paper could be read from the inputs: writing would replace a good build with an empty one."""
+
+    def __init__(self, report: "BuildReport"):
+        self.report = report
+        super().__init__(f"no paper could be read from the inputs ({len(report.problems)} problems)")
+
+
+class StrictFailure(BuildError):
+    """`strict` and the inputs had problems."""
+
+    def __init__(self, report: "BuildReport"):
+        self.report = report
+        super().__init__(f"{len(report.problems)} problems in the inputs (--strict)")
+
+
+def check_inputs(inputs: Iterable[str | Path]) -> None:
+    """Raise InputError naming every input path that cannot be read at all, before any work is done."""
+    bad = [f"{p}: {why}" for p in inputs if (why := path_problem(p))]
+    if bad:
+        raise InputError("; ".join(bad))
+
+
 def demo_corpus() -> Path:
     """The bundled demo corpus: five real listing pages (521 entries, 482 distinct papers)."""
     return Path(__file__).resolve().parent / "data" / "demo"
@@ -48,16 +89,20 @@ def demo_corpus() -> Path:
 
 def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = True,
                 progress: Callable[[int, int], None] | None = None,
-                min_confidence: float | None = None, related_k: int = 5) -> tuple[nx.MultiDiGraph, BuildReport]:
+                min_confidence: float | None = None, related_k: int = 5,
+                strict: bool = False) -> tuple[nx.MultiDiGraph, BuildReport]:
     """Read, deduplicate, extract, resolve and assemble the inputs into one graph (no files written).
 
     `use_ner=False` extracts with the rules and vocabularies alone (faster, fewer entities);
     `min_confidence` keeps only the entities the extractor is at least that sure of; `related_k`
-    related papers are linked to each paper (kg.related).
+    related papers are linked to each paper (kg.related). With `strict`, any problem in the inputs
+    raises StrictFailure as soon as they are read (before the extraction).
     """
     report = BuildReport()
     records = list(read(inputs, report.problems))
     report.records = len(records)
+    if strict and report.problems:
+        raise StrictFailure(report)
     papers, report.duplicates_merged = deduplicate(records)
     report.papers = len(papers)
     extracted: list[tuple[Paper, list[Entity]]] = []
@@ -79,25 +124,50 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
 
 def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, html: bool = True,
           progress: Callable[[int, int], None] | None = None, store: bool = True,
-          use_ner: bool = True, min_confidence: float | None = None) -> tuple[nx.MultiDiGraph, BuildReport]:
-    """Build the graph and write DIR/kg.ttl (+ .nt, .jsonld) and DIR/graph.html atomically.
+          use_ner: bool = True, min_confidence: float | None = None,
+          strict: bool = False) -> tuple[nx.MultiDiGraph, BuildReport]:
+    """Build the graph and write DIR/kg.ttl (+ .nt, .jsonld), DIR/graph.html, DIR/store, DIR/related
+    and DIR/problems.log (when there were problems) as one set.
 
-    With `store` (the default) the graph is also bulk-loaded into an on-disk Oxigraph store DIR/store
-    (kg.store.persist_store), which `kg query`, `kg stats` and `kg serve` open without parsing; a
-    previous store is replaced atomically.
+    The set is written into a new folder that replaces DIR's previous set in one atomic swap
+    (kg.io.OutputSet): a build that fails, is interrupted or killed leaves the old set whole, and a
+    set never mixes two builds (a clean rebuild leaves no stale problems.log). Other files in DIR
+    are kept. With `store` (the default) the graph is also bulk-loaded into an on-disk Oxigraph store
+    DIR/store (kg.store.persist_store), which `kg query`, `kg stats` and `kg serve` open without parsing.
+
+    Before any work: an input path that does not exist raises InputError, an output folder that
+    cannot be written kg.io.OutputError. Nothing is written, and NothingRead is raised, when no
+    paper could be read; with `strict`, StrictFailure when the inputs had any problem.
     """
+    from .io import OutputSet, atomic_write_text
     from .rdf import write_rdf
     from .views.html import write_html
 
+    inputs = list(inputs)
+    check_inputs(inputs)
     out = Path(out_dir)
-    g, report = build_graph(inputs, jobs=jobs, use_ner=use_ner, progress=progress, min_confidence=min_confidence)
-    report.outputs.update(write_rdf(g, out))
-    report.outputs["related"] = report.related_index.save(out / RELATED_DIR)
-    if store:
-        from .store import persist_store
+    output = OutputSet(out, OUTPUT_NAMES)
+    try:
+        g, report = build_graph(inputs, jobs=jobs, use_ner=use_ner, progress=progress,
+                                min_confidence=min_confidence, strict=strict)
+        if report.papers == 0:
+            raise NothingRead(report)
+        stage = output.path
+        written: dict[str, Path] = dict(write_rdf(g, stage))
+        written["related"] = report.related_index.save(stage / RELATED_DIR)
+        if store:
+            from .store import persist_store
 
-        report.outputs["store"] = persist_store(out)
-    if html:
-        write_html(g, out / "graph.html")
-        report.outputs["html"] = out / "graph.html"
+            written["store"] = persist_store(stage)
+        if html:
+            write_html(g, stage / "graph.html")
+            written["html"] = stage / "graph.html"
+        if report.problems:
+            atomic_write_text(stage / PROBLEMS_LOG, "".join(f"{p}\n" for p in report.problems))
+            written["problems"] = stage / PROBLEMS_LOG
+        output.commit()
+    except BaseException:
+        output.abort()
+        raise
+    report.outputs.update({name: out / os.path.relpath(path, stage) for name, path in written.items()})
     return g, report

@@ -41,7 +41,7 @@ def build(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("exports"),
     demo: Annotated[bool, typer.Option(help="Build the bundled demo corpus (five listing pages).")] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
-    strict: Annotated[bool, typer.Option(help="Exit with status 1 if any input had problems.")] = False,
+    strict: Annotated[bool, typer.Option(help="Exit with status 1, writing nothing, if any input had problems.")] = False,
     html: Annotated[bool, typer.Option(help="Write graph.html.")] = True,
     ner: Annotated[bool, typer.Option("--ner/--no-ner", help="Use the statistical NER (--no-ner: rules and "
                                       "vocabularies alone, faster).")] = True,
@@ -54,8 +54,8 @@ def build(
 
     Examples: `kg build --demo`, `kg build papers.jsonl listings/ --output out/ --jobs 2`.
     """
-    from .build import build as run_build, demo_corpus
-    from .io import atomic_write_text
+    from .build import BuildError, NothingRead, StrictFailure, build as run_build, demo_corpus
+    from .io import OutputError
 
     sources = list(inputs or [])
     if demo:
@@ -63,13 +63,30 @@ def build(
     if not sources:
         err.print("Nothing to build: give input files or folders, or --demo.")
         raise typer.Exit(2)
-    with _progress() as bar:
-        task = bar.add_task("extracting", total=None)
-        _, report = run_build(sources, output, jobs=jobs, html=html, use_ner=ner, min_confidence=min_confidence,
-                              progress=lambda done, total: bar.update(task, completed=done, total=total))
-    log = output / "problems.log"
+    kept = f"nothing written, {output} left as it was"
+    try:
+        with _progress() as bar:
+            task = bar.add_task("extracting", total=None)
+            _, report = run_build(sources, output, jobs=jobs, html=html, use_ner=ner, min_confidence=min_confidence,
+                                  strict=strict,
+                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {kept}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    except OutputError as exc:
+        err.print(f"kg build: {exc}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except (NothingRead, StrictFailure) as exc:
+        _show_problems(exc.report.problems)
+        why = ("no paper could be read from the inputs" if isinstance(exc, NothingRead) else
+               f"--strict and {len(exc.report.problems)} problems in the inputs")
+        err.print(f"kg build: {why}: {kept}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except BuildError as exc:
+        err.print(f"kg build: {exc}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    log = report.outputs.get("problems")
     if report.problems:
-        atomic_write_text(log, "".join(f"{p}\n" for p in report.problems))
         _show_problems(report.problems, log)
     table = Table(title=f"paperkg build -> {output}", show_header=False)
     table.add_row("records read", str(report.records))
@@ -84,8 +101,6 @@ def build(
     for name, path in report.outputs.items():
         table.add_row(f"wrote {name}", str(path))
     out.print(table)
-    if strict and report.problems:
-        raise typer.Exit(1)
 
 
 @app.command()
@@ -93,7 +108,7 @@ def extract(
     input: Annotated[Path, typer.Argument(help="A file or folder of papers.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSON Lines output, one line per paper.")],
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
-    strict: Annotated[bool, typer.Option(help="Exit with status 1 if any input had problems.")] = False,
+    strict: Annotated[bool, typer.Option(help="Exit with status 1, writing nothing, if the input had problems.")] = False,
     ner: Annotated[bool, typer.Option("--ner/--no-ner", help="Use the statistical NER (--no-ner: rules and "
                                       "vocabularies alone).")] = True,
     min_confidence: Annotated[Optional[float], typer.Option(
@@ -107,22 +122,51 @@ def extract(
     """
     from .extract.pipeline import extract_papers
     from .io import atomic_open
-    from .readers import read
+    from .readers import path_problem, read
 
+    missing = path_problem(input)
+    if missing:
+        err.print(f"kg extract: {input}: {missing}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+    if output.is_dir():
+        err.print(f"kg extract: {output} is a folder; give the JSON Lines file to write", highlight=False, markup=False,
+                  soft_wrap=True)
+        raise typer.Exit(2)
     problems: list = []
     n = 0
-    with atomic_open(output) as fh, _progress() as bar:
-        task = bar.add_task("extracting", total=None)
-        for paper, entities in extract_papers(read([input], problems), jobs=jobs, use_ner=ner,
-                                              min_confidence=min_confidence):
-            rec = {"id": paper.record_id or paper.id, "entities": [e.to_json() for e in entities]}
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            n += 1
-            bar.update(task, completed=n)
+    kept = f"nothing written, {output} left as it was"
+    try:
+        # The output is opened (a temporary file beside it) before any work, so an unwritable folder
+        # is found at once; it replaces OUTPUT only when the run is complete and wanted.
+        with atomic_open(output) as fh, _progress() as bar:
+            task = bar.add_task("extracting", total=None)
+            for paper, entities in extract_papers(read([input], problems), jobs=jobs, use_ner=ner,
+                                                  min_confidence=min_confidence):
+                rec = {"id": paper.record_id or paper.id, "entities": [e.to_json() for e in entities]}
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                n += 1
+                bar.update(task, completed=n)
+            if n == 0 or (strict and problems):
+                raise _Unwanted()
+    except _Unwanted:
+        _show_problems(problems)
+        why = "no paper could be read from the input" if n == 0 else f"--strict and {len(problems)} problems"
+        err.print(f"kg extract: {why}: {kept}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print(f"interrupted: {kept}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(130) from None
+    except OSError as exc:
+        target = exc.filename or output
+        err.print(f"kg extract: cannot write {target}: {exc.strerror or exc}", highlight=False, markup=False,
+                  soft_wrap=True)
+        raise typer.Exit(2) from None
     _show_problems(problems)
     err.print(f"{n} papers -> {output}" + (f", {len(problems)} problems" if problems else ""))
-    if strict and problems:
-        raise typer.Exit(1)
+
+
+class _Unwanted(Exception):
+    """A finished `kg extract` run whose output must not replace the old one."""
 
 
 def _parse_params(params: list[str]) -> dict[str, str]:

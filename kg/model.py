@@ -4,10 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
-    "ENTITY_TYPES", "ROLES", "ROLE_RANK", "Source", "Paper", "Problem",
+    "MAX_TEXT_CHARS", "ENTITY_TYPES", "ROLES", "ROLE_RANK", "Source", "Paper", "Problem",
     "Mention", "Entity", "Concept", "Link",
 ]
 
+# The longest paper text (title + newline + abstract) read or extracted: longer records are cut, with
+# a problem (kg.readers). arXiv caps abstracts at 1,920 characters; spaCy refuses texts over 1,000,000.
+MAX_TEXT_CHARS = 100_000
 ENTITY_TYPES: tuple[str, ...] = ("Method", "Model", "Dataset", "Task", "Metric")
 ROLES: tuple[str, ...] = ("proposed", "used", "compared", "mentioned")
 # When two mentions of one entity disagree, the more specific role wins.

@@ -7,7 +7,7 @@ from functools import lru_cache, partial
 import spacy
 from spacy.language import Language
 
-from ..model import Entity, Paper
+from ..model import MAX_TEXT_CHARS, Entity, Paper
 from . import abbreviations, candidates, entities, gazetteer, ner, roles, scorer, select  # noqa: F401  (factories)
 
 __all__ = ["blank_english", "build_pipeline", "extract_papers", "extract_text", "PIPE_NAMES"]
@@ -87,13 +87,26 @@ def extract_text(title: str, abstract: str) -> list[Entity]:
     >>> [(e.name, e.type) for e in extract_text("", "We evaluate BERT on SQuAD.")]
     [('BERT', 'Model'), ('SQuAD', 'Dataset')]
     """
-    return _default()(f"{title}\n{abstract}")._.entities
+    return _extract_batch([f"{title}\n{abstract}"])[0]
 
 
 def _extract_batch(texts: list[str], ner_model: str | None = None, use_ner: bool = True,
                    min_confidence: float | None = None) -> list[list[Entity]]:
-    """Worker: entities of a batch of texts (Docs stay in the worker; only dataclasses travel)."""
+    """Worker: entities of a batch of texts (Docs stay in the worker; only dataclasses travel).
+
+    A text over MAX_TEXT_CHARS (the readers cut longer records, with a problem; this guards other
+    callers) is extracted from its first MAX_TEXT_CHARS characters: spaCy refuses texts over its
+    max_length (E088) and one record must not stop a run. Offsets still index into the whole text.
+    """
+    texts = [t[:MAX_TEXT_CHARS] for t in texts]
     return [doc._.entities for doc in _default(ner_model, use_ner, min_confidence).pipe(texts)]
+
+
+def _ignore_sigint() -> None:
+    """Pool initializer: Ctrl-C is the parent's to handle (it stops the pool); workers print no traceback."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -125,7 +138,7 @@ def extract_papers(papers: Iterable[Paper], *, jobs: int = 1, batch_size: int = 
     # Build the pipeline once before forking so workers share it copy-on-write.
     _default(ner_model, use_ner, min_confidence)
     work = partial(_extract_batch, ner_model=ner_model, use_ner=use_ner, min_confidence=min_confidence)
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
         # A bounded window of batches at a time keeps memory flat on million-paper corpora.
         for window in _batches(_batches(papers, batch_size), jobs * 8):
             results = pool.map(work, [[p.text for p in b] for b in window], chunksize=1)

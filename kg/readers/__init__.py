@@ -9,7 +9,9 @@ Supported formats (the value of `detect_format` and of `Source.format`):
 - ``bibtex``      BibTeX with ``abstract`` fields (.bib)
 
 Bad input never raises: each problem is appended to the caller's list as a ``Problem(path, line,
-message)`` (line 0 = the whole file) and reading goes on with the next record or file.
+message)`` (line 0 = the whole file) and reading goes on with the next record or file. A binary,
+UTF-16 or UTF-32 file is one problem naming what it is; a file with no records is one problem too.
+A record longer than MAX_TEXT_CHARS is cut to that length, with a problem.
 
 Examples
 --------
@@ -20,6 +22,8 @@ Examples
 """
 from __future__ import annotations
 
+import codecs
+import errno
 import json
 import logging
 import os
@@ -27,11 +31,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from ..model import Paper, Problem
+from ..model import MAX_TEXT_CHARS, Paper, Problem
 from .code_links import find_code_urls
+from .common import cap_length
 from .listing import looks_like_listing
 
-__all__ = ["FORMATS", "EXTENSIONS", "read", "read_file", "detect_format", "find_code_urls"]
+__all__ = ["FORMATS", "EXTENSIONS", "read", "read_file", "detect_format", "find_code_urls", "path_problem",
+           "encoding_problem"]
 
 FORMATS: tuple[str, ...] = ("listing", "jsonl", "json", "arxiv-atom", "bibtex")
 # File extensions looked at when walking a folder, with the format they suggest.
@@ -42,6 +48,10 @@ EXTENSIONS: dict[str, str] = {
     ".xml": "arxiv-atom", ".atom": "arxiv-atom",
     ".bib": "bibtex", ".bibtex": "bibtex",
 }
+
+# Extensions that decide the format whatever the content (a .jsonl whose first line is an array is
+# still JSON Lines); the others (.json: the arXiv snapshot is JSON Lines named .json, .txt, .xml) are sniffed.
+_DECISIVE = {".jsonl", ".ndjson", ".jsonlines", ".bib", ".bibtex", ".atom"}
 
 log = logging.getLogger(__name__)
 
@@ -82,53 +92,118 @@ def _has_object_lines(path: Path) -> bool:
             try:
                 if isinstance(json.loads(line.decode("utf-8-sig", errors="replace")), dict):
                     return True
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
     return False
 
 
-def detect_format(path: str | Path) -> str | None:
-    """The file's format, one of FORMATS, sniffed from its content and extension; None if unsupported."""
-    p = Path(path)
-    ext = p.suffix.lower()
+def path_problem(path: str | Path) -> str | None:
+    """Why `path` cannot be opened at all ("no such file or directory", "dangling symlink (-> x)",
+    "symlink loop"), or None when it exists."""
+    p = os.fspath(path)
     try:
-        with open(p, "rb") as fh:
-            head = fh.read(_SNIFF_BYTES)
+        os.stat(p)
+        return None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symlink loop (the link leads back to itself); skipped"
+        if e.errno == errno.ENOENT and os.path.islink(p):
+            try:
+                dest = os.readlink(p)
+            except OSError:
+                dest = "?"
+            return f"dangling symlink (-> {dest}, which does not exist); skipped"
+        if e.errno == errno.ENOENT:
+            return "no such file or directory"
+        return f"cannot read: {e.strerror or e}"
+
+
+_TEXT_CONTROLS = set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
+
+
+def encoding_problem(head: bytes) -> str | None:
+    """What is wrong with a file whose first bytes are `head`, if it is not UTF-8 text at all:
+    UTF-16 / UTF-32 (by byte-order mark, or by the zero bytes of ASCII in UTF-16) or binary. None for
+    text, including UTF-8 with a few bad bytes (reported line by line by the readers)."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32 (little-endian)"), (codecs.BOM_UTF32_BE, "UTF-32 (big-endian)"),
+                      (codecs.BOM_UTF16_LE, "UTF-16 (little-endian)"), (codecs.BOM_UTF16_BE, "UTF-16 (big-endian)")):
+        if head.startswith(bom):
+            return f"the file is {name} text (byte-order mark {bom.hex(' ').upper()}), not UTF-8: re-save it as UTF-8; skipped"
+    if not head:
+        return None
+    if b"\0" in head:
+        pairs = len(head) // 2 or 1
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > 0.3 * pairs and even < 0.02 * pairs:
+            return "the file looks like UTF-16 (little-endian) text without a byte-order mark, not UTF-8: re-save it as UTF-8; skipped"
+        if even > 0.3 * pairs and odd < 0.02 * pairs:
+            return "the file looks like UTF-16 (big-endian) text without a byte-order mark, not UTF-8: re-save it as UTF-8; skipped"
+        return "binary file (it has zero bytes), not text; skipped"
+    text = codecs.getincrementaldecoder("utf-8")("replace").decode(head)  # final=False: a cut last character is fine
+    bad = text.count("\ufffd") + sum(1 for c in text if ord(c) in _TEXT_CONTROLS)
+    if bad > 0.3 * max(len(text), 1):
+        return f"binary file ({bad * 100 // max(len(text), 1)}% of its first characters are not text), not text; skipped"
+    return None
+
+
+def _head(path: str | Path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(_SNIFF_BYTES)
+
+
+def detect_format(path: str | Path) -> str | None:
+    """The file's format, one of FORMATS: from the extension where it is decisive (.jsonl, .bib, .atom),
+    else sniffed from the content; None if unsupported or unreadable."""
+    try:
+        head = _head(path)
     except OSError:
         return None
+    return _detect(Path(path), head)
+
+
+def _detect(p: Path, head: bytes) -> str | None:
+    ext = p.suffix.lower()
+    if ext in _DECISIVE:
+        return EXTENSIONS[ext]
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     start = text.lstrip()
     if not start:
         return EXTENSIONS.get(ext)
     first = start[0]
     if first == "<":
-        if _ATOM.search(text) or ext == ".atom":
+        if _ATOM.search(text):
             return "arxiv-atom"
         return None
     if first == "[":
         return "json"
     if first == "{":
-        if EXTENSIONS.get(ext) == "jsonl" or _has_object_lines(p):
+        if _has_object_lines(p):
             return "jsonl"
         return "json"
-    if first == "@" or (_BIB_START.search(text) and (ext in (".bib", ".bibtex") or first == "%")):
+    if first == "@" or (_BIB_START.search(text) and first == "%"):
         return "bibtex"
     if looks_like_listing(text):
         return "listing"
-    if ext in (".jsonl", ".ndjson", ".jsonlines", ".json", ".bib", ".bibtex"):
-        return EXTENSIONS[ext]  # damaged content: the reader reports what is wrong, line by line
+    if ext == ".json":
+        return "json"  # damaged content: the reader reports what is wrong
     return None
 
 
-def _walk(folder: str, seen: set[str]) -> Iterator[str]:
-    """Files under `folder` in sorted order, depth first; hidden entries skipped; symlink loops cut."""
+def _walk(folder: str, problems: list[Problem], seen: set[str], ancestors: tuple[str, ...] = ()) -> Iterator[str]:
+    """Files under `folder` in sorted order, depth first; hidden entries skipped; a symlink back to a
+    folder being walked (a loop) or to one already walked is reported once and not followed."""
     real = os.path.realpath(folder)
+    if real in ancestors:
+        problems.append(Problem(folder, 0, f"symlink loop (leads back to {real}); not followed", skipped=False))
+        return
     if real in seen:
+        problems.append(Problem(folder, 0, f"same folder as {real}, already read; not read twice", skipped=False))
         return
     seen.add(real)
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError:
+    except OSError as e:
+        problems.append(Problem(folder, 0, f"cannot list folder: {e.strerror or e}; skipped"))
         return
     for entry in entries:
         if entry.name.startswith("."):
@@ -137,9 +212,9 @@ def _walk(folder: str, seen: set[str]) -> Iterator[str]:
         try:
             is_dir = entry.is_dir()
         except OSError:
-            continue
+            is_dir = False  # a symlink loop: reported as a file, below
         if is_dir:
-            yield from _walk(path, seen)
+            yield from _walk(path, problems, seen, (*ancestors, real))
         else:
             yield path
 
@@ -150,19 +225,40 @@ def read_file(path: str | Path, fmt: str | None = None, problems: list[Problem] 
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     problems = _sink() if problems is None else problems
     shown = str(path)
-    fmt = fmt or detect_format(path)
-    if fmt is None:
-        problems.append(Problem(
-            shown, 0, f"unsupported or unrecognised format (supported: {', '.join(FORMATS)}); file skipped"))
+    why = path_problem(path)
+    if why is not None:
+        problems.append(Problem(shown, 0, why))
         return
     try:
-        yield from _reader(fmt)(path, problems)
+        head = _head(path)
+    except OSError as e:
+        problems.append(Problem(shown, 0, f"cannot read file: {e.strerror or e}"))
+        return
+    why = encoding_problem(head)
+    if why is not None:
+        problems.append(Problem(shown, 0, why))
+        return
+    fmt = fmt or _detect(Path(path), head)
+    if fmt is None:
+        ext = os.path.splitext(shown)[1].lower()
+        problems.append(Problem(shown, 0, (
+            f"{ext} file is not a supported {EXTENSIONS[ext]} file; skipped" if ext in EXTENSIONS else
+            f"unsupported or unrecognised format (supported: {', '.join(FORMATS)}); file skipped")))
+        return
+    before, papers = len(problems), 0
+    try:
+        for paper in _reader(fmt)(path, problems):
+            papers += 1
+            yield cap_length(paper, MAX_TEXT_CHARS, problems)
     except OSError as e:
         problems.append(Problem(shown, 0, f"cannot read file: {e.strerror or e}"))
     except Exception as e:  # a reader bug must not stop a million-file build; keep the traceback in the log
         log.exception("reading %s failed", shown)
         problems.append(Problem(
             shown, 0, f"internal error while reading ({type(e).__name__}: {e}); rest of file skipped"))
+    if papers == 0 and len(problems) == before:
+        problems.append(Problem(shown, 0, "empty file: no records" if not head.strip(b" \t\r\n\xef\xbb\xbf") else
+                                f"no records found in this {fmt} file", skipped=False))
 
 
 def read(paths: Iterable[str | Path], problems: list[Problem] | None = None) -> Iterator[Paper]:
@@ -173,22 +269,13 @@ def read(paths: Iterable[str | Path], problems: list[Problem] | None = None) -> 
     for given in paths:
         shown = str(given)
         if os.path.isdir(given):
-            for path in _walk(shown, set()):
+            for path in _walk(shown, problems, set()):
                 ext = os.path.splitext(path)[1].lower()
                 if ext not in EXTENSIONS:
                     continue  # not an input file: skipped silently inside folders
-                fmt = detect_format(path)
-                if fmt is None:
-                    problems.append(Problem(path, 0, f"{ext} file is not a supported {EXTENSIONS[ext]} file; skipped"))
-                    continue
-                yield from read_file(path, fmt, problems)
-        elif os.path.exists(given):
-            if not os.access(given, os.R_OK):
-                problems.append(Problem(shown, 0, "cannot read file: permission denied"))
-                continue
-            yield from read_file(given, None, problems)
+                yield from read_file(path, None, problems)
         else:
-            problems.append(Problem(shown, 0, "no such file or directory"))
+            yield from read_file(given, None, problems)
 
 
 class _LoggingList(list):

@@ -154,6 +154,11 @@ def read_atom(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
                     f"{expat.ErrorString(err.code)}); rest of file skipped",
                 ))
                 chunk = b""
+            except (LookupError, ValueError) as err:  # encoding="x" in the XML declaration that Python lacks
+                problems.append(Problem(
+                    shown, parser.CurrentLineNumber or 1,
+                    f"the XML declaration names an encoding that cannot be decoded ({err}); file skipped"))
+                return
             except _Forbidden:
                 problems.append(Problem(
                     shown, parser.CurrentLineNumber,

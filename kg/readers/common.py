@@ -12,12 +12,56 @@ from .latex import latex_to_text
 
 __all__ = [
     "make_paper", "iter_lines", "clean_space", "split_authors", "latex_to_text",
-    "arxiv_id_in", "utf8_problem",
+    "arxiv_id_in", "utf8_problem", "repair_surrogates", "cap_length",
 ]
 
 _SPACE = re.compile(r"\s+")
 _ASCII_ALNUM = re.compile(r"[0-9A-Za-z]")  # a title with one of these has a non-empty normalize_title
 _BOM = b"\xef\xbb\xbf"
+# A UTF-16 surrogate code point on its own: JSON can spell one ("\\ud800"), no UTF-8 output can hold it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _fix_surrogates(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def repair_surrogates(value: object) -> tuple[object, list[str]]:
+    """`value` (a decoded JSON value) with every lone surrogate in its strings replaced by U+FFFD, and the
+    top-level keys (or "record") where one was found. Iterative, so a deeply nested value cannot overflow."""
+    found: list[str] = []
+
+    def fix(v: object, where: str) -> object:
+        if isinstance(v, str) and _SURROGATE.search(v):
+            if where not in found:
+                found.append(where)
+            return _SURROGATE.sub("\ufffd", v)
+        return v
+
+    if isinstance(value, str):
+        return fix(value, "record"), found
+    if not isinstance(value, (dict, list)):
+        return value, found
+    root: list = [value]
+    stack: list[tuple[object, str]] = [(root, "record")]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):
+            for k in list(node):
+                fixed_key = _fix_surrogates(k) if isinstance(k, str) else k
+                at = where if node is not value else str(fixed_key)[:40]
+                if fixed_key != k and at not in found:
+                    found.append(at)
+                child = node.pop(k) if fixed_key != k else node[k]
+                node[fixed_key] = fix(child, at)
+                if isinstance(child, (dict, list)):
+                    stack.append((child, at))
+        elif isinstance(node, list):
+            for i, child in enumerate(node):
+                node[i] = fix(child, where)
+                if isinstance(child, (dict, list)):
+                    stack.append((child, where))
+    return root[0], found
 
 
 def clean_space(text: str) -> str:
@@ -63,13 +107,15 @@ def make_paper(
     """
     if normalize:
         title, abstract = clean_space(title), clean_space(abstract)
-    title, abstract = latex_to_text(title), latex_to_text(abstract)
+    # Readers report lone surrogates where they find them; this keeps any that slip through from
+    # breaking the UTF-8 writers much later.
+    title, abstract = _fix_surrogates(latex_to_text(title)), _fix_surrogates(latex_to_text(abstract))
     arxiv_id = arxiv_id or None
     if url is None and arxiv_id:
         url = f"https://arxiv.org/abs/{arxiv_id}"
     names: list[str] = []
     for name in authors or ():
-        name = clean_space(name)
+        name = _fix_surrogates(clean_space(name))
         if name and name not in names:
             names.append(name)
     cats: list[str] = []
@@ -85,14 +131,14 @@ def make_paper(
         id=pid,
         title=title,
         abstract=abstract,
-        url=url or None,
+        url=_fix_surrogates(url) if url else None,
         authors=names,
-        date=date or None,
+        date=_fix_surrogates(date) if date else None,
         arxiv_id=arxiv_id,
         categories=cats,
         code_urls=find_code_urls(f"{title}\n{abstract}"),
         sources=[source],
-        record_id=str(record_id) if record_id not in (None, "") else None,
+        record_id=_fix_surrogates(str(record_id)) if record_id not in (None, "") else None,
     )
 
 
@@ -145,3 +191,27 @@ def split_authors(value: object) -> list[str]:
     text = str(value)
     parts = re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*;\s*", text)
     return [p for p in (clean_space(p) for p in parts) if p]
+
+
+def cap_length(paper: Paper, limit: int, problems: list[Problem]) -> Paper:
+    """`paper` with its text (title + newline + abstract) cut to at most `limit` characters, at a word
+    boundary, and a located Problem; unchanged when it is short enough. spaCy refuses texts over
+    1,000,000 characters, and no abstract needs more than a few thousand."""
+    size = len(paper.title) + 1 + len(paper.abstract)
+    if size <= limit:
+        return paper
+    where = paper.sources[0] if paper.sources else Source("?", 0)
+
+    def cut(text: str, n: int) -> str:
+        if len(text) <= n:
+            return text
+        space = text.rfind(" ", max(0, n - 200), n)
+        return text[:space if space > 0 else n].rstrip()
+
+    title = cut(paper.title, min(len(paper.title), limit // 10))  # a title over a tenth of the limit is no title
+    paper.title, paper.abstract = title, cut(paper.abstract, limit - len(title) - 1)
+    problems.append(Problem(
+        where.path, where.line,
+        f"record is {size:,} characters (title + abstract), over the {limit:,} limit: text cut to "
+        f"{len(paper.text):,} characters", skipped=False))
+    return paper

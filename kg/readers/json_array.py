@@ -17,6 +17,7 @@ FORMAT = "json"
 _CHUNK = 1 << 20
 _MAX_RECORD = 64 << 20  # a single record larger than this is treated as malformed
 _WS = re.compile(r"[\s,]*")  # whitespace and element separators (lenient about commas)
+_WS_ONLY = re.compile(r"[ \t\r\n]*")
 _BAD = re.compile(r"[\udc80-\udcff]")  # bytes that were not UTF-8 (decoded with surrogateescape)
 
 
@@ -85,6 +86,36 @@ def _msg(e: json.JSONDecodeError) -> str:
     return e.msg.removesuffix(" starting at").removesuffix(" at")
 
 
+def _envelope(rec: object, buf: str, pos: int, decoder: json.JSONDecoder) -> int | None:
+    """Where the list of records starts in an object that wraps them ({"count": N, "papers": [{...}]},
+    as digest tools and APIs write them), or None for an object that is a record itself.
+
+    The wrapper has no title or abstract of its own and exactly one top-level list holding records;
+    its position is found by walking the top-level members (a nested "papers" key is not it)."""
+    if not isinstance(rec, dict) or any(k in rec for k in ("title", "abstract", "summary")):
+        return None
+    lists = [k for k, v in rec.items() if isinstance(v, list) and any(isinstance(x, dict) and "title" in x for x in v)]
+    if len(lists) != 1:
+        return None
+    i = _WS_ONLY.match(buf, pos + 1).end()
+    while i < len(buf) and buf[i] == '"':
+        key, i = decoder.raw_decode(buf, i)
+        i = _WS_ONLY.match(buf, i).end() + 1  # past the ':'
+        i = _WS_ONLY.match(buf, i).end()
+        if key == lists[0]:
+            return i if buf.startswith("[", i) else None
+        _, i = decoder.raw_decode(buf, i)
+        i = _WS_ONLY.match(buf, i).end() + 1  # past the ','
+        i = _WS_ONLY.match(buf, i).end()
+    return None
+
+
+def _unreadable(e: Exception) -> str:
+    if isinstance(e, RecursionError):
+        return "JSON nested too deeply (over the parser's nesting limit)"
+    return f"unreadable JSON value ({str(e)[:120]})"  # valid JSON Python will not hold (a 5,000-digit number)
+
+
 def _column(buf: str, pos: int) -> int:
     """0-based column of buf[pos]."""
     return pos - (buf.rfind("\n", 0, pos) + 1)
@@ -112,10 +143,16 @@ def read_json(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
                 problems.append(Problem(
                     shown, e.lineno, f"malformed JSON ({_msg(e)}, line {e.lineno}, column {e.colno}); file skipped"))
                 return
-            paper = paper_from_record(rec, shown, t.line_of(pos), FORMAT, problems)
-            if paper is not None:
-                yield paper
-            return
+            except (RecursionError, ValueError) as e:
+                problems.append(Problem(shown, t.line_of(pos), f"{_unreadable(e)}; file skipped"))
+                return
+            inner = _envelope(rec, t.buf, pos, decoder)
+            if inner is None:
+                paper = paper_from_record(rec, shown, t.line_of(pos), FORMAT, problems)
+                if paper is not None:
+                    yield paper
+                return
+            pos = inner  # {"count": N, "papers": [...]}: read the records of its list, each at its line
         if t.buf[pos] != "[":
             problems.append(Problem(
                 shown, t.line_of(pos), "not a JSON array of records (does not start with '[' or '{'); file skipped"))
@@ -138,22 +175,24 @@ def read_json(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
                 pos = t.drop(pos)
             try:
                 rec, end = decoder.raw_decode(t.buf, pos)
-            except json.JSONDecodeError as e:
-                truncated = e.pos >= len(t.buf) - 64 or e.msg.startswith("Unterminated string")
-                if truncated and not t.eof and len(t.buf) - pos < _MAX_RECORD and t.more():
-                    continue  # the record goes on in the next chunk
-                err_line = t.line_of(e.pos)
-                col = _column(t.buf, e.pos) + 1
-                problems.append(Problem(
-                    shown, err_line,
-                    f"malformed JSON ({_msg(e)}, line {err_line}, column {col}); record at line {line} skipped",
-                ))
+            except (json.JSONDecodeError, RecursionError, ValueError) as e:
+                if isinstance(e, json.JSONDecodeError):
+                    truncated = e.pos >= len(t.buf) - 64 or e.msg.startswith("Unterminated string")
+                    if truncated and not t.eof and len(t.buf) - pos < _MAX_RECORD and t.more():
+                        continue  # the record goes on in the next chunk
+                    err_pos = e.pos
+                    err_line = t.line_of(e.pos)
+                    col = _column(t.buf, e.pos) + 1
+                    reason = f"malformed JSON ({_msg(e)}, line {err_line}, column {col})"
+                else:  # too deep or too big for Python, whatever follows: resynchronise after its start
+                    err_pos, err_line, reason = pos, line, _unreadable(e)
+                problems.append(Problem(shown, err_line, f"{reason}; record at line {line} skipped"))
                 # Resynchronise on the next line whose '{' is at the records' indentation.
                 pattern = re.compile(r"\n" + (re.escape(indent) if indent is not None else r"[ \t]*") + r"\{")
-                search_from = e.pos
+                search_from = err_pos
                 while True:
                     nxt = pattern.search(t.buf, search_from)
-                    if nxt is not None or len(t.buf) - e.pos > _MAX_RECORD:
+                    if nxt is not None or len(t.buf) - err_pos > _MAX_RECORD:
                         break
                     search_from = max(search_from, len(t.buf) - 256)  # only scan new text again
                     if not t.more():

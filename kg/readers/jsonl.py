@@ -29,6 +29,13 @@ def read_jsonl(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
             reason = e.msg.removesuffix(" starting at").removesuffix(" at")
             problems.append(Problem(shown, lineno, f"malformed JSON ({reason}, column {e.colno}); line skipped"))
             continue
+        except RecursionError:
+            problems.append(Problem(shown, lineno, "JSON nested too deeply (over the parser's nesting limit); "
+                                                   "line skipped"))
+            continue
+        except ValueError as e:  # valid JSON Python will not hold, e.g. an integer of over 4,300 digits
+            problems.append(Problem(shown, lineno, f"unreadable JSON value ({str(e)[:120]}); line skipped"))
+            continue
         paper = paper_from_record(rec, shown, lineno, FORMAT, problems)
         if paper is not None:
             yield paper

@@ -8,6 +8,7 @@ formatting commands, math, Greek letters, symbols) is pylatexenc's own conversio
 from __future__ import annotations
 
 import functools
+import json
 import re
 import unicodedata
 
@@ -73,11 +74,21 @@ def has_latex(text: str) -> bool:
     return bool(_MARKUP.search(text))
 
 
+_UNICODE_ESCAPES = re.compile(r"(?:\\u[0-9a-fA-F]{4})+")
+
+
+def _unescape(m: re.Match) -> str:
+    """A run of \\uXXXX escapes as text: surrogate pairs joined, a lone surrogate (which no UTF-8
+    output can hold) as U+FFFD."""
+    text = json.loads(f'"{m.group(0)}"')
+    return re.sub("[\ud800-\udfff]", "\ufffd", text)
+
+
 def _protect(text: str, bibtex: bool) -> str:
     # "%" is literal in abstracts and BibTeX fields alike, "~" too outside BibTeX (where it is a
     # non-breaking space); a "$" without its pair is a literal dollar sign; "\u2019" is a JSON escape
     # that reached the text unescaped, not LaTeX's breve accent.
-    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+    text = _UNICODE_ESCAPES.sub(_unescape, text)
     text = re.sub(r"(?<!\\)%", r"\\%", text)
     if not bibtex:
         text = re.sub(r"(?<!\\)~", r"\\textasciitilde{}", text)
