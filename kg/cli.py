@@ -333,6 +333,9 @@ def serve(
     allow_federated: Annotated[bool, typer.Option(
         "--allow-federated", help="Run SERVICE clauses: the server then sends requests wherever a query says "
                                   "(refused with 400 by default).")] = False,
+    cache_mb: Annotated[int, typer.Option(
+        "--cache-mb", min=0, help="Memory for answers kept for repeated queries (the store is read-only, so they "
+                                  "cannot go stale); 0: no cache.")] = 32,
     cors_origin: Annotated[Optional[list[str]], typer.Option(
         "--cors-origin", help="An origin (https://host[:port]) whose web pages may read the answers; repeatable; "
                               "* for any. Default: none.")] = None,
@@ -357,7 +360,8 @@ def serve(
                   "address, including your local network", highlight=False)
     try:
         run_serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows, workers=workers,
-                  backend=backend, quiet=quiet, allow_federated=allow_federated, cors_origins=tuple(cors_origin or ()))
+                  backend=backend, quiet=quiet, allow_federated=allow_federated, cors_origins=tuple(cors_origin or ()),
+                  cache_bytes=cache_mb << 20)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--cors-origin") from exc
     except (RuntimeError, OSError) as exc:

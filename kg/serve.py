@@ -10,6 +10,10 @@ Safety:
 
 * read-only: SPARQL Update (an `update` parameter or an application/sparql-update body) is refused with
   403 and never executed; the store itself is opened read-only, and the query parser rejects updates;
+* answers (200 only) are kept in a bounded LRU cache keyed by the exact query text, Accept and format:
+  the workers hold the store open read-only, a fixed snapshot, so an answer cannot go stale while they
+  live. Queries that may differ from run to run (RAND, NOW, UUID, STRUUID, BNODE, SERVICE) are never
+  cached; `cache_bytes=0` turns the cache off;
 * every query runs in a worker process with the store open; a query still running after `timeout`
   seconds is stopped by killing its worker (a fresh one replaces it) and answered with 503, while
   the other workers keep answering;
@@ -26,7 +30,7 @@ Examples
 --------
 >>> server = make_server("out", port=0)       # port 0: any free port
 >>> server.url
-'http://127.0.0.1:40123/sparql'
+'http://127.0.0.1:.../sparql'
 >>> threading.Thread(target=server.serve_forever, daemon=True).start()
 >>> server.close()
 """
@@ -36,6 +40,7 @@ import html
 import json
 import os
 import queue
+from collections import OrderedDict
 import re
 import secrets
 import signal
@@ -69,6 +74,10 @@ __all__ = [
 MAX_BODY = 1 << 20
 REQUEST_TIMEOUT = 30.0  # seconds a connection may stay silent (mid-request or idle between requests)
 LISTEN_BACKLOG = 128  # socketserver's 5 made new connections wait for SYN retries (1 s, 3 s) under load
+CACHE_BYTES = 32 << 20
+# Functions whose value changes from one run to the next, and SERVICE (another endpoint's data):
+# such answers are never cached. A false match (the word in a literal) only costs a cache miss.
+_UNCACHEABLE = re.compile(r"(?i)\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(|SERVICE")
 # Media types per result kind, the first the default; format short names -> media type.
 RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                 "text/tab-separated-values")
@@ -351,15 +360,20 @@ class QueryService:
     timeout : seconds a query may run (and wait for a free worker) before it is stopped.
     max_rows : most result rows returned.
     allow_federated : let queries call other endpoints (SERVICE); refused by default.
+    cache_bytes : size of the answer cache (see the module docstring); 0: no cache.
     """
 
     def __init__(self, graph_dir: str | Path, *, backend: str = "oxigraph", workers: int = 2,
                  timeout: float = 10.0, max_rows: int = 10_000, start_timeout: float = 600.0,
-                 allow_federated: bool = False) -> None:
+                 allow_federated: bool = False, cache_bytes: int = CACHE_BYTES) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.graph_dir, self.backend = str(graph_dir), backend
         self.allow_federated = allow_federated
+        self.cache_bytes = max(0, cache_bytes)
+        self._cache: OrderedDict[tuple[str, str, str], Response] = OrderedDict()
+        self._cached_bytes = 0
+        self._cache_lock = threading.Lock()
         self.timeout, self.max_rows, self.start_timeout = timeout, max_rows, start_timeout
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
@@ -396,7 +410,28 @@ class QueryService:
         threading.Thread(target=replace, daemon=True).start()
 
     def run(self, sparql: str, accept: str | None = None, fmt: str | None = None) -> Response:
-        """Run one query on a free worker; 503 when none is free in time or the query times out."""
+        """The cached answer, or run the query on a free worker; 503 when none is free in time or the
+        query times out."""
+        key = (sparql, accept or "", fmt or "")
+        cacheable = self.cache_bytes > 0 and not _UNCACHEABLE.search(sparql)
+        if cacheable:
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    return hit
+        response = self._run(sparql, accept, fmt)
+        if cacheable and response.status == 200 and len(response.body) <= self.cache_bytes // 8:
+            with self._cache_lock:
+                if key not in self._cache:
+                    self._cache[key] = response
+                    self._cached_bytes += len(response.body) + len(sparql)
+                    while self._cached_bytes > self.cache_bytes:
+                        (old_sparql, _, _), old = self._cache.popitem(last=False)
+                        self._cached_bytes -= len(old.body) + len(old_sparql)
+        return response
+
+    def _run(self, sparql: str, accept: str | None, fmt: str | None) -> Response:
         started = time.monotonic()
         try:
             worker = self._idle.get(timeout=self.timeout)
@@ -794,14 +829,14 @@ class SparqlServer(ThreadingHTTPServer):
 def make_server(graph_dir: str | Path, *, host: str = "127.0.0.1", port: int = 7878, backend: str = "oxigraph",
                 workers: int = 2, timeout: float = 10.0, max_rows: int = 10_000, quiet: bool = False,
                 allow_federated: bool = False, cors_origins: tuple[str, ...] | list[str] = (),
-                request_timeout: float = REQUEST_TIMEOUT) -> SparqlServer:
+                request_timeout: float = REQUEST_TIMEOUT, cache_bytes: int = CACHE_BYTES) -> SparqlServer:
     """A SparqlServer for `graph_dir`, listening (port 0: any free port), workers started; not yet serving.
 
     `allow_federated`: run SERVICE clauses (the server then makes requests wherever a query says);
-    `cors_origins`: see SparqlServer.
+    `cors_origins`: see SparqlServer; `cache_bytes`: see QueryService.
     """
     service = QueryService(graph_dir, backend=backend, workers=workers, timeout=timeout, max_rows=max_rows,
-                           allow_federated=allow_federated)
+                           allow_federated=allow_federated, cache_bytes=cache_bytes)
     try:
         return SparqlServer((host, port), service, quiet=quiet, cors_origins=cors_origins,
                             request_timeout=request_timeout)

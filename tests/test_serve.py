@@ -506,3 +506,19 @@ def test_ctrl_c_stops_cleanly(demo):
         proc.kill()
         raise
     assert proc.returncode == 0 and err.strip().splitlines() == ["kg serve: stopped"], (proc.returncode, err)
+
+
+def test_answers_are_cached_only_when_they_cannot_change(demo):
+    """Repeated deterministic queries are answered without a worker; RAND()/NOW()/... never from the cache."""
+    from kg.serve import QueryService
+
+    service = QueryService(demo, workers=1, timeout=2)
+    rand = "SELECT (RAND() AS ?r) WHERE {}"
+    first = service.run(PAPERS, "text/csv")
+    assert first.status == 200 and first.body.decode().split() == ["n", "482"]
+    assert service.run(rand, "text/csv").status == 200
+    assert service.run("SELECT * WHERE { ?s ?p ?o }").status == 400  # an error: not kept
+    service.close()  # no worker any more: only cached answers remain
+    assert service.run(PAPERS, "text/csv") == first
+    assert service.run(PAPERS, "application/sparql-results+json").status != 200  # another format: not cached
+    assert service.run(rand, "text/csv").status != 200
