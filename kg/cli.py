@@ -185,8 +185,13 @@ def query(
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build`.")] = Path("exports"),
     param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="NAME=VALUE for a named query.")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    allow_federated: Annotated[bool, typer.Option(
+        "--allow-federated", help="Run SERVICE clauses: requests to the endpoints a query names (refused by default).")] = False,
 ) -> None:
     """Run a SPARQL SELECT/ASK/CONSTRUCT query; our prefixes (kg, dcterms, skos, ...) are bound.
+
+    Federated queries (SERVICE) are refused unless --allow-federated; so are texts nested or chained
+    beyond what the parser survives, and updates (the graph is read-only).
 
     Examples: `kg query papers-using-dataset --param dataset=ImageNet`,
     `kg query 'SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p dcterms:title ?t }'`.
@@ -196,9 +201,11 @@ def query(
     if format not in ("table", "csv", "json"):
         raise typer.BadParameter("choose table, csv or json", param_hint="--format")
     try:
-        result = run_query(graph, sparql, _parse_params(param or []))
+        result = run_query(graph, sparql, _parse_params(param or []), allow_federated=allow_federated)
     except QueryError as exc:
-        err.print(f"[red]query failed:[/] {exc}", highlight=False)
+        from rich.markup import escape
+
+        err.print(f"[red]query failed:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from exc
     if format == "csv":
         sys.stdout.write(result.to_csv())
@@ -367,12 +374,22 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (queries run at the same time).")] = 2,
     backend: Annotated[str, typer.Option(help="Store backend: oxigraph (the persisted store) or rdflib.")] = "oxigraph",
     quiet: Annotated[bool, typer.Option(help="Do not log requests.")] = False,
+    allow_federated: Annotated[bool, typer.Option(
+        "--allow-federated", help="Run SERVICE clauses: the server then sends requests wherever a query says "
+                                  "(refused with 400 by default).")] = False,
+    cache_mb: Annotated[int, typer.Option(
+        "--cache-mb", min=0, help="Memory for answers kept for repeated queries (the store is read-only, so they "
+                                  "cannot go stale); 0: no cache.")] = 32,
+    cors_origin: Annotated[Optional[list[str]], typer.Option(
+        "--cors-origin", help="An origin (https://host[:port]) whose web pages may read the answers; repeatable; "
+                              "* for any. Default: none.")] = None,
 ) -> None:
     """Serve the graph as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /.
 
     GET or POST (form or application/sparql-query); JSON, XML, CSV, TSV results, Turtle, N-Triples,
     JSON-LD for CONSTRUCT, by Accept header or `format=`. Updates are refused; a query running past
-    --timeout is stopped. Examples: `kg serve --graph out/`, `kg serve --graph out/ --port 8000 --timeout 30`,
+    --timeout is stopped; federated queries (SERVICE) are refused unless --allow-federated; no CORS
+    headers unless --cors-origin. Examples: `kg serve --graph out/`, `kg serve --graph out/ --port 8000 --timeout 30`,
     then `curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE { ?s ?p ?o } LIMIT 3' localhost:7878/sparql`.
     """
     from .serve import serve as run_serve
@@ -382,9 +399,15 @@ def serve(
         raise typer.BadParameter(f"choose from {', '.join(sorted(BACKENDS))}", param_hint="--backend")
     if host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"[yellow]warning:[/] binding {host}: the endpoint is reachable from other machines", highlight=False)
+    if allow_federated:
+        err.print("[yellow]warning:[/] --allow-federated: queries can make this server send requests to any "
+                  "address, including your local network", highlight=False)
     try:
         run_serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows, workers=workers,
-                  backend=backend, quiet=quiet)
+                  backend=backend, quiet=quiet, allow_federated=allow_federated, cors_origins=tuple(cors_origin or ()),
+                  cache_bytes=cache_mb << 20)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--cors-origin") from exc
     except (RuntimeError, OSError) as exc:
         err.print(f"[red]serve failed:[/] {exc}", highlight=False)
         raise typer.Exit(1) from exc

@@ -10,12 +10,21 @@ Safety:
 
 * read-only: SPARQL Update (an `update` parameter or an application/sparql-update body) is refused with
   403 and never executed; the store itself is opened read-only, and the query parser rejects updates;
+* answers (200 only) are kept in a bounded LRU cache keyed by the exact query text, Accept and format:
+  the workers hold the store open read-only, a fixed snapshot, so an answer cannot go stale while they
+  live. Queries that may differ from run to run (RAND, NOW, UUID, STRUUID, BNODE, SERVICE) are never
+  cached; `cache_bytes=0` turns the cache off;
 * every query runs in a worker process with the store open; a query still running after `timeout`
   seconds is stopped by killing its worker (a fresh one replaces it) and answered with 503, while
   the other workers keep answering;
-* results are capped at `max_rows` rows (400 with a clear message beyond that), requests at 1 MiB;
-* binds to 127.0.0.1 unless told otherwise; CORS headers let a browser SPARQL client on another
-  origin use it (there is nothing to steal: no cookies, no writes).
+* no outbound requests: a federated query (SERVICE) is refused with 400 unless the server was started
+  with `allow_federated=True` (`kg serve --allow-federated`); so are texts nested or chained beyond
+  what the parser survives (kg.store.check_query, checked here and again in the worker);
+* results are capped at `max_rows` rows (400 with a clear message beyond that), requests at 1 MiB; a
+  bad Content-Length gets 400, and a connection that sends nothing for `request_timeout` seconds
+  (30 by default) is closed, so a half-open client holds no thread for long;
+* binds to 127.0.0.1 unless told otherwise; no CORS headers unless origins are given (`cors_origins`,
+  `kg serve --cors-origin ORIGIN`, or `*`): otherwise any web page the user opens could query it.
 
 Examples
 --------
@@ -31,6 +40,7 @@ import html
 import json
 import os
 import queue
+from collections import OrderedDict
 import re
 import secrets
 import signal
@@ -47,7 +57,7 @@ from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
 from .rdf import PREFIXES
-from .store import QueryError, QueryResult, ResultTooLarge, Term
+from .store import QueryError, QueryResult, ResultTooLarge, Term, UpdateRefused, check_query
 
 __all__ = [
     "GRAPH_TYPES",
@@ -62,6 +72,12 @@ __all__ = [
 ]
 
 MAX_BODY = 1 << 20
+REQUEST_TIMEOUT = 30.0  # seconds a connection may stay silent (mid-request or idle between requests)
+LISTEN_BACKLOG = 128  # socketserver's 5 made new connections wait for SYN retries (1 s, 3 s) under load
+CACHE_BYTES = 32 << 20
+# Functions whose value changes from one run to the next, and SERVICE (another endpoint's data):
+# such answers are never cached. A false match (the word in a literal) only costs a cache miss.
+_UNCACHEABLE = re.compile(r"(?i)\b(?:RAND|NOW|UUID|STRUUID|BNODE)\s*\(|SERVICE")
 # Media types per result kind, the first the default; format short names -> media type.
 RESULT_TYPES = ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
                 "text/tab-separated-values")
@@ -243,7 +259,7 @@ def render(result: QueryResult, accept: str | None = None, fmt: str | None = Non
 
 # --------------------------------------------------------------------------- worker processes
 
-def _worker_main(graph_dir: str, backend: str, max_rows: int) -> None:
+def _worker_main(graph_dir: str, backend: str, max_rows: int, allow_federated: bool = False) -> None:
     """Worker process (`python -m kg.serve --worker`): open the store once, then answer
     (query, accept, format) jobs read from stdin until EOF; answers go to the original stdout."""
     from multiprocessing.connection import Connection
@@ -269,7 +285,7 @@ def _worker_main(graph_dir: str, backend: str, max_rows: int) -> None:
             return
         sparql, accept, fmt = job
         try:
-            response = render(store.query(sparql, max_rows=max_rows), accept, fmt)
+            response = render(store.query(sparql, max_rows=max_rows, allow_federated=allow_federated), accept, fmt)
         except ResultTooLarge as exc:
             response = Response.error(400, f"result too large: {exc} (this endpoint returns at most "
                                            f"{exc.max_rows} rows)")
@@ -286,11 +302,13 @@ def _worker_main(graph_dir: str, backend: str, max_rows: int) -> None:
 class _Worker:
     """One worker process (a fresh interpreter: no fork of the threaded server, no __main__ re-import)."""
 
-    def __init__(self, graph_dir: str, backend: str, max_rows: int, start_timeout: float) -> None:
+    def __init__(self, graph_dir: str, backend: str, max_rows: int, start_timeout: float,
+                 allow_federated: bool = False) -> None:
         from multiprocessing.connection import Connection
 
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kg.serve", "--worker", graph_dir, backend, str(max_rows)],
+            [sys.executable, "-m", "kg.serve", "--worker", graph_dir, backend, str(max_rows),
+             "federated" if allow_federated else "local"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         self._send = Connection(os.dup(self.process.stdin.fileno()), readable=False)
         self._recv = Connection(os.dup(self.process.stdout.fileno()), writable=False)
@@ -341,13 +359,21 @@ class QueryService:
     workers : worker processes, i.e. queries answered at the same time.
     timeout : seconds a query may run (and wait for a free worker) before it is stopped.
     max_rows : most result rows returned.
+    allow_federated : let queries call other endpoints (SERVICE); refused by default.
+    cache_bytes : size of the answer cache (see the module docstring); 0: no cache.
     """
 
     def __init__(self, graph_dir: str | Path, *, backend: str = "oxigraph", workers: int = 2,
-                 timeout: float = 10.0, max_rows: int = 10_000, start_timeout: float = 600.0) -> None:
+                 timeout: float = 10.0, max_rows: int = 10_000, start_timeout: float = 600.0,
+                 allow_federated: bool = False, cache_bytes: int = CACHE_BYTES) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.graph_dir, self.backend = str(graph_dir), backend
+        self.allow_federated = allow_federated
+        self.cache_bytes = max(0, cache_bytes)
+        self._cache: OrderedDict[tuple[str, str, str], Response] = OrderedDict()
+        self._cached_bytes = 0
+        self._cache_lock = threading.Lock()
         self.timeout, self.max_rows, self.start_timeout = timeout, max_rows, start_timeout
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
@@ -361,7 +387,7 @@ class QueryService:
             self._idle.put(self._spawn())
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self.graph_dir, self.backend, self.max_rows, self.start_timeout)
+        worker = _Worker(self.graph_dir, self.backend, self.max_rows, self.start_timeout, self.allow_federated)
         with self._lock:
             if self._closed:
                 worker.kill()
@@ -384,7 +410,28 @@ class QueryService:
         threading.Thread(target=replace, daemon=True).start()
 
     def run(self, sparql: str, accept: str | None = None, fmt: str | None = None) -> Response:
-        """Run one query on a free worker; 503 when none is free in time or the query times out."""
+        """The cached answer, or run the query on a free worker; 503 when none is free in time or the
+        query times out."""
+        key = (sparql, accept or "", fmt or "")
+        cacheable = self.cache_bytes > 0 and not _UNCACHEABLE.search(sparql)
+        if cacheable:
+            with self._cache_lock:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    self._cache.move_to_end(key)
+                    return hit
+        response = self._run(sparql, accept, fmt)
+        if cacheable and response.status == 200 and len(response.body) <= self.cache_bytes // 8:
+            with self._cache_lock:
+                if key not in self._cache:
+                    self._cache[key] = response
+                    self._cached_bytes += len(response.body) + len(sparql)
+                    while self._cached_bytes > self.cache_bytes:
+                        (old_sparql, _, _), old = self._cache.popitem(last=False)
+                        self._cached_bytes -= len(old.body) + len(old_sparql)
+        return response
+
+    def _run(self, sparql: str, accept: str | None, fmt: str | None) -> Response:
         started = time.monotonic()
         try:
             worker = self._idle.get(timeout=self.timeout)
@@ -553,15 +600,32 @@ class _Handler(BaseHTTPRequestHandler):
     server: SparqlServer
     server_version = "paperkg-sparql/0.1"
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in one write: wfile is buffered (flushed after each request) and
+    # TCP_NODELAY is set. Written apart, the body waited for the client's delayed ACK of the headers
+    # (Nagle's algorithm): about 40 ms on every keep-alive request.
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
 
     # -- plumbing
+    def setup(self) -> None:
+        self.timeout = self.server.request_timeout  # a socket timeout: silent clients are dropped
+        super().setup()
+
+    def handle_expect_100(self) -> bool:
+        ok = super().handle_expect_100()
+        self.wfile.flush()  # the client waits for the 100 before it sends the body
+        return ok
+
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.quiet:
             return
         sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 
     def _cors(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", "*")
+        origin = self.server.allowed_origin(self.headers.get("Origin"))
+        if origin is None:
+            return
+        self.send_header("Access-Control-Allow-Origin", origin)
         self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
         self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
         self.send_header("Access-Control-Max-Age", "86400")
@@ -572,7 +636,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Vary", "Accept")
+        self.send_header("Vary", "Accept, Origin" if self.server.cors_by_origin else "Accept")
         self._cors()
         for k, v in (extra or {}).items():
             self.send_header(k, v)
@@ -592,7 +656,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             n = int(length)
         except ValueError:
-            self._error(400, "bad Content-Length")
+            n = -1
+        if n < 0:  # rfile.read(-1) would wait for the client to close, read(-5) raise
+            self._error(400, f"bad Content-Length: {length.strip()[:40]!r}")
             self.close_connection = True
             return None
         if n > MAX_BODY:
@@ -687,6 +753,14 @@ class _Handler(BaseHTTPRequestHandler):
         if not sparql.strip():
             self._error(400, "empty query")
             return
+        try:  # before any worker sees it (the worker checks again)
+            check_query(sparql, allow_federated=self.server.service.allow_federated)
+        except UpdateRefused:
+            self._refuse_update()
+            return
+        except QueryError as exc:
+            self._error(400, str(exc))
+            return
         fmt = next((params[k][0] for k in ("format", "output") if params.get(k) and params[k][0].strip()), None)
         self._send(self.server.service.run(sparql, self.headers.get("Accept"), fmt))
 
@@ -696,20 +770,45 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = _not_allowed
 
 
+_ORIGIN = re.compile(r"https?://[^/\s?#]+")
+
+
 class SparqlServer(ThreadingHTTPServer):
-    """The HTTP server: a ThreadingHTTPServer whose requests run on a QueryService."""
+    """The HTTP server: a ThreadingHTTPServer whose requests run on a QueryService.
+
+    `cors_origins`: origins (scheme://host[:port], or "*" for any) whose web pages may read the
+    answers; none by default. `request_timeout`: seconds a connection may stay silent.
+    """
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
 
-    def __init__(self, address: tuple[str, int], service: QueryService, *, quiet: bool = False) -> None:
+    def __init__(self, address: tuple[str, int], service: QueryService, *, quiet: bool = False,
+                 cors_origins: tuple[str, ...] | list[str] = (), request_timeout: float = REQUEST_TIMEOUT) -> None:
+        bad = [o for o in cors_origins if o != "*" and not _ORIGIN.fullmatch(o)]
+        if bad:
+            raise ValueError(f"not an origin (scheme://host[:port] or *): {bad[0]!r}")
+        if request_timeout <= 0:
+            raise ValueError("request_timeout must be positive")
         self.service, self.quiet = service, quiet
+        self.cors_origins = frozenset(o.rstrip("/").lower() for o in cors_origins)
+        self.cors_by_origin = bool(self.cors_origins) and "*" not in self.cors_origins
+        self.request_timeout = request_timeout
         self._serving = False
         super().__init__(address, _Handler)
         host, port = self.server_address[:2]
         shown = f"[{host}]" if ":" in str(host) else host
         self.url = f"http://{shown}:{port}/sparql"
         self.endpoint = self.url
+
+    def allowed_origin(self, origin: str | None) -> str | None:
+        """The Access-Control-Allow-Origin value for a request from `origin`, or None (no CORS header)."""
+        if "*" in self.cors_origins:
+            return "*"
+        if origin and origin.strip().rstrip("/").lower() in self.cors_origins:
+            return origin.strip()
+        return None
 
     def close(self) -> None:
         """Stop serving (when serve_forever runs in another thread) and stop the workers."""
@@ -728,37 +827,46 @@ class SparqlServer(ThreadingHTTPServer):
 
 
 def make_server(graph_dir: str | Path, *, host: str = "127.0.0.1", port: int = 7878, backend: str = "oxigraph",
-                workers: int = 2, timeout: float = 10.0, max_rows: int = 10_000, quiet: bool = False) -> SparqlServer:
-    """A SparqlServer for `graph_dir`, listening (port 0: any free port), workers started; not yet serving."""
-    service = QueryService(graph_dir, backend=backend, workers=workers, timeout=timeout, max_rows=max_rows)
+                workers: int = 2, timeout: float = 10.0, max_rows: int = 10_000, quiet: bool = False,
+                allow_federated: bool = False, cors_origins: tuple[str, ...] | list[str] = (),
+                request_timeout: float = REQUEST_TIMEOUT, cache_bytes: int = CACHE_BYTES) -> SparqlServer:
+    """A SparqlServer for `graph_dir`, listening (port 0: any free port), workers started; not yet serving.
+
+    `allow_federated`: run SERVICE clauses (the server then makes requests wherever a query says);
+    `cors_origins`: see SparqlServer; `cache_bytes`: see QueryService.
+    """
+    service = QueryService(graph_dir, backend=backend, workers=workers, timeout=timeout, max_rows=max_rows,
+                           allow_federated=allow_federated, cache_bytes=cache_bytes)
     try:
-        return SparqlServer((host, port), service, quiet=quiet)
+        return SparqlServer((host, port), service, quiet=quiet, cors_origins=cors_origins,
+                            request_timeout=request_timeout)
     except BaseException:
         service.close()
         raise
 
 
 def serve(graph_dir: str | Path, **options: Any) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM); see make_server for the options."""
-    server = make_server(graph_dir, **options)
-
+    """Serve until interrupted (Ctrl-C or SIGTERM: one line on stderr, a normal return); see make_server."""
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    print(f"SPARQL endpoint: {server.url}  (query page: {server.url[:-len('sparql')]}; "
-          f"{server.service.triples:,} triples; Ctrl-C stops)", flush=True)
-    try:
+    server = None
+    try:  # the interrupt may come at any point, even while the workers start
+        server = make_server(graph_dir, **options)
+        print(f"SPARQL endpoint: {server.url}  (query page: {server.url[:-len('sparql')]}; "
+              f"{server.service.triples:,} triples; Ctrl-C stops)", flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
-        pass
+        print("kg serve: stopped", file=sys.stderr, flush=True)
     finally:
-        server.server_close()
-        server.service.close()
+        if server is not None:
+            server.server_close()
+            server.service.close()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
-        _worker_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    if len(sys.argv) == 6 and sys.argv[1] == "--worker":
+        _worker_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "federated")
     else:
         sys.exit("usage: kg serve --graph DIR (this module's own entry point is for its worker processes)")

@@ -37,11 +37,17 @@ from typing import Any, Protocol, runtime_checkable
 
 from .io import replace_dir
 from .rdf import PREFIXES, escape_string, ontology_path
+from .sparql_scan import UPDATE_VERBS, scan
 
 __all__ = [
     "BACKENDS",
     "GRAPH_FILES",
+    "MAX_NESTING",
+    "MAX_OPERATORS",
     "STORE_DIR",
+    "FederatedQueryRefused",
+    "QueryTooComplex",
+    "UpdateRefused",
     "KGStore",
     "OxigraphStore",
     "QueryError",
@@ -55,6 +61,7 @@ __all__ = [
     "open_store",
     "persist_store",
     "register_backend",
+    "check_query",
     "run_query",
     "store_status",
     "substitute_params",
@@ -76,6 +83,51 @@ class ResultTooLarge(QueryError):
     def __init__(self, max_rows: int) -> None:
         super().__init__(f"the result has more than {max_rows} rows; narrow the query or add a LIMIT")
         self.max_rows = max_rows
+
+
+class FederatedQueryRefused(QueryError):
+    """A query with SERVICE (a federated query) while federated queries are not allowed."""
+
+
+class QueryTooComplex(QueryError):
+    """A query nested or chained beyond what the SPARQL parser survives (MAX_NESTING, MAX_OPERATORS)."""
+
+
+class UpdateRefused(QueryError):
+    """A SPARQL Update (INSERT, DELETE, LOAD, ...) given where only queries run."""
+
+
+# Oxigraph's parser overflows the stack (a segfault: no exception, the process dies) at about 3,000
+# nested braces or 7,000 chained operators, and nested [ ] / ( ) / << >> slow it steeply (3 s at 100).
+MAX_NESTING = 100
+MAX_OPERATORS = 4000
+
+
+def check_query(sparql: str, *, allow_federated: bool = False) -> None:
+    """Refuse, before any parser sees it, a text that is an update, nests or chains too deeply, or
+    (unless `allow_federated`) calls another endpoint with SERVICE; see kg.sparql_scan.
+
+    Raises UpdateRefused, QueryTooComplex or FederatedQueryRefused (all QueryError).
+
+    Examples
+    --------
+    >>> check_query("SELECT * WHERE { SERVICE <http://10.0.0.1/sparql> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    kg.store.FederatedQueryRefused: federated queries (SERVICE) are refused: ...
+    """
+    found = scan(sparql, stop_depth=MAX_NESTING, stop_operators=MAX_OPERATORS)
+    if found.depth > MAX_NESTING:
+        raise QueryTooComplex(f"the query nests brackets more than {MAX_NESTING} deep "
+                              "({ } ( ) [ ] << >>); flatten it")
+    if found.operators > MAX_OPERATORS:
+        raise QueryTooComplex(f"the query has more than {MAX_OPERATORS} operators, separators and "
+                              "UNION/OPTIONAL/MINUS; split it (or use VALUES for long lists)")
+    if found.verb in UPDATE_VERBS:
+        raise UpdateRefused(f"{found.verb} is a SPARQL Update: the graph is read-only, only queries run")
+    if found.service and not allow_federated:
+        raise FederatedQueryRefused(
+            "federated queries (SERVICE) are refused: they would make this process send requests to other "
+            "servers; allow them with --allow-federated (allow_federated=True)")
 
 
 def _capped(rows: Iterable[Any], max_rows: int | None) -> Iterator[Any]:
@@ -367,13 +419,16 @@ class OxigraphStore:
         return len(self.store)
 
     def query(self, sparql: str, params: Mapping[str, str] | None = None, *,
-              max_rows: int | None = None, iris: Mapping[str, str] | None = None) -> QueryResult:
+              max_rows: int | None = None, iris: Mapping[str, str] | None = None,
+              allow_federated: bool = False) -> QueryResult:
         """Run SPARQL; parameters bound with Oxigraph substitutions (or substitute_params).
 
         `params` are bound as string literals, `iris` (variable -> IRI) as IRIs. With `max_rows`, a
-        result of more rows (solutions or triples) raises ResultTooLarge.
+        result of more rows (solutions or triples) raises ResultTooLarge. The text is checked first
+        (check_query): SERVICE is refused unless `allow_federated`.
         """
         ox = self._ox
+        check_query(sparql, allow_federated=allow_federated)
         params = _check_params(sparql, params)
         iris = _check_params(sparql, iris)
         if not params and not iris and self.persisted and self.use_materialized:
@@ -485,14 +540,19 @@ class RdflibStore:
         return len(self.graph)
 
     def query(self, sparql: str, params: Mapping[str, str] | None = None, *,
-              max_rows: int | None = None, iris: Mapping[str, str] | None = None) -> QueryResult:
+              max_rows: int | None = None, iris: Mapping[str, str] | None = None,
+              allow_federated: bool = False) -> QueryResult:
         """Run SPARQL; parameters bound with rdflib initBindings (`params` as string literals, `iris` as IRIs).
 
-        With `max_rows`, a result of more rows (solutions or triples) raises ResultTooLarge.
+        With `max_rows`, a result of more rows (solutions or triples) raises ResultTooLarge. The text
+        is checked first (check_query), also as rdflib reads it: with \\u escapes expanded.
         """
         import rdflib
+        from rdflib.plugins.sparql.parser import expandUnicodeEscapes
         from rdflib.query import Result
 
+        check_query(sparql, allow_federated=allow_federated)
+        check_query(expandUnicodeEscapes(sparql), allow_federated=allow_federated)
         params = _check_params(sparql, params)
         iris = _check_params(sparql, iris)
         bindings = {rdflib.Variable(k): rdflib.Literal(v) for k, v in params.items()}
@@ -799,7 +859,8 @@ def _resolve(sparql: str, params: Mapping[str, str] | None) -> str:
 
 
 def run_query(graph_dir_or_store: str | Path | KGStore, sparql: str,
-              params: Mapping[str, str] | None = None, *, backend: str = "oxigraph") -> QueryResult:
+              params: Mapping[str, str] | None = None, *, backend: str = "oxigraph",
+              allow_federated: bool = False) -> QueryResult:
     """Run SPARQL (or a named query, by name) against a graph directory or an open store.
 
     Parameters
@@ -808,6 +869,7 @@ def run_query(graph_dir_or_store: str | Path | KGStore, sparql: str,
     sparql : the query text, or the name of a query in ontology/queries/ (see list_named_queries()).
     params : values for query variables, bound as string literals (never spliced into the text).
     backend : store backend used when a directory is given.
+    allow_federated : run SERVICE clauses (requests to other endpoints); refused by default.
 
     Returns
     -------
@@ -815,7 +877,8 @@ def run_query(graph_dir_or_store: str | Path | KGStore, sparql: str,
 
     Raises
     ------
-    QueryError on a missing graph, bad SPARQL, an unknown named query or a wrong parameter.
+    QueryError on a missing graph, bad SPARQL, an unknown named query or a wrong parameter; its
+    subclasses FederatedQueryRefused, QueryTooComplex and UpdateRefused before anything is parsed.
 
     Examples
     --------
@@ -827,13 +890,16 @@ def run_query(graph_dir_or_store: str | Path | KGStore, sparql: str,
     if not isinstance(sparql, str) or not sparql.strip():
         raise QueryError("empty query")
     text = _resolve(sparql, params)
+    check_query(text, allow_federated=allow_federated)  # also for a registered backend, before opening
     store = graph_dir_or_store
     if isinstance(store, (str, Path)):
         store = open_store(store, backend=backend)
-    if text is sparql or not params or not isinstance(store, (OxigraphStore, RdflibStore)):
+    if not isinstance(store, (OxigraphStore, RdflibStore)):
         return store.query(text, params)
+    if text is sparql or not params:
+        return store.query(text, params, allow_federated=allow_federated)
     bound, iris = _lookups(store, text, params)
-    return store.query(text, bound, iris=iris)
+    return store.query(text, bound, iris=iris, allow_federated=allow_federated)
 
 
 # Whitespace as SPARQL regexes (Oxigraph: Unicode White_Space) see it; Python's \s has a few more.

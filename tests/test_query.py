@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph
@@ -16,6 +18,7 @@ from kg.rdf import BASE, ontology_path, write_rdf
 from kg.store import (BACKENDS, KGStore, OxigraphStore, QueryError, QueryResult, RdflibStore, substitute_params,
                       list_named_queries, load_named_query, named_query_params, open_store, register_backend,
                       run_query)
+from listener import Listener
 
 BACKEND_NAMES = ["oxigraph", "rdflib"]
 NAMED = {"papers-using-dataset", "top-datasets", "top-models", "top-methods", "concepts-proposed-by",
@@ -367,3 +370,83 @@ def test_stores_bind_iris(store):
     for bad in ["not an iri", "https://x.org/a> } ; DROP ALL #", 'https://x.org/"a']:
         with pytest.raises(QueryError, match="not an IRI"):
             store.query("SELECT ?t WHERE { ?p dcterms:title ?t }", iris={"p": bad})
+
+
+# ----------------------------------------------------------------------------- federated queries, parser limits (issue 14)
+
+def kg_query(graph_dir: Path, sparql: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kg", "query", sparql, "--graph", str(graph_dir), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def service_forms(url: str) -> list[str]:
+    return [
+        f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+        f"ASK {{ service silent <{url}> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ ?s ?p trueSERVICE <{url}> {{}} }}",  # Oxigraph needs no word boundary
+        f"SELECT * WHERE {{ ?s ?p 1SERVICE <{url}> {{}} }}",
+        f"PREFIX : <{url}/> SELECT * WHERE {{ SERVICE:x {{}} }}",
+        f"SELECT * WHERE {{ ?s ?p ?o # a comment ends at CR\rSERVICE <{url}> {{}} }}",
+    ]
+
+
+@pytest.mark.parametrize("backend", BACKEND_NAMES)
+def test_federated_queries_are_refused_by_default(graph_dir, backend):
+    """No outbound request: the listener named by the query is never connected to."""
+    store = open_store(graph_dir, backend=backend)
+    with Listener() as target:
+        queries = service_forms(target.url)
+        if backend == "rdflib":  # rdflib expands \\u escapes before parsing: \\u0053 is S
+            queries.append(f"SELECT * WHERE {{ \\u0053ERVICE <{target.url}> {{ ?s ?p ?o }} }}")
+        for query in queries:
+            with pytest.raises(QueryError, match="federated queries"):
+                run_query(store, query)
+            with pytest.raises(QueryError, match="federated queries"):
+                store.query(query)
+        assert not target.connected()
+
+
+def test_kg_query_refuses_service_in_one_line_and_allows_it_by_flag(graph_dir):
+    with Listener() as target:
+        done = kg_query(graph_dir, f"SELECT * WHERE {{ SERVICE <{target.url}> {{ ?s ?p ?o }} }}")
+        assert done.returncode == 1 and done.stdout == ""
+        assert len(done.stderr.strip().splitlines()) == 1 and "federated queries (SERVICE)" in done.stderr
+        assert "--allow-federated" in done.stderr
+        assert not target.connected()
+    with Listener() as target:  # it hangs up at once: the query fails, after connecting
+        done = kg_query(graph_dir, f"SELECT * WHERE {{ SERVICE <{target.url}> {{ ?s ?p ?o }} }}", "--allow-federated")
+        assert done.returncode == 1 and "federated" not in done.stderr
+        assert target.received and target.received[0].startswith(b"POST /sparql")
+
+
+def test_scan_tells_service_apart_from_its_name_in_literals():
+    from kg.sparql_scan import scan
+
+    for query in ("SELECT ?service WHERE { ?s ?p 'SERVICE <x> {}' } # SERVICE",
+                  'SELECT * WHERE { ?s ?p """a\\""" SERVICE <x> {} """ }',
+                  "SELECT * WHERE { ?s <http://example.org/SERVICE> ?o }",
+                  "SELECT $services WHERE { ?s ?p ?o }"):
+        assert scan(query).service is False, query
+    for query in ("SELECT * WHERE { ex:Service ?p ?o }",  # a false alarm, never a miss
+                  'SELECT * WHERE { ?s ?p "x"\nSERVICE <x> {} }',
+                  "SELECT * WHERE { ?s ?p 'a\\'' SERVICE <x> {} }"):
+        assert scan(query).service is True, query
+
+
+def test_deep_or_long_queries_are_refused_before_parsing(graph_dir):
+    """About 3,000 nested braces killed `kg query` in Oxigraph's parser (exit 139, no message)."""
+    for query in ("SELECT * WHERE " + "{" * 3000 + "}" * 3000,
+                  "SELECT * WHERE { FILTER(" + "+".join(["1"] * 8000) + ") }",
+                  "SELECT * WHERE { " + " UNION ".join(["{}"] * 8000) + " }"):
+        done = kg_query(graph_dir, query)
+        assert done.returncode == 1, (done.returncode, done.stderr[-300:])
+        assert len(done.stderr.strip().splitlines()) == 1 and "query failed" in done.stderr
+        assert "deep" in done.stderr or "operators" in done.stderr
+    ok = kg_query(graph_dir, "SELECT (COUNT(*) AS ?n) WHERE " + "{" * 60 + " ?p a kg:Paper " + "}" * 60, "-f", "csv")
+    assert ok.returncode == 0 and ok.stdout.split() == ["n", "3"]
+
+
+def test_updates_are_named_as_such(store):
+    for update in ("INSERT DATA { <http://e/s> <http://e/p> 1 }", "PREFIX : <http://e/> DELETE WHERE { ?s :p ?o }"):
+        with pytest.raises(QueryError, match="SPARQL Update"):
+            run_query(store, update)
