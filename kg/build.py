@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import networkx as nx
 
@@ -16,6 +18,9 @@ from .related import RELATED_DIR, link_related
 from .model import Entity, Paper, Problem
 from .readers import path_problem, read
 from .resolve import Resolution, resolve
+
+if TYPE_CHECKING:
+    from .extract.cache import ExtractionCache
 
 __all__ = ["BuildReport", "build_graph", "build", "demo_corpus", "check_inputs", "OUTPUT_NAMES", "PROBLEMS_LOG",
            "BuildError", "InputError", "NothingRead", "StrictFailure"]
@@ -36,6 +41,8 @@ class BuildReport:
     links_by_relation: dict[str, int] = field(default_factory=dict)
     code_repositories: int = 0
     related_pairs: int = 0
+    # Papers whose entities came from the extraction cache (kg.extract.cache) instead of the extractor.
+    extraction_cached: int = 0
     problems: list[Problem] = field(default_factory=list)
     outputs: dict[str, Path] = field(default_factory=dict)
     # The related-work index the relatedTo links were ranked with (kg.related), for `build` to save.
@@ -87,16 +94,31 @@ def demo_corpus() -> Path:
     return Path(__file__).resolve().parent / "data" / "demo"
 
 
+def _open_cache(path: str | Path | None, use_ner: bool, min_confidence: float | None) -> "ExtractionCache | None":
+    if path is None:
+        return None
+    from .extract.cache import ExtractionCache, extractor_fingerprint
+
+    try:
+        return ExtractionCache(path, extractor_fingerprint(use_ner, None, min_confidence))
+    except OSError as exc:
+        warnings.warn(f"extraction cache not used: {exc}", stacklevel=3)
+        return None
+
+
 def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = True,
                 progress: Callable[[int, int], None] | None = None,
                 min_confidence: float | None = None, related_k: int = 5,
-                strict: bool = False) -> tuple[nx.MultiDiGraph, BuildReport]:
+                strict: bool = False, cache: str | Path | None = None) -> tuple[nx.MultiDiGraph, BuildReport]:
     """Read, deduplicate, extract, resolve and assemble the inputs into one graph (no files written).
 
     `use_ner=False` extracts with the rules and vocabularies alone (faster, fewer entities);
     `min_confidence` keeps only the entities the extractor is at least that sure of; `related_k`
     related papers are linked to each paper (kg.related). With `strict`, any problem in the inputs
-    raises StrictFailure as soon as they are read (before the extraction).
+    raises StrictFailure as soon as they are read (before the extraction). `cache`: an extraction cache
+    file (kg.extract.cache; created if missing): papers whose text and extractor it already knows are
+    not extracted again, and the graph is the same as without it. A cache that cannot be opened is
+    skipped with a warning.
     """
     report = BuildReport()
     records = list(read(inputs, report.problems))
@@ -106,10 +128,17 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
     papers, report.duplicates_merged = deduplicate(records)
     report.papers = len(papers)
     extracted: list[tuple[Paper, list[Entity]]] = []
-    for paper, entities in extract_papers(papers, jobs=jobs, use_ner=use_ner, min_confidence=min_confidence):
-        extracted.append((paper, entities))
-        if progress:
-            progress(len(extracted), len(papers))
+    store = _open_cache(cache, use_ner, min_confidence) if papers else None
+    try:
+        for paper, entities in extract_papers(papers, jobs=jobs, use_ner=use_ner, min_confidence=min_confidence,
+                                              cache=store):
+            extracted.append((paper, entities))
+            if progress:
+                progress(len(extracted), len(papers))
+    finally:
+        if store is not None:
+            report.extraction_cached = store.hits
+            store.close()
     res: Resolution = resolve(extracted)
     g = assemble(papers, res.concepts, res.links, related_k=0)
     report.related_index = link_related(g, related_k)
@@ -125,7 +154,7 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
 def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, html: bool = True,
           progress: Callable[[int, int], None] | None = None, store: bool = True,
           use_ner: bool = True, min_confidence: float | None = None,
-          strict: bool = False) -> tuple[nx.MultiDiGraph, BuildReport]:
+          strict: bool = False, cache: bool | str | Path = True) -> tuple[nx.MultiDiGraph, BuildReport]:
     """Build the graph and write DIR/kg.ttl (+ .nt, .jsonld), DIR/graph.html, DIR/store, DIR/related
     and DIR/problems.log (when there were problems) as one set.
 
@@ -138,7 +167,12 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     Before any work: an input path that does not exist raises InputError, an output folder that
     cannot be written kg.io.OutputError. Nothing is written, and NothingRead is raised, when no
     paper could be read; with `strict`, StrictFailure when the inputs had any problem.
+
+    `cache` (default True: DIR/.cache/extractions.sqlite, kept across builds and outside the output
+    set; a path: that file; False: none) keeps each paper's extraction, keyed by its text and the
+    extractor, so rebuilding a corpus re-extracts only new or changed papers.
     """
+    from .extract.cache import CACHE_FILE
     from .io import OutputSet, atomic_write_text
     from .rdf import write_rdf
     from .views.html import write_html
@@ -148,8 +182,9 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     out = Path(out_dir)
     output = OutputSet(out, OUTPUT_NAMES)
     try:
+        cache_path = (out / CACHE_FILE if cache is True else None if cache is False else Path(cache))
         g, report = build_graph(inputs, jobs=jobs, use_ner=use_ner, progress=progress,
-                                min_confidence=min_confidence, strict=strict)
+                                min_confidence=min_confidence, strict=strict, cache=cache_path)
         if report.papers == 0:
             raise NothingRead(report)
         stage = output.path

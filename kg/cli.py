@@ -49,6 +49,9 @@ def build(
         "--min-confidence", min=0.0, max=1.0,
         help="Keep only entities at least this confident (calibrated: about that share of them is right); "
              "default: the extractor's own threshold, chosen for F1.")] = None,
+    cache: Annotated[bool, typer.Option(
+        "--cache/--no-cache", help="Keep each paper's extraction in OUTPUT/.cache, keyed by its text and the "
+                                   "extractor, so a rebuild extracts only new or changed papers.")] = True,
 ) -> None:
     """Build the graph: kg.ttl, kg.nt, kg.jsonld and graph.html in OUTPUT.
 
@@ -68,7 +71,7 @@ def build(
         with _progress() as bar:
             task = bar.add_task("extracting", total=None)
             _, report = run_build(sources, output, jobs=jobs, html=html, use_ner=ner, min_confidence=min_confidence,
-                                  strict=strict,
+                                  strict=strict, cache=cache,
                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
     except KeyboardInterrupt:
         err.print(f"interrupted: {kept}", highlight=False, markup=False, soft_wrap=True)
@@ -92,6 +95,9 @@ def build(
     table.add_row("records read", str(report.records))
     table.add_row("papers", str(report.papers))
     table.add_row("duplicates merged", str(report.duplicates_merged))
+    if cache:
+        table.add_row("extracted / from cache", f"{report.papers - report.extraction_cached} / "
+                                                f"{report.extraction_cached}")
     for t, n in report.concepts_by_type.items():
         table.add_row(f"concepts: {t}", str(n))
     for rel, n in report.links_by_relation.items():
@@ -115,6 +121,9 @@ def extract(
         "--min-confidence", min=0.0, max=1.0,
         help="Keep only entities at least this confident (calibrated: about that share of them is right); "
              "default: the extractor's own threshold, chosen for F1.")] = None,
+    cache: Annotated[Optional[Path], typer.Option(
+        "--cache", help="An extraction cache file (SQLite; created if missing): papers it knows are not "
+                        "extracted again. `kg build` keeps one in OUTPUT/.cache by default.")] = None,
 ) -> None:
     """Extract entities per paper, in input order (DESIGN.md section 2 contract).
 
@@ -132,6 +141,15 @@ def extract(
         err.print(f"kg extract: {output} is a folder; give the JSON Lines file to write", highlight=False, markup=False,
                   soft_wrap=True)
         raise typer.Exit(2)
+    store = None
+    if cache is not None:
+        from .extract.cache import ExtractionCache, extractor_fingerprint
+
+        try:
+            store = ExtractionCache(cache, extractor_fingerprint(ner, None, min_confidence))
+        except OSError as exc:
+            err.print(f"kg extract: {exc}", highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(2) from None
     problems: list = []
     n = 0
     kept = f"nothing written, {output} left as it was"
@@ -141,7 +159,7 @@ def extract(
         with atomic_open(output) as fh, _progress() as bar:
             task = bar.add_task("extracting", total=None)
             for paper, entities in extract_papers(read([input], problems), jobs=jobs, use_ner=ner,
-                                                  min_confidence=min_confidence):
+                                                  min_confidence=min_confidence, cache=store):
                 rec = {"id": paper.record_id or paper.id, "entities": [e.to_json() for e in entities]}
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 n += 1
@@ -161,8 +179,13 @@ def extract(
         err.print(f"kg extract: cannot write {target}: {exc.strerror or exc}", highlight=False, markup=False,
                   soft_wrap=True)
         raise typer.Exit(2) from None
+    finally:
+        if store is not None:
+            store.close()
     _show_problems(problems)
-    err.print(f"{n} papers -> {output}" + (f", {len(problems)} problems" if problems else ""))
+    cached = f", {store.hits} from the cache" if store is not None else ""
+    err.print(f"{n} papers -> {output}{cached}" + (f", {len(problems)} problems" if problems else ""),
+              highlight=False, markup=False, soft_wrap=True)
 
 
 class _Unwanted(Exception):

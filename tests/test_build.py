@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from kg.extract.cache import CACHE_FILE
 from browser import open_page
 
 OUTPUTS = ("kg.ttl", "kg.nt", "kg.jsonld", "graph.html")
@@ -146,8 +148,10 @@ def write_records(path: Path, n: int, prefix: str = "Paper", bad_line: bool = Fa
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under `folder` (recursively, the store included) with its bytes."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file under `folder` (recursively, the store included) with its bytes; not the extraction
+    cache, which an interrupted build may have grown on purpose (the next build resumes from it)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.relative_to(folder).parts[0] != CACHE_FILE.parts[0]}
 
 
 def papers_in(out: Path) -> int:
@@ -156,9 +160,9 @@ def papers_in(out: Path) -> int:
 
 
 def leftovers(out: Path) -> list[str]:
-    """Temporary folders and files of builds, beside and inside `out`."""
+    """Temporary folders and files of builds, beside and inside `out` (the extraction cache is kept on purpose)."""
     beside = [p.name for p in out.parent.glob(f".{out.name}.*")]
-    inside = [p.name for p in out.glob(".*")] if out.is_dir() else []
+    inside = [p.name for p in out.glob(".*") if p.name != CACHE_FILE.parts[0]] if out.is_dir() else []
     return beside + inside
 
 

@@ -1,13 +1,16 @@
 """The extraction pipeline: a blank English spaCy pipeline with our components, and its driver."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 import spacy
 from spacy.language import Language
 
 from ..model import MAX_TEXT_CHARS, Entity, Paper
+if TYPE_CHECKING:
+    from .cache import ExtractionCache
 from . import abbreviations, candidates, entities, gazetteer, ner, roles, scorer, select  # noqa: F401  (factories)
 
 __all__ = ["blank_english", "build_pipeline", "extract_papers", "extract_text", "PIPE_NAMES"]
@@ -120,27 +123,49 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
+def _window(window: list[list[Paper]], run: Callable[[list[list[str]]], list[list[list[Entity]]]],
+            cache: "ExtractionCache | None") -> Iterator[tuple[Paper, list[Entity]]]:
+    """(paper, entities) for a window of batches: from the cache where it has them, the rest through `run`
+    (which extracts a list of text batches), kept in the cache as they come."""
+    texts = [[p.text for p in batch] for batch in window]
+    known = [cache.get_many(ts) for ts in texts] if cache is not None else [[None] * len(ts) for ts in texts]
+    todo = [[t for t, k in zip(ts, ks) if k is None] for ts, ks in zip(texts, known)]
+    fresh = iter(run([t for t in todo if t]))
+    for batch, ks, td in zip(window, known, todo):
+        new = next(fresh) if td else []
+        if cache is not None and td:
+            cache.put_many(zip(td, new))
+        it = iter(new)
+        yield from zip(batch, (k if k is not None else next(it) for k in ks))
+
+
 def extract_papers(papers: Iterable[Paper], *, jobs: int = 1, batch_size: int = 64,
                    ner_model: str | None = None, use_ner: bool = True,
-                   min_confidence: float | None = None) -> Iterator[tuple[Paper, list[Entity]]]:
+                   min_confidence: float | None = None,
+                   cache: "ExtractionCache | None" = None) -> Iterator[tuple[Paper, list[Entity]]]:
     """(paper, entities) for each paper, in input order; `jobs` > 1 uses that many processes.
 
     `ner_model`: a NER model directory instead of the shipped one; `use_ner=False`: no statistical NER;
-    `min_confidence`: keep only entities the scorer is at least this sure of (default: its own threshold).
+    `min_confidence`: keep only entities the scorer is at least this sure of (default: its own threshold);
+    `cache`: a kg.extract.cache.ExtractionCache opened with the fingerprint of these same options
+    (``extractor_fingerprint(use_ner, ner_model, min_confidence)``): papers whose text it holds are not
+    extracted again, and new results are added to it.
+
+    >>> paper = Paper(id="x", title="FedLoGe", abstract="We evaluate on CIFAR-100-LT.")
+    >>> [(e.name, e.type) for _, ents in extract_papers([paper], use_ner=False) for e in ents]
+    [('FedLoGe', 'Method'), ('CIFAR-100-LT', 'Dataset')]
     """
     ner_model = str(ner_model) if ner_model else None
+    work = partial(_extract_batch, ner_model=ner_model, use_ner=use_ner, min_confidence=min_confidence)
     if jobs <= 1:
-        for batch in _batches(papers, batch_size):
-            yield from zip(batch, _extract_batch([p.text for p in batch], ner_model, use_ner, min_confidence))
+        for window in _batches(_batches(papers, batch_size), 4):
+            yield from _window(window, lambda batches: [work(b) for b in batches], cache)
         return
     import multiprocessing
 
     # Build the pipeline once before forking so workers share it copy-on-write.
     _default(ner_model, use_ner, min_confidence)
-    work = partial(_extract_batch, ner_model=ner_model, use_ner=use_ner, min_confidence=min_confidence)
     with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
         # A bounded window of batches at a time keeps memory flat on million-paper corpora.
         for window in _batches(_batches(papers, batch_size), jobs * 8):
-            results = pool.map(work, [[p.text for p in b] for b in window], chunksize=1)
-            for batch, entities in zip(window, results):
-                yield from zip(batch, entities)
+            yield from _window(window, lambda batches: pool.map(work, batches, chunksize=1), cache)
