@@ -164,7 +164,8 @@ def node_records(g: nx.MultiDiGraph, *, flat: bool = True) -> Iterator[tuple[str
         d = g.nodes[n]
         own = dict(kv for k, v in d.items() for kv in _flatten(str(k), v)) if flat else dict(d)
         derived = {"kind": d.get("kind"), "type": d.get("type") or node_group(n, d),
-                   "label": d.get("label") or _text(node_label(n, d)), "community": community.get(n)}
+                   "label": d.get("label") or node_label(n, d), "community": community.get(n)}
+        derived = {k: _text(v) if isinstance(v, str) else v for k, v in derived.items()}
         yield str(n), _ordered(derived, own)
 
 
@@ -413,17 +414,23 @@ def _neo4j_plan(g: nx.MultiDiGraph) -> tuple[dict, dict, dict[str, str], str]:
 
 
 def _columns(records: Iterable[Record], skip: tuple[str, ...]) -> dict[str, str]:
-    """Property name -> header type, in order of first appearance."""
+    """Property name -> header type: relation and the derived properties first, then by name."""
     values: dict[str, list] = {}
     for rec in records:
         for k, v in rec.items():
             if k not in skip:
                 values.setdefault(k, []).append(v)
-    return {k: neo4j_type(vs) for k, vs in values.items()}
+    first = [k for k in ("relation", *_DERIVED) if k in values]
+    return {k: neo4j_type(values[k]) for k in first + sorted(set(values) - set(first))}
+
+
+def _property(name: str) -> str:
+    """A property name neo4j-admin's header reads as one (no ':', no delimiter)."""
+    return re.sub(r"[^\w]", "_", name) or "_"
 
 
 def _header(name: str, typ: str) -> str:
-    return f"{name}:{typ}" if typ else name
+    return f"{_property(name)}:{typ}" if typ else _property(name)
 
 
 def _csv_writer(fh: IO[str]) -> Any:
@@ -445,7 +452,6 @@ def _write_neo4j(g: nx.MultiDiGraph, output: Path) -> list[Path]:
     stage = Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".export", dir=output.parent))
     try:
         os.chmod(stage, 0o777 & ~_umask())
-        written: list[Path] = []
         node_files, rel_files = [], []
         for label, group in nodes.items():
             cols = _columns((rec for _, rec in group), skip=("id",))
@@ -500,16 +506,18 @@ def _write_import_sh(path: Path, node_files: list[Path], rel_files: list[Path], 
         "# or be stopped and replaced with --overwrite-destination): sh import.sh [DATABASE], default neo4j.",
         "# neo4j-admin is $NEO4J_HOME/bin/neo4j-admin when NEO4J_HOME is set, else the one on PATH.",
         "# Afterwards start Neo4j (or, for a database other than the default: CREATE DATABASE name).",
-        "# Fields may span lines (titles and abstracts are text): hence --multiline-fields=true.",
+        "# Fields may span lines (titles and abstracts are text): hence --multiline-fields=true; a quote",
+        "# inside a field is doubled (\"\"), a backslash is an ordinary character: --legacy-style-quoting=false.",
         "set -eu",
-        'cd "$(dirname "$0")"',
+        'HERE="$(cd "$(dirname "$0")" && pwd)"',  # neo4j-admin reads paths from its own working folder
         'DATABASE="${1:-neo4j}"',
         'ADMIN="${NEO4J_HOME:+$NEO4J_HOME/bin/}neo4j-admin"',
         '"$ADMIN" database import full "$DATABASE" \\',
         f"  --array-delimiter='{shown}' \\",
         "  --multiline-fields=true \\",
-        *[f"  --nodes={p.as_posix()} \\" for p in node_files],
-        *[f"  --relationships={p.as_posix()} \\" for p in rel_files],
+        "  --legacy-style-quoting=false \\",
+        *[f'  --nodes="$HERE/{p.as_posix()}" \\' for p in node_files],
+        *[f'  --relationships="$HERE/{p.as_posix()}" \\' for p in rel_files],
     ]
     lines[-1] = lines[-1].removesuffix(" \\")
     with atomic_open(path) as fh:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
-import shlex
+import subprocess
 from pathlib import Path
 
 import networkx as nx
@@ -128,11 +129,19 @@ def _read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
-def _admin_args(folder: Path) -> list[str]:
-    """The neo4j-admin arguments import.sh passes (the shell line continuations joined)."""
-    script = (folder / "import.sh").read_text(encoding="utf-8")
-    command = script[script.index('"$ADMIN" database import full'):].replace("\\\n", " ")
-    return shlex.split(command)
+def _admin_args(folder: Path, tmp_path: Path) -> list[str]:
+    """The arguments import.sh passes to neo4j-admin: it runs with a stand-in neo4j-admin on PATH that
+    prints them, one a line."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "neo4j-admin"
+    fake.write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done\n')
+    fake.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "NEO4J_HOME"}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    run = subprocess.run(["sh", str(folder / "import.sh"), "papers"], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, check=True)
+    return run.stdout.splitlines()
 
 
 def test_neo4j_files_for_neo4j_admin(g, tmp_path):
@@ -140,13 +149,15 @@ def test_neo4j_files_for_neo4j_admin(g, tmp_path):
     folder = tmp_path / "neo4j"
     assert {p.name for p in written} >= {"import.sh", "load.cypher", "Paper.csv", "Method.csv", "USES.csv",
                                          "RELATED_TO.csv", "CODE_REPOSITORY.csv", "CodeRepository.csv"}
-    args = _admin_args(folder)
-    assert args[:5] == ["$ADMIN", "database", "import", "full", "$DATABASE"]
+    args = _admin_args(folder, tmp_path)
+    assert args[:4] == ["database", "import", "full", "papers"]
     assert "--multiline-fields=true" in args
     delimiter = next(a.split("=", 1)[1] for a in args if a.startswith("--array-delimiter="))
     assert delimiter == ";"
-    node_files = [folder / a.split("=", 1)[1] for a in args if a.startswith("--nodes=")]
-    rel_files = [folder / a.split("=", 1)[1] for a in args if a.startswith("--relationships=")]
+    assert "--legacy-style-quoting=false" in args
+    node_files = [Path(a.split("=", 1)[1]) for a in args if a.startswith("--nodes=")]
+    rel_files = [Path(a.split("=", 1)[1]) for a in args if a.startswith("--relationships=")]
+    assert all(p.is_absolute() and p.is_file() for p in node_files + rel_files)
     assert sorted(node_files + rel_files) == sorted(p for p in written if p.suffix == ".csv")
 
     ids: dict[str, list[str]] = {}
@@ -264,7 +275,8 @@ def test_a_nasty_title_survives_every_format(nasty, tmp_path):
         assert back.nodes[concept]["aliases"] == "; ".join(aliases)
 
     export_graph(h, "neo4j", tmp_path / "neo4j")
-    delimiter = next(a.split("=", 1)[1] for a in _admin_args(tmp_path / "neo4j") if a.startswith("--array-delimiter="))
+    delimiter = next(a.split("=", 1)[1] for a in _admin_args(tmp_path / "neo4j", tmp_path)
+                     if a.startswith("--array-delimiter="))
     assert delimiter == "|"  # ';' is in an alias: the next delimiter no value holds
     header, rows = _read_csv(tmp_path / "neo4j" / "nodes" / "Paper.csv")
     row = next(r for r in rows if r[0] == paper)
