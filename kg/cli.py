@@ -562,6 +562,49 @@ def view(
                   f"--types or --max-nodes to see them", highlight=False)
 
 
+@app.command("export")
+def export_command(
+    format: Annotated[str, typer.Option("--format", "-f", help="graphml, gexf, neo4j, cytoscape or node-link.")],
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build` (or its kg.nt).")] = Path("exports"),
+    output: Annotated[Optional[Path], typer.Option(
+        "--output", "-o", help="File to write (neo4j: a folder); default: in the graph folder, kg.graphml, kg.gexf, "
+                               "neo4j/, kg.cyjs or kg.node-link.json.")] = None,
+) -> None:
+    """Write a built graph in a format other tools open: GraphML or GEXF (Gephi), Neo4j (CSV files for
+    neo4j-admin, import.sh and load.cypher), Cytoscape.js JSON or networkx node-link JSON.
+
+    Examples: `kg export --graph out/ --format gexf --output graph.gexf`,
+    `kg export --graph out/ --format neo4j --output neo4j/` (then `sh neo4j/import.sh`).
+    """
+    import time
+
+    from .export import EXPORT_FORMATS, export_graph
+    from .rdf import read_rdf
+
+    def fail(message: str) -> None:
+        err.print(f"kg export: {message}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(2)
+
+    if format not in EXPORT_FORMATS:
+        fail(f"unknown format {format!r}: choose from {', '.join(EXPORT_FORMATS)}")
+    if not graph.exists():
+        fail(f"{graph}: no such folder (give one written by `kg build`)")
+    started = time.perf_counter()
+    try:
+        g = read_rdf(graph)
+    except (OSError, SyntaxError, ValueError) as exc:
+        fail(f"cannot read the graph in {graph}: {' '.join(str(exc).split())}")
+    target = output if output is not None else (graph if graph.is_dir() else graph.parent)
+    try:
+        written = export_graph(g, format, target)
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror or exc}")
+    where = written[0] if len(written) == 1 else written[-1].parent  # neo4j: the folder load.cypher is in
+    out.print(f"wrote {where} ({format}: {g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges"
+              + (f", {len(written)} files" if len(written) > 1 else "") + f") in {time.perf_counter() - started:.1f} s",
+              highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Entry point of the `kg` console script."""
     app()
