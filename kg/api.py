@@ -163,7 +163,7 @@ def open(path: str | Path) -> KnowledgeGraph:  # noqa: A001  (kg.open, as the AP
     25
     >>> kg.open("nowhere")
     Traceback (most recent call last):
-    FileNotFoundError: no graph at nowhere: build one with kg.build(INPUTS, 'nowhere') or `kg build INPUT --output nowhere`
+    FileNotFoundError: no graph at nowhere: build one with kg.build(INPUTS, 'nowhere') or ...
     """
     return KnowledgeGraph(path)
 

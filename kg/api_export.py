@@ -24,7 +24,7 @@ RDF_FORMATS: tuple[str, ...] = ("ttl", "nt", "jsonld")
 
 def export_rdf(g: nx.MultiDiGraph, fmt: str, output: str | Path) -> Path:
     """Write `g` as Turtle, N-Triples or JSON-LD to the file `output` (or DIR/kg.FMT when `output` is a
-    folder) with kg.rdf.write_rdf: atomically, byte for byte what `kg build` writes.
+    folder; missing folders are made) with kg.rdf.write_rdf: atomically, byte for byte what `kg build` writes.
 
     >>> from kg.rdf import read_rdf
     >>> export_rdf(read_rdf("out"), "nt", "copy.nt").read_bytes() == Path("out/kg.nt").read_bytes()
@@ -36,7 +36,8 @@ def export_rdf(g: nx.MultiDiGraph, fmt: str, output: str | Path) -> Path:
     if output.is_dir():
         return write_rdf(g, output, [fmt])[fmt]
     # write_rdf names its files kg.FMT: write in a folder beside the target, then move the file over it.
-    stage = Path(tempfile.mkdtemp(prefix=".kg-export.", dir=output.parent if str(output.parent) else "."))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".kg-export.", dir=output.parent))
     try:
         written = write_rdf(g, stage, [fmt])[fmt]
         os.replace(written, output)
