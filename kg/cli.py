@@ -327,29 +327,23 @@ def queries() -> None:
     out.print(table)
 
 
-STATS_QUERIES = {
-    "papers": "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a kg:Paper }",
-    "concepts": "SELECT ?t (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a ?t . VALUES ?t { kg:Method kg:Model kg:Dataset kg:Task kg:Metric } } GROUP BY ?t ORDER BY ?t",
-    "links": "SELECT ?r (COUNT(*) AS ?n) WHERE { ?p ?r ?c . ?p a kg:Paper . VALUES ?r { kg:proposes kg:uses kg:evaluatesOn kg:comparesWith kg:addresses kg:mentions kg:codeRepository kg:relatedTo } } GROUP BY ?r ORDER BY ?r",
-}
-
-
 @app.command()
 def stats(graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build`.")] = Path("exports")) -> None:
     """Counts of papers, concepts per type and links per relation in a built graph."""
-    from .store import QueryError, open_store, run_query
+    from .stats import graph_stats
+    from .store import QueryError
 
     try:
-        store = open_store(graph)
-        table = Table("what", "count", title=f"paperkg graph {graph}")
-        table.add_row("papers", run_query(store, STATS_QUERIES["papers"]).rows[0][0])
-        for t, n in run_query(store, STATS_QUERIES["concepts"]).rows:
-            table.add_row("concepts: " + t.rsplit("#", 1)[-1], n)
-        for r, n in run_query(store, STATS_QUERIES["links"]).rows:
-            table.add_row("links: " + r.rsplit("#", 1)[-1], n)
+        counts = graph_stats(graph)
     except QueryError as exc:
         err.print(f"[red]stats failed:[/] {exc}", highlight=False)
         raise typer.Exit(1) from exc
+    table = Table("what", "count", title=f"paperkg graph {graph}")
+    table.add_row("papers", str(counts["papers"]))
+    for t, n in counts["concepts"].items():
+        table.add_row("concepts: " + t, str(n))
+    for r, n in counts["links"].items():
+        table.add_row("links: " + r, str(n))
     out.print(table)
 
 

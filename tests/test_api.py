@@ -1,0 +1,223 @@
+"""The Python API (kg.api): kg.build / kg.open / kg.extract and KnowledgeGraph, on a real 25-paper build,
+checked against what the CLI commands (`kg build`, `kg query`, `kg related`, `kg stats`, `kg view`,
+`kg extract`) give for the same folder."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import kg
+from kg.related import AmbiguousPaper, related
+from kg.store import QueryError
+
+GUIDELINE = Path(__file__).resolve().parent / "data" / "guideline_test.jsonl"
+BADCHAIN = "BadChain: Backdoor Chain-of-Thought Prompting for Large Language Models"
+
+
+def kg_cli(*args: str) -> subprocess.CompletedProcess:
+    run = subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    return run
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory) -> kg.KnowledgeGraph:
+    return kg.build([GUIDELINE], tmp_path_factory.mktemp("api") / "out")
+
+
+def test_import_kg_imports_nothing_heavy():
+    code = ("import sys, kg; heavy = ('spacy', 'rdflib', 'pyoxigraph', 'networkx', 'scipy', 'typer'); "
+            "print([m for m in heavy if m in sys.modules]); print(callable(kg.build), callable(kg.open))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.splitlines() == ["[]", "True True"]
+
+
+def test_build_and_extract_stay_functions_after_their_modules_are_imported():
+    import kg.build  # noqa: F401  (the submodule kg/build.py)
+    import kg.extract.pipeline  # noqa: F401
+    from kg.build import build_graph
+
+    assert callable(build_graph)
+    assert kg.build.__module__ == "kg.api" and kg.extract.__module__ == "kg.api"
+    assert sys.modules["kg.build"].build_graph is build_graph
+
+
+def test_build_writes_what_kg_build_writes(graph, tmp_path):
+    kg_cli("build", str(GUIDELINE), "--output", str(tmp_path), "--no-html")
+    for name in ("kg.ttl", "kg.nt", "kg.jsonld"):
+        assert (graph.path / name).read_bytes() == (tmp_path / name).read_bytes(), name
+    assert graph.report.papers == 25 and not graph.temporary
+    assert (graph.path / "graph.html").is_file()  # html=True unless told, as `kg build`
+
+
+def test_open_gives_the_same_graph(graph):
+    opened = kg.open(graph.path)
+    assert opened.report is None
+    assert opened.stats() == graph.stats()
+    assert repr(opened) == f"<KnowledgeGraph {graph.path}: 25 papers, 216 concepts, 395 links>"
+    g, h = opened.to_networkx(), graph.to_networkx()
+    assert sorted(g.nodes) == sorted(h.nodes)
+    assert sorted(g.edges(keys=True)) == sorted(h.edges(keys=True))
+
+
+def test_open_a_missing_or_wrong_folder_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"no graph at .*nowhere: build one with kg\.build"):
+        kg.open(tmp_path / "nowhere")
+    with pytest.raises(FileNotFoundError, match="holds no kg.nt or kg.ttl"):
+        kg.open(tmp_path)
+    (tmp_path / "kg.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="is not a folder"):
+        kg.open(tmp_path / "kg.txt")
+
+
+@pytest.mark.parametrize("sparql, params", [
+    ("top-datasets", {}),
+    ("papers-using-dataset", {"dataset": "imagenet"}),
+    ("papers-using-dataset", {"dataset": 'imagenet" } UNION { ?paper ?p ?o } #'}),  # a value, not SPARQL
+    ("related-papers", {"paper": "BadChain"}),
+    ("SELECT ?t (COUNT(*) AS ?n) WHERE { ?p a kg:Paper ; dcterms:title ?t } GROUP BY ?t ORDER BY ?t", {}),
+    ("ASK { ?p a kg:Paper }", {}),
+])
+def test_query_equals_kg_query(graph, sparql, params):
+    args = [f"--param={k}={v}" for k, v in params.items()]
+    cli = kg_cli("query", sparql, "--graph", str(graph.path), "--format", "json", *args)
+    assert json.loads(graph.query(sparql, **params).to_json()) == json.loads(cli.stdout)
+
+
+def test_query_params_are_bound_not_pasted(graph):
+    assert len(graph.query("papers-using-dataset", dataset="imagenet")) == 2
+    assert len(graph.query("papers-using-dataset", dataset='imagenet" } UNION { ?paper ?p ?o } #')) == 0
+
+
+def test_query_errors_are_query_errors(graph):
+    with pytest.raises(QueryError, match="needs parameter"):
+        graph.query("papers-using-dataset")
+    with pytest.raises(QueryError, match="has no parameter"):
+        graph.query("top-datasets", dataset="x")
+    with pytest.raises(QueryError, match="federated"):
+        graph.query("SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }")
+    with pytest.raises(QueryError):
+        graph.query("SELECT nonsense")
+    assert set(graph.queries()) >= {"top-datasets", "papers-using-dataset"}
+
+
+def test_related_equals_kg_related(graph):
+    mine = graph.related("BadChain", top=3)
+    assert mine == related(graph.path, "BadChain", top=3)
+    cli = kg_cli("related", "BadChain", "--graph", str(graph.path), "--top", "3", "--format", "json")
+    assert [s.to_json() for s in mine] == json.loads(cli.stdout)
+    assert len(mine) == 3 and BADCHAIN not in [s.title for s in mine]
+    assert all(s.reasons for s in mine)
+
+
+def test_related_text_equals_kg_related_text(graph, tmp_path):
+    title, abstract = "Backdoor attacks on chain-of-thought prompting", "We attack LLMs through their reasoning steps."
+    mine = graph.related_text(title, abstract, top=4)
+    assert mine == related(graph.path, title=title, abstract=abstract, top=4)
+    draft = tmp_path / "draft.txt"
+    draft.write_text(f"{title}\n{abstract}\n", encoding="utf-8")
+    cli = kg_cli("related", "--text", str(draft), "--graph", str(graph.path), "--top", "4", "--format", "json")
+    assert [s.to_json() for s in mine] == json.loads(cli.stdout)
+    assert mine[0].title == BADCHAIN
+
+
+def test_related_unknown_and_ambiguous_papers(graph):
+    with pytest.raises(LookupError, match="no paper matches"):
+        graph.related("no such paper title at all")
+    with pytest.raises(AmbiguousPaper) as exc:
+        graph.related("language")
+    assert len(exc.value.candidates) > 1
+
+
+def test_stats_is_what_kg_stats_prints(graph):
+    printed = kg_cli("stats", "--graph", str(graph.path)).stdout
+    rows = dict(re.findall(r"│ (\w[\w: ]*?) +│ (\d+) +│", printed))
+    counts = graph.stats()
+    expected = {"papers": str(counts["papers"])}
+    expected |= {f"concepts: {t}": str(n) for t, n in counts["concepts"].items()}
+    expected |= {f"links: {r}": str(n) for r, n in counts["links"].items()}
+    assert rows == expected
+    assert counts["papers"] == 25 and counts["links"]["relatedTo"] == 125
+
+
+def test_papers_and_concepts(graph):
+    papers = graph.papers.as_dicts()
+    assert len(papers) == 25 and BADCHAIN in [p["title"] for p in papers]
+    concepts = graph.concepts.as_dicts()
+    assert len(concepts) == sum(graph.stats()["concepts"].values())
+    assert {c["type"] for c in concepts} == set(graph.stats()["concepts"])
+    counts = [int(c["papers"]) for c in concepts]
+    assert counts == sorted(counts, reverse=True)
+
+
+@pytest.mark.parametrize("fmt, rdflib_format", [("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")])
+def test_rdf_exports_parse_with_rdflib(graph, tmp_path, fmt, rdflib_format):
+    import rdflib
+
+    target = graph.export(fmt, tmp_path / f"copy.{fmt}")
+    assert target == tmp_path / f"copy.{fmt}"
+    assert target.read_bytes() == (graph.path / f"kg.{fmt}").read_bytes()  # the writers `kg build` uses
+    parsed = rdflib.Graph().parse(target, format=rdflib_format)
+    assert len(parsed) == len(graph.store) == len(graph.to_rdflib())
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no staging folder left behind
+
+
+def test_export_into_a_folder_and_unknown_formats(graph, tmp_path):
+    assert graph.export("NT", tmp_path) == tmp_path / "kg.nt"
+    with pytest.raises(ValueError, match="unknown export format 'xml'"):
+        graph.export("xml", tmp_path / "x.xml")
+
+
+def test_view_is_what_kg_view_writes(graph, tmp_path):
+    info = graph.view(tmp_path / "mine.html", around="ImageNet", depth=1)
+    kg_cli("view", "--graph", str(graph.path), "--around", "ImageNet", "--depth", "1", "-o", str(tmp_path / "cli.html"))
+    assert (tmp_path / "mine.html").read_bytes() == (tmp_path / "cli.html").read_bytes()
+    assert info.nodes_shown > 1
+    info = graph.view(tmp_path / "cooc.html", kind="cooccurrence", types="Dataset,Model")
+    assert info.nodes_shown > 0
+
+
+def test_to_networkx_is_a_copy(graph):
+    g = graph.to_networkx()
+    g.remove_nodes_from(list(g.nodes))
+    assert graph.to_networkx().number_of_nodes() > 25
+
+
+def test_build_without_output_uses_a_temporary_folder(tmp_path):
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"id": "1", "title": "Tuning BERT", "abstract": "We fine-tune BERT on GLUE."}) + "\n",
+                      encoding="utf-8")
+    with kg.build(source) as graph:
+        folder = graph.path
+        assert graph.temporary and folder.is_dir() and not (folder / "graph.html").exists()
+        assert graph.query("SELECT ?l WHERE { ?c a kg:Dataset ; skos:prefLabel ?l }").rows == [("GLUE",)]
+        assert repr(graph).startswith("<KnowledgeGraph (temporary): 1 papers")
+    assert not folder.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["one.jsonl"]
+
+
+def test_build_errors_are_the_pipelines(tmp_path):
+    from kg.build import InputError, NothingRead
+
+    with pytest.raises(InputError):
+        kg.build([tmp_path / "missing.jsonl"])
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
+    with pytest.raises(NothingRead):
+        kg.build([tmp_path / "empty.jsonl"], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_extract_equals_kg_extract(tmp_path):
+    record = json.loads(GUIDELINE.read_text(encoding="utf-8").splitlines()[15])
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    kg_cli("extract", str(source), "--output", str(tmp_path / "entities.jsonl"))
+    cli = json.loads((tmp_path / "entities.jsonl").read_text(encoding="utf-8"))
+    mine = kg.extract(record["title"], record["abstract"])
+    assert [e.to_json() for e in mine] == cli["entities"]
+    assert "BadChain" in [e.name for e in mine]
