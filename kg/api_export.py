@@ -49,9 +49,11 @@ def export_rdf(g: nx.MultiDiGraph, fmt: str, output: str | Path) -> Path:
 
 
 def _export_other(g: nx.MultiDiGraph, fmt: str, output: str | Path) -> Any:
-    # kg/export.py (graphml, gexf, neo4j, cytoscape, node-link) plugs in here, in place of the raise:
-    #     from .export import export_graph; return export_graph(g, fmt, output)
-    raise ValueError(f"unknown export format {fmt!r}; choose from {', '.join(RDF_FORMATS)}")
+    from .export import EXPORT_FORMATS, export_graph
+
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; choose from {', '.join((*RDF_FORMATS, *EXPORT_FORMATS))}")
+    return export_graph(g, fmt, output)
 
 
 class ExportMixin:
@@ -66,8 +68,9 @@ class ExportMixin:
         """Write the graph as `fmt` to `output` and return what was written.
 
         RDF formats ("ttl", "nt", "jsonld") go through kg.rdf's writers, byte for byte as `kg build`
-        writes them; `output` is the file (or a folder, to get FOLDER/kg.FMT). Raises ValueError for a
-        format it does not know.
+        writes them; `output` is the file (or a folder, to get FOLDER/kg.FMT). The others ("graphml",
+        "gexf", "neo4j", "cytoscape", "node-link") are kg.export.export_graph's, which returns the list
+        of paths written. Raises ValueError for a format it does not know.
 
         >>> import kg
         >>> kg.open("out").export("ttl", "graph.ttl")
@@ -75,6 +78,8 @@ class ExportMixin:
         >>> import rdflib
         >>> len(rdflib.Graph().parse("graph.ttl", format="turtle")) > 1000
         True
+        >>> kg.open("out").export("gexf", "graph.gexf")
+        [PosixPath('graph.gexf')]
         """
         fmt = fmt.lower().removeprefix(".")
         if fmt in RDF_FORMATS:

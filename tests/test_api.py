@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 import kg
@@ -169,6 +170,10 @@ def test_rdf_exports_parse_with_rdflib(graph, tmp_path, fmt, rdflib_format):
 
 def test_export_into_a_folder_and_unknown_formats(graph, tmp_path):
     assert graph.export("NT", tmp_path) == tmp_path / "kg.nt"
+    [graphml] = graph.export("graphml", tmp_path / "g.graphml")
+    back = nx.read_graphml(graphml)
+    assert (back.number_of_nodes(), back.number_of_edges()) == (graph.to_networkx().number_of_nodes(),
+                                                               graph.to_networkx().number_of_edges())
     with pytest.raises(ValueError, match="unknown export format 'xml'"):
         graph.export("xml", tmp_path / "x.xml")
 
