@@ -59,12 +59,15 @@ def record_list_key(rec: object) -> str | None:
     'results'
     >>> record_list_key({"title": "A paper", "data": [{"title": "x"}]}) is None
     True
+    >>> record_list_key({"total": 0, "offset": 0, "data": []})
+    'data'
+
     """
     if not isinstance(rec, dict) or any(k in rec for k in (*_TITLE_KEYS, *_ABSTRACT_KEYS)):
         return None
     lists = {k: v for k, v in rec.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)}
     titled = [k for k, v in lists.items() if any(isinstance(x, dict) and any(t in x for t in _TITLE_KEYS) for x in v)]
-    named = [k for k in lists if k in RECORD_LISTS]
+    named = [k for k, v in rec.items() if k in RECORD_LISTS and isinstance(v, list)]  # empty pages too
     for keys in (titled, [k for k in titled if k in RECORD_LISTS], named):
         if len(keys) == 1:
             return keys[0]
