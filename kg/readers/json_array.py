@@ -1,14 +1,16 @@
-"""JSON files: an array of records (streamed element by element) or a single record object."""
+"""JSON files: an array of records (streamed element by element), a single record object, or an object
+wrapping a list of records (an arXiv digest {"count", "papers"}, an OpenAlex or Semantic Scholar API page),
+whose list is streamed the same way, even when the file is cut short."""
 from __future__ import annotations
 
 import codecs
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..model import Paper, Problem
-from .records import RECORD_LISTS, paper_from_record, record_list_key
+from .records import RECORD_KEYS, RECORD_LISTS, paper_from_record, record_list_key
 
 __all__ = ["FORMAT", "read_json"]
 
@@ -94,14 +96,18 @@ def _envelope(rec: object, buf: str, pos: int, decoder: json.JSONDecoder) -> int
     return None if key is None else _member_start(buf, pos, decoder, lambda k: k == key)
 
 
-def _member_start(buf: str, pos: int, decoder: json.JSONDecoder, wanted) -> int | None:
+def _member_start(buf: str, pos: int, decoder: json.JSONDecoder, wanted: Callable[[str], bool],
+                  record_keys: frozenset[str] = frozenset()) -> int | None:
     """Position of the '[' opening the first top-level member of the object at buf[pos] whose key is
-    `wanted`, found by walking the members (a nested "papers" key is not it); None if there is none or
-    the text breaks off before it. Works on a truncated object: only the members before it are parsed."""
+    `wanted`, found by walking the members (a nested "papers" key is not it); None if there is none,
+    if a member named in `record_keys` comes first (the object is a record, not a wrapper) or if the
+    text breaks off before it. Works on a truncated object: only the members before it are parsed."""
     try:
         i = _WS_ONLY.match(buf, pos + 1).end()
         while i < len(buf) and buf[i] == '"':
             key, i = decoder.raw_decode(buf, i)
+            if key in record_keys:
+                return None
             i = _WS_ONLY.match(buf, i).end()
             if not buf.startswith(":", i):
                 return None
@@ -150,7 +156,7 @@ def read_json(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
             except json.JSONDecodeError as e:
                 # A wrapper cut short or with one bad record ({"results": [{...}, {...<EOF>): its records
                 # are streamed from the list on, each bad one reported where it is, the good ones read.
-                inner = _member_start(t.buf, pos, decoder, lambda k: k in RECORD_LISTS)
+                inner = _member_start(t.buf, pos, decoder, lambda k: k in RECORD_LISTS, RECORD_KEYS)
                 if inner is None:
                     problems.append(Problem(
                         shown, e.lineno, f"malformed JSON ({_msg(e)}, line {e.lineno}, column {e.colno}); file skipped"))

@@ -23,12 +23,14 @@ from ..model import Paper, Problem, Source
 from .common import arxiv_id_in, latex_to_text, make_paper, repair_surrogates, split_authors
 from .scholarly import abstract_from_inverted_index, csl_date, nested, normalize_doi
 
-__all__ = ["paper_from_record", "is_arxiv_snapshot", "record_list_key", "RECORD_LISTS"]
+__all__ = ["paper_from_record", "is_arxiv_snapshot", "record_list_key", "RECORD_LISTS", "RECORD_KEYS"]
 
 # Fields a wrapper object ({"count": N, "papers": [...]}, an API page) keeps its records under.
 RECORD_LISTS = ("papers", "data", "results", "items", "records")
 _TITLE_KEYS = ("title", "display_name")
 _ABSTRACT_KEYS = ("abstract", "summary", "abstractNote", "paperAbstract", "AB")
+# Keys that make an object a record rather than a wrapper of records.
+RECORD_KEYS = frozenset((*_TITLE_KEYS, *_ABSTRACT_KEYS))
 
 # Keys only the arXiv metadata snapshot (Kaggle "arxiv-metadata-oai-snapshot.json") has.
 _SNAPSHOT_KEYS = ("update_date", "versions", "authors_parsed", "submitter", "journal-ref")
@@ -63,7 +65,7 @@ def record_list_key(rec: object) -> str | None:
     'data'
 
     """
-    if not isinstance(rec, dict) or any(k in rec for k in (*_TITLE_KEYS, *_ABSTRACT_KEYS)):
+    if not isinstance(rec, dict) or any(k in rec for k in RECORD_KEYS):
         return None
     lists = {k: v for k, v in rec.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)}
     titled = [k for k, v in lists.items() if any(isinstance(x, dict) and any(t in x for t in _TITLE_KEYS) for x in v)]
