@@ -51,6 +51,42 @@ def originals() -> dict[str, dict]:
     return rows
 
 
+# ------------------------------------------------------------------------------ wrappers and aliases
+
+@pytest.mark.parametrize("wrapper", ["papers", "data", "results", "items", "records"])
+def test_wrapper_fields_and_aliases(tmp_path, wrapper):
+    records = [
+        {"id": "rec-1", "title": "Mark My Words", "abstractNote": "Watermarks for language models.",
+         "arxivId": "2312.00273", "publicationDate": "2023-12-01", "DOI": "https://doi.org/10.48550/arXiv.2312.00273"},
+        {"id": "2413.12345", "title": "Not an arXiv id", "paperAbstract": "Month 13 does not exist.", "year": 2024},
+        {"id": "W2741809807", "title": "An OpenAlex id", "AB": "Abstract in a RIS-like field.",
+         "externalIds": {"ArXiv": "2312.00279", "DOI": "10.1109/X.2023.1"}, "publication_date": "2023-12-02",
+         "ids": {"doi": "https://doi.org/10.1109/x.2023.1"}, "categories": ["cs.NI", "cs.LG"]},
+    ]
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps({"meta": {"count": 3}, wrapper: records}, indent=1), encoding="utf-8")
+    papers, problems = read_all(path)
+    assert problems == []
+    assert [(p.arxiv_id, p.record_id, p.date, p.dois) for p in papers] == [
+        ("2312.00273", "rec-1", "2023-12-01", ["10.48550/arxiv.2312.00273"]),
+        (None, "2413.12345", "2024", []),  # an id shaped like no arXiv id stays the record's id only
+        ("2312.00279", "W2741809807", "2023-12-02", ["10.1109/x.2023.1"]),  # two spellings, one DOI
+    ]
+    assert [p.abstract for p in papers] == ["Watermarks for language models.", "Month 13 does not exist.",
+                                            "Abstract in a RIS-like field."]
+    assert papers[2].categories == ["cs.NI", "cs.LG"]
+    starts = [n for n, text in enumerate(path.read_text().splitlines(), 1) if text == "  {"]  # each record's '{'
+    assert [p.sources[0].line for p in papers] == starts and len(starts) == 3
+
+
+def test_empty_api_page_is_one_problem(tmp_path):
+    path = tmp_path / "page.json"
+    path.write_text(json.dumps({"total": 0, "offset": 0, "data": []}, indent=2), encoding="utf-8")
+    papers, problems = read_all(path)
+    assert papers == [] and [(p.line, p.skipped) for p in problems] == [(0, False)]
+    assert "no records" in problems[0].message
+
+
 # --------------------------------------------------------------------------------------------- OpenAlex
 
 def test_openalex_api_page(originals):
