@@ -63,7 +63,6 @@ def record_list_key(rec: object) -> str | None:
     True
     >>> record_list_key({"total": 0, "offset": 0, "data": []})
     'data'
-
     """
     if not isinstance(rec, dict) or any(k in rec for k in RECORD_KEYS):
         return None
