@@ -1,4 +1,5 @@
-"""Merge records of the same paper (same arXiv id, or same normalised title and alike abstracts), keeping all provenance."""
+"""Merge records of the same paper (same arXiv id, same DOI, or same normalised title and alike abstracts),
+keeping all provenance."""
 from __future__ import annotations
 
 import hashlib
@@ -40,7 +41,7 @@ class _Group:
         p = self.paper
         if self.sources is None:
             p = self.paper = replace(p, authors=list(p.authors), categories=list(p.categories),
-                                     code_urls=list(p.code_urls), sources=list(p.sources))
+                                     code_urls=list(p.code_urls), sources=list(p.sources), dois=list(p.dois))
             self.sources, self.code_urls = set(p.sources), set(p.code_urls)
         for s in other.sources:
             if s not in self.sources:
@@ -51,6 +52,9 @@ class _Group:
                 self.code_urls.add(u)  # type: ignore[union-attr]
                 p.code_urls.append(u)
         retitled = False
+        for doi in other.dois:
+            if doi not in p.dois:
+                p.dois.append(doi)
         if not p.title and other.title:
             p.title, retitled = other.title, True
         if not p.authors and other.authors:
@@ -174,10 +178,11 @@ def abstracts_alike(a: str | None, b: str | None) -> bool:
 def deduplicate(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
     """Unique papers in first-seen order, with later duplicates merged in, and how many were merged.
 
-    Two records are the same paper when they share an arXiv id, or when they share a normalised title
+    Two records are the same paper when they share an arXiv id or a DOI, or when they share a normalised title
     and their abstracts are alike (abstracts_alike: one is missing, or their word sets have a Jaccard
     similarity >= 0.5): a common title ("A Survey") over two unrelated abstracts is two papers.
-    Records with *different* arXiv ids are never merged, whatever their titles; records without a
+    Records with *different* arXiv ids are never merged, whatever their titles or DOIs (a paper may have
+    several DOIs, so different DOIs do not keep records apart); records without a
     title match on their abstract. Merging is transitive: a record matching two kept papers, one by
     title and one by arXiv id, joins them into the earlier one. Linear time when few distinct papers
     share a title (each title keeps the list of papers having it, compared in order); the input
@@ -195,10 +200,15 @@ def deduplicate(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
     >>> d = Paper("t-3", "A survey", "Speech recognition in noisy rooms.")
     >>> len(deduplicate([c, d])[0])
     2
+    >>> e = Paper("t-4", "BERT", "...", dois=["10.18653/v1/n19-1423"])
+    >>> f = Paper("t-5", "BERT: Pre-training of Deep Bidirectional Transformers", "...", dois=["10.18653/v1/n19-1423"])
+    >>> [p.dois for p in deduplicate([e, f])[0]]
+    [['10.18653/v1/n19-1423']]
     """
     groups: list[_Group] = []
     parent: list[int] = []  # union-find: a group merged into an earlier one points at it
     by_arxiv: dict[str, int] = {}
+    by_doi: dict[str, int] = {}
     by_title: dict[str, _Holders] = {}  # title key -> the groups holding it
     count = 0
 
@@ -219,6 +229,11 @@ def deduplicate(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
         candidates: list[int] = []
         if paper.arxiv_id and paper.arxiv_id in by_arxiv:
             candidates.append(find(by_arxiv[paper.arxiv_id]))
+        for doi in paper.dois:
+            if doi in by_doi:
+                j = find(by_doi[doi])
+                if j not in candidates and not conflict(paper, groups[j].paper):
+                    candidates.append(j)
         title_hit = None
         holders = by_title.get(key) if key else None
         words = _words(paper.abstract) if holders is not None else None
@@ -249,6 +264,8 @@ def deduplicate(papers: Iterable[Paper]) -> tuple[list[Paper], int]:
         for arxiv_id in (paper.arxiv_id, merged.arxiv_id):
             if arxiv_id:
                 by_arxiv.setdefault(arxiv_id, i)
+        for doi in merged.dois:
+            by_doi.setdefault(doi, i)
         if key and (title_hit is None or find(title_hit) != i):  # so each holder is listed once
             if holders is None:
                 holders = by_title[key] = _Holders(groups)

@@ -45,6 +45,8 @@ class Paper:
     sources: list[Source] = field(default_factory=list)
     # The input's own identifier (JSON "id", Atom entry id, BibTeX key), echoed by `kg extract`.
     record_id: str | None = None
+    # DOIs the inputs give for it (normalised: lower case, no https://doi.org/), in first-seen order.
+    dois: list[str] = field(default_factory=list)
 
     @property
     def text(self) -> str:

@@ -131,7 +131,7 @@ def generate(ontology: str | Path | None = None, shapes: str | Path | None = Non
     out += [f"| `{p}:` | `{ns}` |" for p, ns in PREFIXES.items()]
     out += ["", "## How the graph is shaped", "",
             "- a paper: `kg:Paper`, `schema:ScholarlyArticle`; `dcterms:title`, `dcterms:abstract`, "
-            "`fabio:hasArXivId`, `fabio:hasURL`, `kg:listingDate`, `dcterms:creator` + `kg:authorList`, "
+            "`fabio:hasArXivId`, `bibo:doi`, `fabio:hasURL`, `kg:listingDate`, `dcterms:creator` + `kg:authorList`, "
             "`kg:category`, `dcterms:source` (where it was read, `path:line`).",
             "- a concept: `skos:Concept` and one of `kg:Method`, `kg:Model`, `kg:Dataset`, `kg:Task`, "
             "`kg:Metric`; `skos:prefLabel`, `skos:altLabel` (aliases), `kg:paperCount`.",
@@ -185,7 +185,8 @@ def generate(ontology: str | Path | None = None, shapes: str | Path | None = Non
     out += ["## Alignment to other vocabularies", "",
             "| vocabulary | terms used or aligned to | paperkg terms |", "|---|---|---|"]
     vocabularies = [("schema.org", "schema"), ("DCTerms", "dcterms"), ("FaBiO", "fabio"), ("ML-Schema", "mls"),
-                    ("SKOS", "skos"), ("PROV-O", "prov"), ("CiTO", "cito")]
+                    ("SKOS", "skos"), ("PROV-O", "prov"), ("CiTO", "cito"),
+                    ("BIBO", "bibo")]
     for name, prefix in vocabularies:
         ns = PREFIXES[prefix]
         used = sorted({_curie(o) for s, p, o in g if isinstance(o, URIRef) and str(o).startswith(ns)

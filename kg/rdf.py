@@ -11,7 +11,7 @@ node "paper/<id>"         <BASE paper/<id>> a kg:Paper, schema:ScholarlyArticle;
                           dcterms:abstract, fabio:hasURL, fabio:hasArXivId, kg:listingDate,
                           dcterms:creator (one per author) + kg:authorList (rdf:List, keeps order),
                           kg:category, dcterms:source ("path:line"), dcterms:identifier (the input
-                          record's own id)
+                          record's own id), bibo:doi (one per DOI, normalised)
 node "concept/<t>/<slug>" a kg:<Type>, skos:Concept; skos:prefLabel, skos:altLabel (aliases other
                           than the label), kg:paperCount
 node "repo/<host>/..."    a kg:CodeRepository, schema:SoftwareSourceCode; schema:url
@@ -56,7 +56,7 @@ from .graph import RELATIONS
 from .io import atomic_open
 
 __all__ = [
-    "BASE", "KG", "SCHEMA", "DCTERMS", "FABIO", "MLS", "SKOS", "PROV", "CITO", "PREFIXES",
+    "BASE", "KG", "SCHEMA", "DCTERMS", "FABIO", "MLS", "SKOS", "PROV", "CITO", "BIBO", "PREFIXES",
     "RELATIONS", "CONCEPT_CLASSES", "ONTOLOGY_IRI", "FORMATS",
     "ontology_path", "node_iri", "node_key", "link_iri", "label_key",
     "iter_triples", "to_rdf", "from_rdf", "read_rdf", "write_rdf", "serialize", "escape_string",
@@ -72,6 +72,7 @@ MLS = Namespace("http://www.w3.org/ns/mls#")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 CITO = Namespace("http://purl.org/spar/cito/")
+BIBO = Namespace("http://purl.org/ontology/bibo/")
 
 PREFIXES: dict[str, str] = {
     "kg": str(KG),
@@ -83,6 +84,7 @@ PREFIXES: dict[str, str] = {
     "skos": str(SKOS),
     "prov": str(PROV),
     "cito": str(CITO),
+    "bibo": str(BIBO),
     "owl": str(OWL),
     "rdf": str(RDF),
     "rdfs": str(RDFS),
@@ -120,6 +122,7 @@ _D = _Terms(str(DCTERMS), "abstract creator identifier source title")
 _S = _Terms(str(SKOS), "Concept altLabel prefLabel")
 _O = _Terms(str(SCHEMA), "ScholarlyArticle SoftwareSourceCode url")
 _F = _Terms(str(FABIO), "hasArXivId hasURL")
+_B = _Terms(str(BIBO), "doi")
 
 
 def ontology_path(*parts: str) -> Path:
@@ -496,6 +499,7 @@ _PAPER_FIELDS = _fields(
     # Authors: dcterms:creator per author (for queries) and kg:authorList keeping their order.
     _StrList("authors", _D.creator, _K.authorList, "al"), _Date("date", _K.listingDate), _Str("arxiv_id", _F.hasArXivId),
     _StrSet("categories", _K.category), _StrSet("sources", _D.source), _Str("record_id", _D.identifier),
+    _StrSet("dois", _B.doi),
 )
 # label before aliases: the aliases codec reads the decoded label.
 _CONCEPT_FIELDS = _fields(

@@ -29,7 +29,7 @@ def _paper(title: str, abstract: str, *, url: str | None, authors: list[str], da
            record_id: str | None = None) -> dict[str, Any]:
     return {"kind": "Paper", "title": title, "abstract": abstract, "url": url, "authors": authors,
             "date": date, "arxiv_id": arxiv_id, "categories": categories, "sources": sources,
-            "record_id": record_id}
+            "record_id": record_id, "dois": []}
 
 
 def _concept(type_: str, label: str, aliases: list[str], paper_count: int) -> dict[str, Any]:

@@ -100,7 +100,7 @@ def test_assembled_graphs_need_no_json_fallback():
 def test_import_fills_missing_schema_attributes():
     g = nx.MultiDiGraph()
     g.add_node("paper/t-1", kind="Paper", title="T", abstract="A", url=None, authors=[], date=None,
-               arxiv_id=None, categories=[], sources=[], record_id=None)
+               arxiv_id=None, categories=[], sources=[], record_id=None, dois=[])
     rdf = to_rdf(g)
     assert not list(rdf.triples((None, KG.extraAttributes, None)))  # nothing needed the JSON fallback
     h = from_rdf(rdf)

@@ -97,6 +97,7 @@ def make_paper(
     categories: Iterable[str] | None = None,
     normalize: bool = False,
     record_id: str | None = None,
+    dois: Iterable[str] | None = None,
 ) -> Paper:
     """The one place a Paper is made: optional whitespace clean-up, id, arXiv URL and code links.
 
@@ -139,6 +140,7 @@ def make_paper(
         code_urls=find_code_urls(f"{title}\n{abstract}"),
         sources=[source],
         record_id=_fix_surrogates(str(record_id)) if record_id not in (None, "") else None,
+        dois=list(dict.fromkeys(dois or ())),
     )
 
 

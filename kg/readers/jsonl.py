@@ -1,4 +1,6 @@
-"""JSON Lines: one record per line (generic records or the arXiv metadata snapshot), streamed."""
+"""JSON Lines: one record per line (generic records, the arXiv metadata snapshot, OpenAlex snapshot
+works, Semantic Scholar dataset papers), streamed. A line holding a whole API page ({"meta", "results":
+[...]}, as a saved OpenAlex or Semantic Scholar answer is, on one line) gives each of its records."""
 from __future__ import annotations
 
 import json
@@ -7,7 +9,7 @@ from pathlib import Path
 
 from ..model import Paper, Problem
 from .common import iter_lines
-from .records import paper_from_record
+from .records import paper_from_record, record_list_key
 
 __all__ = ["FORMAT", "read_jsonl"]
 
@@ -36,6 +38,8 @@ def read_jsonl(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
         except ValueError as e:  # valid JSON Python will not hold, e.g. an integer of over 4,300 digits
             problems.append(Problem(shown, lineno, f"unreadable JSON value ({str(e)[:120]}); line skipped"))
             continue
-        paper = paper_from_record(rec, shown, lineno, FORMAT, problems)
-        if paper is not None:
-            yield paper
+        key = record_list_key(rec)
+        for item in rec[key] if key is not None else (rec,):
+            paper = paper_from_record(item, shown, lineno, FORMAT, problems)
+            if paper is not None:
+                yield paper

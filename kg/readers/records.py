@@ -1,12 +1,36 @@
-"""One JSON record (generic {id, title, abstract, ...} or an arXiv metadata snapshot line) -> Paper."""
+"""One JSON record -> Paper: generic {id, title, abstract, ...} records, arXiv metadata snapshot lines,
+arXiv digest records, OpenAlex Works, Semantic Scholar Graph API papers and CSL-JSON (Zotero) items.
+
+The formats name the same fields differently; each field is looked up under its aliases, in order:
+
+- title: ``title``, ``display_name`` (OpenAlex)
+- abstract: ``abstract``, ``summary``, ``abstractNote``, ``paperAbstract``, ``AB``, else OpenAlex's
+  ``abstract_inverted_index`` rebuilt into text
+- arXiv id: ``arxiv_id``, ``arxivId``, ``arxiv``, ``externalIds.ArXiv``, ``ids.arxiv``, then an
+  arXiv-shaped ``id``, a URL naming arXiv, an arXiv DOI (10.48550/arXiv.XXXX) or a CSL ``number``
+- DOIs: ``doi``, ``DOI``, ``externalIds.DOI``, ``ids.doi`` (normalised: lower case, no https://doi.org/)
+- date: ``date``, ``published``, ``publication_date``, ``publicationDate``, CSL ``issued``, ``year``,
+  ``publication_year``
+- authors: ``authors`` (names, {"name"} or {"given", "family"}), CSL ``author`` ({family, given} or
+  {literal}), OpenAlex ``authorships[].author.display_name``
+- record id: ``id`` (an OpenAlex W-id, a CSL item id), ``paperId`` (Semantic Scholar), ``corpusid``
+"""
 from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
 
 from ..model import Paper, Problem, Source
 from .common import arxiv_id_in, latex_to_text, make_paper, repair_surrogates, split_authors
+from .scholarly import abstract_from_inverted_index, csl_date, nested, normalize_doi
 
-__all__ = ["paper_from_record", "is_arxiv_snapshot"]
+__all__ = ["paper_from_record", "is_arxiv_snapshot", "record_list_key", "RECORD_LISTS", "RECORD_KEYS"]
+
+# Fields a wrapper object ({"count": N, "papers": [...]}, an API page) keeps its records under.
+RECORD_LISTS = ("papers", "data", "results", "items", "records")
+_TITLE_KEYS = ("title", "display_name")
+_ABSTRACT_KEYS = ("abstract", "summary", "abstractNote", "paperAbstract", "AB")
+# Keys that make an object a record rather than a wrapper of records.
+RECORD_KEYS = frozenset((*_TITLE_KEYS, *_ABSTRACT_KEYS))
 
 # Keys only the arXiv metadata snapshot (Kaggle "arxiv-metadata-oai-snapshot.json") has.
 _SNAPSHOT_KEYS = ("update_date", "versions", "authors_parsed", "submitter", "journal-ref")
@@ -18,8 +42,37 @@ def is_arxiv_snapshot(rec: dict) -> bool:
 
 
 def _label(rec: dict) -> str:
-    rid = rec.get("id")
-    return f"record {str(rid)!r}" if rid not in (None, "") else "record without id"
+    for key in ("id", "paperId", "DOI", "doi"):
+        rid = rec.get(key)
+        if rid not in (None, "") and not isinstance(rid, (dict, list)):
+            return f"record {str(rid)!r}"
+    return "record without id"
+
+
+def record_list_key(rec: object) -> str | None:
+    """The field of a wrapper object that holds its records ({"count": N, "papers": [...]}, an OpenAlex
+    page {"meta", "results"}, a Semantic Scholar page {"total", "offset", "data"}), or None for an
+    object that is a record itself.
+
+    A wrapper has no title or abstract of its own and one top-level list of records: the one whose
+    objects have a title, else the one named papers, data, results, items or records.
+
+    >>> record_list_key({"meta": {"count": 2}, "results": [{"display_name": "A"}], "group_by": []})
+    'results'
+    >>> record_list_key({"title": "A paper", "data": [{"title": "x"}]}) is None
+    True
+    >>> record_list_key({"total": 0, "offset": 0, "data": []})
+    'data'
+    """
+    if not isinstance(rec, dict) or any(k in rec for k in RECORD_KEYS):
+        return None
+    lists = {k: v for k, v in rec.items() if isinstance(v, list) and any(isinstance(x, dict) for x in v)}
+    titled = [k for k, v in lists.items() if any(isinstance(x, dict) and any(t in x for t in _TITLE_KEYS) for x in v)]
+    named = [k for k, v in rec.items() if k in RECORD_LISTS and isinstance(v, list)]  # empty pages too
+    for keys in (titled, [k for k in titled if k in RECORD_LISTS], named):
+        if len(keys) == 1:
+            return keys[0]
+    return None
 
 
 def _text(value: object) -> str | None:
@@ -117,8 +170,15 @@ def _author_name(item: object) -> str | None:
         name = item.get("name")
         if isinstance(name, str):
             return name
-        parts = [item.get(k) for k in ("first", "given", "last", "family") if item.get(k) is not None]
-        if name is None and parts and all(isinstance(p, str) for p in parts):
+        if name is not None:
+            return None
+        for value in (item.get("display_name"), item.get("literal"), nested(item, "author", "display_name"),
+                      item.get("raw_author_name")):  # OpenAlex, CSL literal names, OpenAlex authorships
+            if isinstance(value, str):
+                return value
+        parts = [item.get(k) for k in ("first", "given", "dropping-particle", "non-dropping-particle", "last",
+                                       "family", "suffix") if item.get(k) is not None]
+        if parts and all(isinstance(p, str) for p in parts):
             return " ".join(p for p in parts if p)
         return None
     if isinstance(item, list) and item and all(isinstance(p, str) for p in item):
@@ -153,8 +213,8 @@ def paper_from_record(rec: object, path: str, line: int, fmt: str, problems: lis
     f = _Fields(rec, path, line, problems)
     if repaired:
         f.warn(f"lone UTF-16 surrogate (\\ud800-\\udfff) in field {', '.join(repaired)}", "replaced with U+FFFD")
-    title, title_key = f.string("title")
-    abstract, abstract_key = f.string("abstract", "summary")
+    title, title_key = f.string(*_TITLE_KEYS)
+    abstract, abstract_key = f.string(*_ABSTRACT_KEYS)
     for value, key in ((title, title_key), (abstract, abstract_key)):
         if value is None and key is not None:
             problems.append(Problem(path, line, f"{key} is {_kind(rec[key])}, not text, in {f.label}; skipped"))
@@ -162,24 +222,28 @@ def paper_from_record(rec: object, path: str, line: int, fmt: str, problems: lis
     if title is None:
         problems.append(Problem(path, line, f"missing title in {f.label}; skipped"))
         return None
+    if abstract is None and rec.get("abstract_inverted_index") is not None:  # OpenAlex
+        abstract, why = abstract_from_inverted_index(rec["abstract_inverted_index"])
+        for reason in why:
+            f.warn(reason, "see the abstract")
     if abstract is None or not abstract.strip():
         problems.append(Problem(path, line, f"missing abstract in {f.label}; skipped"))
         return None
     snapshot = is_arxiv_snapshot(rec)
-    arxiv_id = None
-    for key in ("arxiv_id", "arxiv", "id", "url", "doi", "link"):
-        arxiv_id = arxiv_id_in(_text(rec.get(key)))
-        if arxiv_id:
-            break
-    url = f.optional("url", "link")
+    dois = _dois(f)
+    arxiv_id = _arxiv_id(rec, dois)
+    url = f.optional("url", "link", "URL") or _text(nested(rec, "primary_location", "landing_page_url"))
+    if url is None and not arxiv_id and dois:
+        url = f"https://doi.org/{dois[0]}"
     if snapshot:
         authors = f.authors("authors_parsed", "authors")
         authors = [latex_to_text(a) for a in authors]
         date = _first_version_date(rec) or f.optional("update_date")
     else:
-        authors = f.authors("authors")
-        date = f.optional("date", "published", "year", numbers=True)
-    record_id = f.optional("id", numbers=True)
+        authors = f.authors("authors", "author", "authorships")
+        date = (f.optional("date", "published", "publication_date", "publicationDate", "publicationdate")
+                or csl_date(rec.get("issued")) or f.optional("year", "publication_year", numbers=True))
+    record_id = f.optional("id", "paperId", "corpusid", numbers=True)
     return make_paper(
         title=title,
         abstract=abstract,
@@ -190,6 +254,46 @@ def paper_from_record(rec: object, path: str, line: int, fmt: str, problems: lis
         categories=f.categories("categories"),
         source=Source(path, line, fmt),
         record_id=record_id,
+        dois=dois,
         # Snapshot text is hard-wrapped; other records are kept verbatim so offsets match the input.
         normalize=snapshot,
     )
+
+
+def _dois(f: _Fields) -> list[str]:
+    """The record's DOIs, normalised, each once; a value that is no DOI is refused with a Problem."""
+    found: list[str] = []
+    for where, value in (("doi", f.rec.get("doi")), ("DOI", f.rec.get("DOI")),
+                         ("externalIds.DOI", nested(f.rec, "externalIds", "DOI")),
+                         ("externalids.DOI", nested(f.rec, "externalids", "DOI")),
+                         ("externalids.doi", nested(f.rec, "externalids", "doi")),
+                         ("ids.doi", nested(f.rec, "ids", "doi"))):
+        if value is None or value == "":
+            continue
+        doi = normalize_doi(value)
+        if doi is None:
+            shown = repr(value[:60]) if isinstance(value, str) else _kind(value)
+            f.warn(f"{where} {shown} is not a DOI", "field ignored")
+        elif doi not in found:
+            found.append(doi)
+    return found
+
+
+def _arxiv_id(rec: dict, dois: list[str]) -> str | None:
+    """The arXiv id: from a field made for it, else from an id, URL, DOI or CSL number naming arXiv."""
+    explicit = (rec.get("arxiv_id"), rec.get("arxivId"), rec.get("arxiv"),
+                nested(rec, "externalIds", "ArXiv"), nested(rec, "externalids", "ArXiv"), nested(rec, "externalids", "arxiv"),
+                nested(rec, "ids", "arxiv"))
+    others = (rec.get("id"), rec.get("url"), rec.get("link"), rec.get("URL"), *dois, rec.get("number"),
+              nested(rec, "primary_location", "landing_page_url"))
+    for value in (*explicit, *others):
+        found = arxiv_id_in(_text(value))
+        if found:
+            return found
+    locations = rec.get("locations")  # OpenAlex: one location may be the arXiv copy
+    if isinstance(locations, list):
+        for loc in locations:
+            found = arxiv_id_in(_text(nested(loc, "landing_page_url"))) if isinstance(loc, dict) else None
+            if found:
+                return found
+    return None
