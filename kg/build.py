@@ -1,6 +1,7 @@
 """The main job: read -> deduplicate -> extract -> resolve -> assemble -> export, with a report."""
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections import Counter
@@ -23,9 +24,11 @@ if TYPE_CHECKING:
     from .extract.cache import ExtractionCache
 
 __all__ = ["BuildReport", "build_graph", "build", "demo_corpus", "check_inputs", "OUTPUT_NAMES", "PROBLEMS_LOG",
-           "BuildError", "InputError", "NothingRead", "StrictFailure"]
+           "BuildError", "EngineError", "ENGINES", "InputError", "NothingRead", "StrictFailure"]
 
 PROBLEMS_LOG = "problems.log"
+# Where extraction runs: this machine (`jobs` processes), or a Dask cluster (kg.extract.dask_engine).
+ENGINES: tuple[str, ...] = ("local", "dask")
 # Everything a build writes into its output folder: replaced together, as one set (kg.io.OutputSet).
 OUTPUT_NAMES: tuple[str, ...] = ("kg.ttl", "kg.nt", "kg.jsonld", "graph.html", "store", RELATED_DIR, PROBLEMS_LOG)
 
@@ -58,6 +61,12 @@ class BuildError(Exception):
     """A build that stopped before writing anything: the output folder is as it was."""
 
     exit_code = 1
+
+
+class EngineError(BuildError):
+    """An unknown engine, or a Dask cluster that cannot be started or reached."""
+
+    exit_code = 2
 
 
 class InputError(BuildError):
@@ -109,7 +118,8 @@ def _open_cache(path: str | Path | None, use_ner: bool, min_confidence: float | 
 def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = True,
                 progress: Callable[[int, int], None] | None = None,
                 min_confidence: float | None = None, related_k: int = 5,
-                strict: bool = False, cache: str | Path | None = None) -> tuple[nx.MultiDiGraph, BuildReport]:
+                strict: bool = False, cache: str | Path | None = None, engine: str = "local",
+                scheduler: str | None = None) -> tuple[nx.MultiDiGraph, BuildReport]:
     """Read, deduplicate, extract, resolve and assemble the inputs into one graph (no files written).
 
     `use_ner=False` extracts with the rules and vocabularies alone (faster, fewer entities);
@@ -118,8 +128,11 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
     raises StrictFailure as soon as they are read (before the extraction). `cache`: an extraction cache
     file (kg.extract.cache; created if missing): papers whose text and extractor it already knows are
     not extracted again, and the graph is the same as without it. A cache that cannot be opened is
-    skipped with a warning.
+    skipped with a warning. `engine="dask"` extracts on a Dask cluster (kg.extract.dask_engine): the
+    scheduler at `scheduler`, or a local cluster of `jobs` workers; the graph is the same.
     """
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     report = BuildReport()
     records = list(read(inputs, report.problems))
     report.records = len(records)
@@ -128,17 +141,28 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
     papers, report.duplicates_merged = deduplicate(records)
     report.papers = len(papers)
     extracted: list[tuple[Paper, list[Entity]]] = []
-    store = _open_cache(cache, use_ner, min_confidence) if papers else None
-    try:
-        for paper, entities in extract_papers(papers, jobs=jobs, use_ner=use_ner, min_confidence=min_confidence,
-                                              cache=store):
+    with contextlib.ExitStack() as stack:
+        client = None
+        if engine == "dask" and papers:
+            from .extract.dask_engine import dask_client, extract_on_dask
+
+            try:
+                client = stack.enter_context(dask_client(scheduler, workers=jobs))
+            except (ImportError, OSError) as exc:
+                raise EngineError(str(exc)) from exc
+        # Opened once the cluster is there: a build that cannot start leaves no cache folder behind.
+        store = _open_cache(cache, use_ner, min_confidence) if papers else None
+        if store is not None:
+            stack.callback(store.close)
+        if client is not None:
+            results = extract_on_dask(client, papers, use_ner=use_ner, min_confidence=min_confidence, cache=store)
+        else:
+            results = extract_papers(papers, jobs=jobs, use_ner=use_ner, min_confidence=min_confidence, cache=store)
+        for paper, entities in results:
             extracted.append((paper, entities))
             if progress:
                 progress(len(extracted), len(papers))
-    finally:
-        if store is not None:
-            report.extraction_cached = store.hits
-            store.close()
+        report.extraction_cached = store.hits if store is not None else 0
     res: Resolution = resolve(extracted)
     g = assemble(papers, res.concepts, res.links, related_k=0)
     report.related_index = link_related(g, related_k)
@@ -154,7 +178,8 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
 def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, html: bool = True,
           progress: Callable[[int, int], None] | None = None, store: bool = True,
           use_ner: bool = True, min_confidence: float | None = None,
-          strict: bool = False, cache: bool | str | Path = True) -> tuple[nx.MultiDiGraph, BuildReport]:
+          strict: bool = False, cache: bool | str | Path = True, engine: str = "local",
+          scheduler: str | None = None) -> tuple[nx.MultiDiGraph, BuildReport]:
     """Build the graph and write DIR/kg.ttl (+ .nt, .jsonld), DIR/graph.html, DIR/store, DIR/related
     and DIR/problems.log (when there were problems) as one set.
 
@@ -170,7 +195,8 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
 
     `cache` (default True: DIR/.cache/extractions.sqlite, kept across builds and outside the output
     set; a path: that file; False: none) keeps each paper's extraction, keyed by its text and the
-    extractor, so rebuilding a corpus re-extracts only new or changed papers.
+    extractor, so rebuilding a corpus re-extracts only new or changed papers. `engine`, `scheduler`:
+    see build_graph.
     """
     from .extract.cache import CACHE_FILE
     from .io import OutputSet, atomic_write_text
@@ -184,7 +210,8 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     try:
         cache_path = (out / CACHE_FILE if cache is True else None if cache is False else Path(cache))
         g, report = build_graph(inputs, jobs=jobs, use_ner=use_ner, progress=progress,
-                                min_confidence=min_confidence, strict=strict, cache=cache_path)
+                                min_confidence=min_confidence, strict=strict, cache=cache_path, engine=engine,
+                                scheduler=scheduler)
         if report.papers == 0:
             raise NothingRead(report)
         stage = output.path

@@ -52,6 +52,11 @@ def build(
     cache: Annotated[bool, typer.Option(
         "--cache/--no-cache", help="Keep each paper's extraction in OUTPUT/.cache, keyed by its text and the "
                                    "extractor, so a rebuild extracts only new or changed papers.")] = True,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="Where extraction runs: local (--jobs processes) or dask (a Dask cluster: --scheduler, "
+                         "or a local cluster of --jobs workers). The output is the same.")] = "local",
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", help="Address of a running Dask scheduler (tcp://host:8786), with --engine dask.")] = None,
 ) -> None:
     """Build the graph: kg.ttl, kg.nt, kg.jsonld and graph.html in OUTPUT.
 
@@ -67,11 +72,14 @@ def build(
         err.print("Nothing to build: give input files or folders, or --demo.")
         raise typer.Exit(2)
     kept = f"nothing written, {output} left as it was"
+    if scheduler and engine != "dask":
+        err.print("kg build: --scheduler needs --engine dask", highlight=False, markup=False)
+        raise typer.Exit(2)
     try:
         with _progress() as bar:
             task = bar.add_task("extracting", total=None)
             _, report = run_build(sources, output, jobs=jobs, html=html, use_ner=ner, min_confidence=min_confidence,
-                                  strict=strict, cache=cache,
+                                  strict=strict, cache=cache, engine=engine, scheduler=scheduler,
                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
     except KeyboardInterrupt:
         err.print(f"interrupted: {kept}", highlight=False, markup=False, soft_wrap=True)
