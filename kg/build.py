@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import networkx as nx
 
+from .built_corpus import BUILD_FILE, RECORDS_FILE
 from .dedupe import deduplicate
 from .extract.pipeline import extract_papers
 from .graph import assemble
@@ -30,7 +31,8 @@ PROBLEMS_LOG = "problems.log"
 # Where extraction runs: this machine (`jobs` processes), or a Dask cluster (kg.extract.dask_engine).
 ENGINES: tuple[str, ...] = ("local", "dask")
 # Everything a build writes into its output folder: replaced together, as one set (kg.io.OutputSet).
-OUTPUT_NAMES: tuple[str, ...] = ("kg.ttl", "kg.nt", "kg.jsonld", "graph.html", "store", RELATED_DIR, PROBLEMS_LOG)
+OUTPUT_NAMES: tuple[str, ...] = ("kg.ttl", "kg.nt", "kg.jsonld", "graph.html", "store", RELATED_DIR, PROBLEMS_LOG,
+                                 RECORDS_FILE, BUILD_FILE)
 
 
 @dataclass
@@ -50,6 +52,8 @@ class BuildReport:
     outputs: dict[str, Path] = field(default_factory=dict)
     # The related-work index the relatedTo links were ranked with (kg.related), for `build` to save.
     related_index: object = field(default=None, repr=False, compare=False)
+    # Every record read, before deduplication (kept in DIR/records.jsonl.gz for `kg add` / `kg remove`).
+    read_records: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def skipped(self) -> int:
@@ -119,7 +123,7 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
                 progress: Callable[[int, int], None] | None = None,
                 min_confidence: float | None = None, related_k: int = 5,
                 strict: bool = False, cache: str | Path | None = None, engine: str = "local",
-                scheduler: str | None = None) -> tuple[nx.MultiDiGraph, BuildReport]:
+                scheduler: str | None = None, records: Iterable[Paper] = ()) -> tuple[nx.MultiDiGraph, BuildReport]:
     """Read, deduplicate, extract, resolve and assemble the inputs into one graph (no files written).
 
     `use_ner=False` extracts with the rules and vocabularies alone (faster, fewer entities);
@@ -129,12 +133,14 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
     file (kg.extract.cache; created if missing): papers whose text and extractor it already knows are
     not extracted again, and the graph is the same as without it. A cache that cannot be opened is
     skipped with a warning. `engine="dask"` extracts on a Dask cluster (kg.extract.dask_engine): the
-    scheduler at `scheduler`, or a local cluster of `jobs` workers; the graph is the same.
+    scheduler at `scheduler`, or a local cluster of `jobs` workers; the graph is the same. `records`:
+    Papers already read (a built folder's, kg.built_corpus), taken before those of `inputs`.
     """
     if engine not in ENGINES:
         raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     report = BuildReport()
-    records = list(read(inputs, report.problems))
+    records = list(records) + list(read(inputs, report.problems))
+    report.read_records = records
     report.records = len(records)
     if strict and report.problems:
         raise StrictFailure(report)
@@ -179,7 +185,7 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
           progress: Callable[[int, int], None] | None = None, store: bool = True,
           use_ner: bool = True, min_confidence: float | None = None,
           strict: bool = False, cache: bool | str | Path = True, engine: str = "local",
-          scheduler: str | None = None) -> tuple[nx.MultiDiGraph, BuildReport]:
+          scheduler: str | None = None, records: Iterable[Paper] = ()) -> tuple[nx.MultiDiGraph, BuildReport]:
     """Build the graph and write DIR/kg.ttl (+ .nt, .jsonld), DIR/graph.html, DIR/store, DIR/related
     and DIR/problems.log (when there were problems) as one set.
 
@@ -195,11 +201,13 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
 
     `cache` (default True: DIR/.cache/extractions.sqlite, kept across builds and outside the output
     set; a path: that file; False: none) keeps each paper's extraction, keyed by its text and the
-    extractor, so rebuilding a corpus re-extracts only new or changed papers. `engine`, `scheduler`:
-    see build_graph.
+    extractor, so rebuilding a corpus re-extracts only new or changed papers. `engine`, `scheduler`,
+    `records`: see build_graph. DIR/records.jsonl.gz and DIR/build.json keep what was read and how,
+    for kg.update (`kg add`, `kg remove`).
     """
     from .extract.cache import CACHE_FILE
-    from .io import OutputSet, atomic_write_text
+    from .built_corpus import write_options, write_records
+    from .io import OutputSet, atomic_open, atomic_write_text
     from .rdf import write_rdf
     from .views.html import write_html
 
@@ -211,12 +219,17 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
         cache_path = (out / CACHE_FILE if cache is True else None if cache is False else Path(cache))
         g, report = build_graph(inputs, jobs=jobs, use_ner=use_ner, progress=progress,
                                 min_confidence=min_confidence, strict=strict, cache=cache_path, engine=engine,
-                                scheduler=scheduler)
+                                scheduler=scheduler, records=records)
         if report.papers == 0:
             raise NothingRead(report)
         stage = output.path
         written: dict[str, Path] = dict(write_rdf(g, stage))
         written["related"] = report.related_index.save(stage / RELATED_DIR)
+        with atomic_open(stage / RECORDS_FILE, "wb") as fh:
+            write_records(fh, report.read_records)
+        write_options(stage / BUILD_FILE, {"use_ner": use_ner, "min_confidence": min_confidence, "html": html,
+                                           "store": store})
+        written["records"], written["options"] = stage / RECORDS_FILE, stage / BUILD_FILE
         if store:
             from .store import persist_store
 

@@ -62,8 +62,7 @@ def build(
 
     Examples: `kg build --demo`, `kg build papers.jsonl listings/ --output out/ --jobs 2`.
     """
-    from .build import BuildError, NothingRead, StrictFailure, build as run_build, demo_corpus
-    from .io import OutputError
+    from .build import build as run_build, demo_corpus
 
     sources = list(inputs or [])
     if demo:
@@ -71,35 +70,44 @@ def build(
     if not sources:
         err.print("Nothing to build: give input files or folders, or --demo.")
         raise typer.Exit(2)
-    kept = f"nothing written, {output} left as it was"
     if scheduler and engine != "dask":
         err.print("kg build: --scheduler needs --engine dask", highlight=False, markup=False)
         raise typer.Exit(2)
+    _run_and_report("build", output, cache, lambda progress: run_build(
+        sources, output, jobs=jobs, html=html, use_ner=ner, min_confidence=min_confidence, strict=strict,
+        cache=cache, engine=engine, scheduler=scheduler, progress=progress))
+
+
+def _run_and_report(command: str, output: Path, cache: bool, run) -> None:
+    """Run a build (`run(progress)` -> (graph, report)), turn its errors into one line and an exit code,
+    and print its summary."""
+    from .build import BuildError, NothingRead, StrictFailure
+    from .io import OutputError
+
+    kept = f"nothing written, {output} left as it was"
     try:
         with _progress() as bar:
             task = bar.add_task("extracting", total=None)
-            _, report = run_build(sources, output, jobs=jobs, html=html, use_ner=ner, min_confidence=min_confidence,
-                                  strict=strict, cache=cache, engine=engine, scheduler=scheduler,
-                                  progress=lambda done, total: bar.update(task, completed=done, total=total))
+            _, report = run(lambda done, total: bar.update(task, completed=done, total=total))
     except KeyboardInterrupt:
         err.print(f"interrupted: {kept}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(130) from None
     except OutputError as exc:
-        err.print(f"kg build: {exc}", highlight=False, markup=False, soft_wrap=True)
+        err.print(f"kg {command}: {exc}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except (NothingRead, StrictFailure) as exc:
         _show_problems(exc.report.problems)
         why = ("no paper could be read from the inputs" if isinstance(exc, NothingRead) else
                f"--strict and {len(exc.report.problems)} problems in the inputs")
-        err.print(f"kg build: {why}: {kept}", highlight=False, markup=False, soft_wrap=True)
+        err.print(f"kg {command}: {why}: {kept}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     except BuildError as exc:
-        err.print(f"kg build: {exc}", highlight=False, markup=False, soft_wrap=True)
+        err.print(f"kg {command}: {exc}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     log = report.outputs.get("problems")
     if report.problems:
         _show_problems(report.problems, log)
-    table = Table(title=f"paperkg build -> {output}", show_header=False)
+    table = Table(title=f"paperkg {command} -> {output}", show_header=False)
     table.add_row("records read", str(report.records))
     table.add_row("papers", str(report.papers))
     table.add_row("duplicates merged", str(report.duplicates_merged))
@@ -115,6 +123,41 @@ def build(
     for name, path in report.outputs.items():
         table.add_row(f"wrote {name}", str(path))
     out.print(table)
+
+
+@app.command()
+def add(
+    inputs: Annotated[list[Path], typer.Argument(help="Files or folders of papers to add.")],
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build`.")] = Path("exports"),
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
+    strict: Annotated[bool, typer.Option(help="Exit with status 1, changing nothing, if any input had problems.")] = False,
+) -> None:
+    """Add papers to a built folder: only they are extracted; the graph, related links, RDF, store and
+    view are rebuilt as `kg build` of all the papers would write them.
+
+    Example: `kg add this-week.jsonl --graph out/`.
+    """
+    from .update import add_papers
+
+    _run_and_report("add", graph, True, lambda progress: add_papers(inputs, graph, jobs=jobs, strict=strict,
+                                                                    progress=progress))
+
+
+@app.command()
+def remove(
+    ids: Annotated[list[str], typer.Argument(help="Papers to remove: paper id, node key, arXiv id, DOI or the "
+                                                  "input record's id.")],
+    graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build`.")] = Path("exports"),
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
+) -> None:
+    """Remove papers from a built folder (every record merged into them too); nothing is extracted again.
+    An id that names no paper is an error, and nothing is changed.
+
+    Example: `kg remove 2403.12345 --graph out/`.
+    """
+    from .update import remove_papers
+
+    _run_and_report("remove", graph, True, lambda progress: remove_papers(ids, graph, jobs=jobs, progress=progress))
 
 
 @app.command()

@@ -1,0 +1,98 @@
+"""What a build read, kept beside what it wrote, so that `kg add` and `kg remove` can rebuild a folder
+without its original input files.
+
+A build writes DIR/records.jsonl.gz (every record read, before deduplication, in reading order, each
+with its source file and line) and DIR/build.json (the options that change the graph). Adding papers
+is then a build of the kept records followed by the new inputs; removing papers, a build of the kept
+records without the ones that make up those papers. With the extraction cache (kg.extract.cache) only
+new papers are extracted, and the result is byte for byte the build of the same records from scratch.
+
+>>> from kg.model import Paper, Source
+>>> import io
+>>> buf = io.BytesIO()
+>>> write_records(buf, [Paper("t-1", "A title", "An abstract.", sources=[Source("a.jsonl", 1, "jsonl")])])
+>>> [p.sources[0].line for p in read_records(io.BytesIO(buf.getvalue()))]
+[1]
+"""
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from .model import Paper, Source
+
+__all__ = ["RECORDS_FILE", "BUILD_FILE", "write_records", "read_records", "write_options", "read_options",
+           "records_without"]
+
+RECORDS_FILE = "records.jsonl.gz"
+BUILD_FILE = "build.json"
+# The build options that change what is written; a rebuild of the folder uses the same.
+OPTIONS = ("use_ner", "min_confidence", "html", "store")
+
+
+def write_records(fh: IO[bytes], records: Iterable[Paper]) -> None:
+    """Write records as gzip-compressed JSON Lines (no timestamp in the header: the same bytes every time)."""
+    with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, compresslevel=6) as gz:
+        for paper in records:
+            gz.write(json.dumps(dataclasses.asdict(paper), ensure_ascii=False, separators=(",", ":"))
+                     .encode("utf-8", "surrogatepass") + b"\n")
+
+
+def read_records(fh: IO[bytes] | str | Path) -> Iterator[Paper]:
+    """The records `write_records` wrote, as Papers, in their order."""
+    with gzip.open(fh, "rb") as gz:
+        for line in gz:
+            d = json.loads(line.decode("utf-8", "surrogatepass"))
+            d["sources"] = [Source(**s) for s in d.get("sources", [])]
+            yield Paper(**d)
+
+
+def write_options(path: Path, options: dict[str, Any]) -> None:
+    """DIR/build.json: the options of the build that wrote DIR."""
+    from .io import atomic_write_text
+
+    atomic_write_text(path, json.dumps({k: options[k] for k in OPTIONS}, indent=2, sort_keys=True) + "\n")
+
+
+def read_options(graph_dir: str | Path) -> dict[str, Any]:
+    """The options of the build that wrote `graph_dir` (FileNotFoundError when it kept none)."""
+    return json.loads((Path(graph_dir) / BUILD_FILE).read_text(encoding="utf-8"))
+
+
+def _names(paper: Paper) -> set[str]:
+    names = {paper.id, f"paper/{paper.id}", *paper.dois}
+    if paper.arxiv_id:
+        names |= {paper.arxiv_id, f"arxiv:{paper.arxiv_id}"}
+    if paper.record_id:
+        names.add(paper.record_id)
+    return names
+
+
+def records_without(records: list[Paper], ids: Iterable[str]) -> tuple[list[Paper], list[str]]:
+    """The records left when the papers named by `ids` (paper id, node key, arXiv id, DOI or the input's
+    own id) are taken out, every record merged into them included; and the ids that name no paper.
+
+    >>> a = Paper("arxiv-1", "T", "x", arxiv_id="1", sources=[Source("f", 1)])
+    >>> b = Paper("t-2", "T", "x", sources=[Source("f", 2)])            # the same paper, by title
+    >>> c = Paper("t-3", "Other", "y", sources=[Source("f", 3)])
+    >>> kept, unknown = records_without([a, b, c], ["1", "nope"])
+    >>> [p.id for p in kept], unknown
+    (['t-3'], ['nope'])
+    """
+    from .dedupe import deduplicate
+
+    wanted = set(ids)
+    unique, _ = deduplicate(records)
+    found: set[str] = set()
+    drop: set[Source] = set()
+    for paper in unique:
+        hit = _names(paper) & wanted
+        if hit:
+            found |= hit
+            drop.update(paper.sources)
+    kept = [r for r in records if not (set(r.sources) & drop)]
+    return kept, sorted(wanted - found)

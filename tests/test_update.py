@@ -1,0 +1,86 @@
+"""`kg add` / `kg remove`: a built folder changed in place gives the bytes of a fresh build of the same papers."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.update import NotABuild, UnknownPapers, add_papers, remove_papers
+
+PAPERS = Path(__file__).resolve().parent / "data" / "guideline_test.jsonl"
+OUTPUTS = ("kg.nt", "kg.ttl", "kg.jsonld", "graph.html", "records.jsonl.gz", "build.json")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in OUTPUTS}
+
+
+@pytest.fixture(scope="module")
+def halves(tmp_path_factory) -> tuple[Path, Path, list[dict]]:
+    """The 25 papers split over two files: the first 15 and the last 10."""
+    folder = tmp_path_factory.mktemp("halves")
+    records = [json.loads(line) for line in PAPERS.read_text(encoding="utf-8").splitlines()]
+    first, second = folder / "first.jsonl", folder / "second.jsonl"
+    first.write_text("".join(json.dumps(r) + "\n" for r in records[:15]), encoding="utf-8")
+    second.write_text("".join(json.dumps(r) + "\n" for r in records[15:]), encoding="utf-8")
+    return first, second, records
+
+
+def test_add_extracts_only_the_new_papers_and_matches_a_fresh_build(halves, tmp_path):
+    first, second, _ = halves
+    build([first], tmp_path / "grown", store=False)
+    _, report = add_papers([second], tmp_path / "grown")
+    assert report.papers == 25 and report.extraction_cached == 15
+    build([first, second], tmp_path / "fresh", store=False, cache=False)
+    assert _files(tmp_path / "grown") == _files(tmp_path / "fresh")
+
+
+def test_remove_matches_a_fresh_build_without_the_paper(halves, tmp_path):
+    first, _, records = halves
+    build([first], tmp_path / "shrunk", store=False)
+    _, report = remove_papers([records[4]["id"]], tmp_path / "shrunk")
+    assert report.papers == 14 and report.extraction_cached == 14
+    # The same records read from scratch: line 5 left blank keeps the other records' lines (provenance).
+    lines = first.read_text(encoding="utf-8").splitlines()
+    lines[4] = ""
+    without = tmp_path / "first.jsonl"
+    without.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    build([without], tmp_path / "fresh", store=False, cache=False)
+    for name in ("kg.nt", "kg.ttl", "kg.jsonld", "graph.html"):
+        got = (tmp_path / "shrunk" / name).read_bytes()
+        want = (tmp_path / "fresh" / name).read_bytes().replace(str(without).encode(), str(first).encode())
+        assert got == want, name
+
+
+def test_remove_an_unknown_id_changes_nothing(halves, tmp_path):
+    first, _, _ = halves
+    build([first], tmp_path / "g", store=False)
+    before = _files(tmp_path / "g")
+    with pytest.raises(UnknownPapers, match="no-such-paper"):
+        remove_papers(["no-such-paper"], tmp_path / "g")
+    assert _files(tmp_path / "g") == before
+
+
+def test_a_folder_without_kept_records_is_refused(tmp_path):
+    with pytest.raises(NotABuild, match="build it again"):
+        add_papers([PAPERS], tmp_path)
+
+
+def test_cli_add_and_remove(halves, tmp_path):
+    first, second, records = halves
+    kg = [sys.executable, "-m", "kg"]
+    subprocess.run(kg + ["build", str(first), "-o", str(tmp_path / "g"), "--no-html"], check=True,
+                   capture_output=True)
+    run = subprocess.run(kg + ["add", str(second), "--graph", str(tmp_path / "g")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "papers" in run.stdout and "10 / 15" in run.stdout
+    assert not (tmp_path / "g" / "graph.html").exists()  # the folder's own options (--no-html) are kept
+    run = subprocess.run(kg + ["remove", "nope", "--graph", str(tmp_path / "g")], capture_output=True, text=True)
+    assert run.returncode == 2 and "no paper with id nope" in run.stderr and "Traceback" not in run.stderr
+    run = subprocess.run(kg + ["remove", records[0]["id"], "--graph", str(tmp_path / "g")], capture_output=True,
+                         text=True)
+    assert run.returncode == 0 and "0 / 24" in run.stdout
