@@ -7,6 +7,11 @@ Supported formats (the value of `detect_format` and of `Source.format`):
 - ``json``        a JSON array of such records (or a single record)
 - ``arxiv-atom``  arXiv API Atom feeds (.xml / .atom)
 - ``bibtex``      BibTeX with ``abstract`` fields (.bib)
+- ``ris``         RIS exports of Zotero, Mendeley, EndNote (.ris, or .txt starting ``TY  - ``)
+- ``pubmed``      PubMed XML ``PubmedArticleSet`` (.xml), from efetch or the baseline files
+- ``csv``         CSV / TSV tables with a header naming title and abstract columns (.csv, .tsv, .tab)
+
+Any of them may be compressed (.gz, .bz2, .xz, or members of a .zip): the inner name decides the format.
 
 Bad input never raises: each problem is appended to the caller's list as a ``Problem(path, line,
 message)`` (line 0 = the whole file) and reading goes on with the next record or file. A binary,
@@ -34,12 +39,14 @@ from pathlib import Path
 from ..model import MAX_TEXT_CHARS, Paper, Problem
 from .code_links import find_code_urls
 from .common import cap_length
+from .compressed import COMPRESSED, inner_name, open_stream, read_compressed
 from .listing import looks_like_listing
+from .ris import looks_like_ris
 
 __all__ = ["FORMATS", "EXTENSIONS", "read", "read_file", "detect_format", "find_code_urls", "path_problem",
            "encoding_problem"]
 
-FORMATS: tuple[str, ...] = ("listing", "jsonl", "json", "arxiv-atom", "bibtex")
+FORMATS: tuple[str, ...] = ("listing", "jsonl", "json", "arxiv-atom", "bibtex", "ris", "pubmed", "csv")
 # File extensions looked at when walking a folder, with the format they suggest.
 EXTENSIONS: dict[str, str] = {
     ".txt": "listing",
@@ -47,11 +54,13 @@ EXTENSIONS: dict[str, str] = {
     ".json": "json",
     ".xml": "arxiv-atom", ".atom": "arxiv-atom",
     ".bib": "bibtex", ".bibtex": "bibtex",
+    ".ris": "ris",
+    ".csv": "csv", ".tsv": "csv", ".tab": "csv",
 }
 
 # Extensions that decide the format whatever the content (a .jsonl whose first line is an array is
 # still JSON Lines); the others (.json: the arXiv snapshot is JSON Lines named .json, .txt, .xml) are sniffed.
-_DECISIVE = {".jsonl", ".ndjson", ".jsonlines", ".bib", ".bibtex", ".atom"}
+_DECISIVE = {".jsonl", ".ndjson", ".jsonlines", ".bib", ".bibtex", ".atom", ".ris", ".csv", ".tsv", ".tab"}
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +68,7 @@ _SNIFF_BYTES = 1 << 16
 _FIRST_LINE_LIMIT = 16 << 20
 _BIB_START = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]", re.MULTILINE)
 _ATOM = re.compile(r"<(?:[\w.-]+:)?feed\b[^>]*http://www\.w3\.org/2005/Atom", re.DOTALL)
+_PUBMED = re.compile(r"<(?:!DOCTYPE\s+)?PubmedArticleSet\b")
 
 
 def _reader(fmt: str) -> Callable[[str | Path, list[Problem]], Iterator[Paper]]:
@@ -77,6 +87,15 @@ def _reader(fmt: str) -> Callable[[str | Path, list[Problem]], Iterator[Paper]]:
     if fmt == "bibtex":
         from .bibtex import read_bibtex
         return read_bibtex
+    if fmt == "ris":
+        from .ris import read_ris
+        return read_ris
+    if fmt == "pubmed":
+        from .pubmed import read_pubmed
+        return read_pubmed
+    if fmt == "csv":
+        from .tabular import read_table
+        return read_table
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
@@ -154,6 +173,19 @@ def _head(path: str | Path) -> bytes:
 def detect_format(path: str | Path) -> str | None:
     """The file's format, one of FORMATS: from the extension where it is decisive (.jsonl, .bib, .atom),
     else sniffed from the content; None if unsupported or unreadable."""
+    if os.path.splitext(os.fspath(path))[1].lower() in COMPRESSED:
+        if os.fspath(path).lower().endswith(".zip"):
+            return None  # each member has its own format
+        try:  # sniff the decompressed start, not the compressed bytes
+            with open_stream(path) as fh:
+                head = fh.read(_SNIFF_BYTES)
+        except (OSError, EOFError, ValueError):
+            return None
+        inner = Path(inner_name(path))
+        try:
+            return _detect(inner, head)
+        except OSError:  # .json starting "{": JSON Lines or not is told by reading, see read_file
+            return EXTENSIONS.get(inner.suffix.lower())
     try:
         head = _head(path)
     except OSError:
@@ -173,6 +205,8 @@ def _detect(p: Path, head: bytes) -> str | None:
     if first == "<":
         if _ATOM.search(text):
             return "arxiv-atom"
+        if _PUBMED.search(text):
+            return "pubmed"
         return None
     if first == "[":
         return "json"
@@ -182,6 +216,8 @@ def _detect(p: Path, head: bytes) -> str | None:
         return "json"
     if first == "@" or (_BIB_START.search(text) and first == "%"):
         return "bibtex"
+    if looks_like_ris(text):
+        return "ris"
     if looks_like_listing(text):
         return "listing"
     if ext == ".json":
@@ -229,6 +265,9 @@ def read_file(path: str | Path, fmt: str | None = None, problems: list[Problem] 
     if why is not None:
         problems.append(Problem(shown, 0, why))
         return
+    if os.path.splitext(shown)[1].lower() in COMPRESSED:
+        yield from read_compressed(path, fmt, problems, read_file)
+        return
     try:
         head = _head(path)
     except OSError as e:
@@ -271,7 +310,9 @@ def read(paths: Iterable[str | Path], problems: list[Problem] | None = None) -> 
         if os.path.isdir(given):
             for path in _walk(shown, problems, set()):
                 ext = os.path.splitext(path)[1].lower()
-                if ext not in EXTENSIONS:
+                if ext in COMPRESSED and ext != ".zip":
+                    ext = os.path.splitext(inner_name(path))[1].lower()  # papers.jsonl.gz is JSON Lines
+                if ext not in EXTENSIONS and ext != ".zip":
                     continue  # not an input file: skipped silently inside folders
                 yield from read_file(path, None, problems)
         else:
