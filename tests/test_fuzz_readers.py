@@ -26,13 +26,17 @@ from kg.readers.bibtex import read_bibtex
 from kg.readers.json_array import read_json
 from kg.readers.jsonl import read_jsonl
 from kg.readers.listing import read_listing
+from kg.readers.pubmed import read_pubmed
+from kg.readers.ris import read_ris
+from kg.readers.tabular import read_table
 
 DATA = Path(__file__).resolve().parent / "data" / "readers"
 READERS: dict[str, Callable[[str | Path, list[Problem]], Iterator[Paper]]] = {
     "jsonl": read_jsonl, "json": read_json, "listing": read_listing, "arxiv-atom": read_atom, "bibtex": read_bibtex,
+    "ris": read_ris, "pubmed": read_pubmed, "csv": read_table,
 }
 FIXTURES = {"jsonl": "papers.jsonl", "json": "papers.json", "listing": "listing.txt", "arxiv-atom": "feed.xml",
-            "bibtex": "refs.bib"}
+            "bibtex": "refs.bib", "ris": "refs.ris", "pubmed": "pubmed.xml", "csv": "papers.csv"}
 FUZZ = settings(max_examples=150, deadline=None, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

@@ -13,7 +13,6 @@ import gzip
 import lzma
 import os
 import re
-import shutil
 import tempfile
 import zipfile
 import zlib
@@ -55,12 +54,18 @@ def _safe(name: str) -> str:
 
 def _copy(src, dest: str) -> Exception | None:
     """Decompress `src` into the file `dest` in chunks; the error that stopped it, if any."""
+    # read1 hands out what is decompressed so far: on a truncated stream, read(n) would raise and lose
+    # the last up to n bytes that were good.
+    read = getattr(src, "read1", src.read)
     with open(dest, "wb") as out:
         try:
-            shutil.copyfileobj(src, out, _CHUNK)
+            while True:
+                data = read(_CHUNK)
+                if not data:
+                    return None
+                out.write(data)
         except _ERRORS as e:
             return e
-    return None
 
 
 def _relabel(paper: Paper, tmp: str, shown: str) -> Paper:
