@@ -247,3 +247,12 @@ def test_same_papers_as_ris_csv_and_pubmed_build_once(tmp_path):
     by_title = {p.title[:12]: p for p in unique}
     assert {s.format for s in by_title["RadioGalaxyN"].sources} == {"ris", "csv", "pubmed"}  # by title, no id
     assert by_title["Mark My Word"].arxiv_id == "2312.00273"
+
+
+def test_ris_and_pubmed_dois_are_kept_normalised():
+    from kg.readers import read
+
+    for name in ("zotero-export.ris", "efetch-pubmed.xml"):
+        papers = list(read([FORMATS / name], []))
+        assert papers and all(d == d.lower() and not d.startswith("http") for p in papers for d in p.dois), name
+        assert any(p.dois for p in papers), name

@@ -13,6 +13,7 @@ from xml.parsers import expat
 
 from ..model import Paper, Problem, Source
 from .common import arxiv_id_in, clean_space, make_paper
+from .scholarly import normalize_doi
 
 __all__ = ["FORMAT", "read_pubmed"]
 
@@ -159,6 +160,7 @@ def _paper(a: _Article, path: str, problems: list[Problem]) -> Paper | None:
         arxiv_id=arxiv_id_in(doi),
         source=Source(path, a.line, FORMAT),
         record_id=pmid or None,
+        dois=[d] if (d := normalize_doi(doi)) else None,
     )
 
 

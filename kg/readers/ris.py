@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..model import Paper, Problem, Source
 from .common import arxiv_id_in, clean_space, iter_lines, make_paper
+from .scholarly import normalize_doi
 
 __all__ = ["FORMAT", "read_ris", "looks_like_ris"]
 
@@ -75,6 +76,7 @@ def _paper(fields: dict[str, list[str]], path: str, line: int) -> Paper | str:
     return make_paper(
         title=title, abstract=abstract, url=url, authors=authors, date=_date(fields), arxiv_id=arxiv_id,
         categories=[], source=Source(path, line, FORMAT), record_id=first(("ID",)) or None,
+        dois=[d] if (d := normalize_doi(doi)) else None,
     )
 
 
