@@ -7,6 +7,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
+from .extensions import span_value
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .cues import DATASET_NOUNS, METRIC_NOUNS, PROPOSE, alternation, plurals
 from .entity_types import is_generic, type_of_long_form, type_of_name
@@ -215,7 +216,7 @@ def _type_lists(doc: Doc, text: str, group: SpanGroup) -> SpanGroup:
             nxt = next((s for s in spans if s.start_char == pos), None)
             if nxt is None:
                 break
-            if nxt._.source in ("shape", "abbrev-short", "cue"):
+            if span_value(nxt, "source") in ("shape", "abbrev-short", "cue"):
                 retype[(nxt.start_char, nxt.end_char)] = label
             sep = _LIST_SEP.match(text, nxt.end_char)
             if not sep:

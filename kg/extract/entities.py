@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 
 from ..model import ROLE_RANK, Entity, Mention
 from ..vocab import VocabEntry
-from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
+from .extensions import span_value  # importing it registers the Doc and Span extensions
 from .gazetteer import ENTITIES_KEY, doc_text
 
 __all__ = ["norm_name", "doc_entities", "VocabIndex", "EntityGrouper", "CONFIDENCE"]
@@ -118,15 +118,16 @@ def doc_entities(doc: Doc, index: VocabIndex, *, spans_key: str = ENTITIES_KEY,
     # Each (span, name) reading: a conjoined span ("CIFAR-10/100-LT") reads as several names.
     readings: list[tuple[Span, str, VocabEntry | None]] = []
     for span in doc.spans.get(spans_key, []):
-        names = span._.names or [span.text]
+        names = span_value(span, "names") or [span.text]
+        vocab_id = span_value(span, "vocab_id")
         for name in names:
-            entry = index.entries.get(span._.vocab_id) if span._.vocab_id and len(names) == 1 else None
+            entry = index.entries.get(vocab_id) if vocab_id and len(names) == 1 else None
             entry = entry or index.lookup(name)
             readings.append((span, name, entry))
     # A paper's own definition beats the vocabulary: "Inter-Consistency Loss (ICL)" is not in-context learning.
     redefined = set()
     for span, name, entry in readings:
-        lf = span._.long_form
+        lf = span_value(span, "long_form")
         if lf is not None and entry is not None and norm_name(lf.text) not in {norm_name(a) for a in entry.aliases}:
             redefined.add(norm_name(name))
     readings = [(s, n, None if norm_name(n) in redefined else e) for s, n, e in readings]
@@ -145,7 +146,7 @@ def doc_entities(doc: Doc, index: VocabIndex, *, spans_key: str = ENTITIES_KEY,
                 first_by_key[key] = i
     # A defined short form belongs with its long form.
     for i, (span, _, _) in enumerate(readings):
-        long_form = span._.long_form
+        long_form = span_value(span, "long_form")
         if long_form is not None:
             for j in by_span.get((long_form.start_char, long_form.end_char), []):
                 uf.union(i, j)
@@ -164,8 +165,8 @@ def doc_entities(doc: Doc, index: VocabIndex, *, spans_key: str = ENTITIES_KEY,
         entries = [e for _, _, e in members if e is not None]
         entry = Counter(e.id for e in entries).most_common(1)[0][0] if entries else None
         entry = index.entries[entry] if entry else None
-        long_forms = [s._.long_form.text for s, _, _ in members if s._.long_form is not None]
-        long_forms += [n for s, n, _ in members if s._.source == "abbrev-long"]
+        long_forms = [lf.text for s, _, _ in members if (lf := span_value(s, "long_form")) is not None]
+        long_forms += [n for s, n, _ in members if span_value(s, "source") == "abbrev-long"]
         if entry is not None:
             name, type_ = entry.label, entry.type
         else:
@@ -174,11 +175,11 @@ def doc_entities(doc: Doc, index: VocabIndex, *, spans_key: str = ENTITIES_KEY,
             type_ = Counter(s.label_ for s, _, _ in members).most_common(1)[0][0]
         spans = {(s.start_char, s.end_char): s for s, _, _ in members}
         mentions = [Mention(a, b, s.text) for (a, b), s in sorted(spans.items())]
-        role = max((s._.role or "mentioned" for s, _, _ in members), key=ROLE_RANK.__getitem__)
-        best = max(confidence.get(s._.source, 0.5) for s, _, _ in members)
+        role = max((span_value(s, "role") or "mentioned" for s, _, _ in members), key=ROLE_RANK.__getitem__)
+        best = max(confidence.get(span_value(s, "source"), 0.5) for s, _, _ in members)
         score = min(0.99, best + 0.03 * (len(mentions) - 1))
         aliases = {n for _, n, _ in members} | {m.text for m in mentions
-                                                if len(spans[(m.start, m.end)]._.names or []) < 2}
+                                                if len(span_value(spans[(m.start, m.end)], "names") or []) < 2}
         aliases = sorted(aliases | _headed_forms(text, mentions))
         first = spans[(mentions[0].start, mentions[0].end)]
         if title_end >= 0 and first.start_char < title_end:

@@ -8,9 +8,11 @@ Importing this module registers them; it is idempotent.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from spacy.tokens import Doc, Span
 
-__all__ = ["SPAN_EXTENSIONS", "DOC_EXTENSIONS", "register"]
+__all__ = ["SPAN_EXTENSIONS", "DOC_EXTENSIONS", "register", "span_value"]
 
 # Span extensions, all defaulting to None:
 #   source     which finder proposed the span ("vocab", "abbrev-long", "abbrev-short", "title", "shape",
@@ -38,3 +40,33 @@ def register() -> None:
 
 
 register()
+
+
+def span_value(span: Span, name: str) -> Any:
+    """``span._.<name>`` for one of SPAN_EXTENSIONS, read without building spaCy's Underscore object.
+
+    The components read these values hundreds of thousands of times per thousand abstracts, and each
+    ``span._`` access builds an object; spaCy keeps the values in ``doc.user_data`` under
+    ``("._.", name, start_char, end_char)``, which this reads (checked against spaCy at import).
+
+    >>> from spacy.lang.en import English
+    >>> doc = English()("We use BERT.")
+    >>> doc[2:3]._.source = "vocab"
+    >>> span_value(doc[2:3], "source"), span_value(doc[0:1], "source")
+    ('vocab', None)
+    """
+    return span.doc.user_data.get(("._.", name, span.start_char, span.end_char))
+
+
+def _check_layout() -> None:
+    """Fail loudly (at import, not with wrong results) if spaCy ever keys extension values otherwise."""
+    from spacy.lang.en import English
+
+    doc = English()("a b")
+    doc[1:2]._.role = "used"
+    if span_value(doc[1:2], "role") != "used":
+        raise RuntimeError("spaCy stores span extensions differently from what kg.extract.extensions "
+                           "expects; update span_value")
+
+
+_check_layout()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from ..model import Entity
+from .extensions import span_value
 from .candidates import name_shaped
 from .cues import COMPARE, DATASET_NOUNS, METRIC_NOUNS, MODEL_NOUNS, OWN_WORK, PROPOSE, USE, plurals
 from .gazetteer import ENTITIES_KEY, doc_text
@@ -148,12 +149,13 @@ def _found_by(ent: Entity, ctx: DocContext) -> dict:
     info = ctx._found.get(id(ent))
     if info is None:
         members = _members(ent, ctx)
-        scores = [s._.score for s in members if s._.score is not None]
+        scores = [x for s in members if (x := span_value(s, "score")) is not None]
+        sources = [span_value(s, "source") for s in members]
         info = ctx._found[id(ent)] = {
-            "sources": sorted({s._.source or "?" for s in members}) or ["?"],
-            "ner": [f"ner={s.label_}" for s in members if s._.source in ("ner", "ner-alt")][:1],
-            "vocab": any(s._.vocab_id for s in members),
-            "acronym": any(s._.long_form is not None for s in members),
+            "sources": sorted({s or "?" for s in sources}) or ["?"],
+            "ner": [f"ner={s.label_}" for s, src in zip(members, sources) if src in ("ner", "ner-alt")][:1],
+            "vocab": any(span_value(s, "vocab_id") for s in members),
+            "acronym": any(span_value(s, "long_form") is not None for s in members),
             "score": max(scores) if scores else None,
         }
     return info
@@ -241,7 +243,7 @@ def entity_features(ent: Entity, ctx: DocContext, base: Entity | None = None, ki
 def role_features(ent: Entity, ctx: DocContext, type_: str) -> list[str]:
     """Features for "what role does the paper give this entity" (the scorer's role model)."""
     members = _members(ent, ctx)
-    sources = sorted({s._.source or "?" for s in members})
+    sources = sorted({span_value(s, "source") or "?" for s in members})
     feats = ["bias", f"rrole={ent.role}", f"type={type_}", f"rrole_type={ent.role}:{type_}"]
     feats += [f"src={s}" for s in sources]
     if ent.vocab_id:

@@ -12,7 +12,7 @@ from spacy.util import filter_spans
 from ..vocab import VocabEntry, load_vocab
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 
-__all__ = ["Gazetteer", "case_sensitive_alias", "SPANS_KEY", "ENTITIES_KEY", "doc_text"]
+__all__ = ["Gazetteer", "case_sensitive_alias", "SPANS_KEY", "ENTITIES_KEY", "TEXT_KEY", "doc_text"]
 
 # Default span keys: every finder adds its candidates to SPANS_KEY; paperkg_select writes the chosen
 # reading to ENTITIES_KEY. Each component takes its key from its config ("spans_key").
@@ -22,11 +22,15 @@ _SHORT_UPPER = re.compile(r"[A-Z0-9][A-Z0-9\-.&+]{0,6}s?")
 
 
 
+# Where a Doc keeps its text (the pipeline's tokenizer puts it there; doc_text otherwise).
+TEXT_KEY = "kg_text"
+
+
 def doc_text(doc: Doc) -> str:
     """`doc.text`, computed once per Doc: spaCy joins every token anew on each access."""
-    text = doc.user_data.get("kg_text")
+    text = doc.user_data.get(TEXT_KEY)
     if text is None:
-        text = doc.user_data["kg_text"] = doc.text
+        text = doc.user_data[TEXT_KEY] = doc.text
     return text
 
 

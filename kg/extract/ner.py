@@ -34,6 +34,7 @@ from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import minibatch
 
+from .extensions import span_value
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .candidates import name_shaped, relabel, split_conjoined
 from .entity_types import is_generic, type_of_name
@@ -663,7 +664,7 @@ class NerTagger:
         # A coined name the shape rules could only type by default ("Method") takes the type the
         # model reads from its context: "32.6% on CaseHOLD" is a Dataset.
         defaulted = {(s.start_char, s.end_char) for s in group
-                     if s._.source == "shape" and s.label_ == "Method"}
+                     if span_value(s, "source") == "shape" and s.label_ == "Method"}
         retyped: dict[tuple[int, int], str] = {}
         text = None
         gate = self.min_headness > 0
@@ -691,7 +692,7 @@ class NerTagger:
             if key in seen or is_generic(span.text):
                 continue
             if gate and not _SPECIFIC.search(span.text) and not any(
-                    o.start < end and start < o.end for o in group if o._.source != "ner"):
+                    o.start < end and start < o.end for o in group if span_value(o, "source") != "ner"):
                 # A lower-case phrase only the NER found: keep it if it recurs or its head word is
                 # a typical mention head in the training data.
                 head = (self.headness or {}).get(head_key(doc[end - 1].text), 0.0)

@@ -6,6 +6,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .extensions import span_value
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .candidates import name_shaped
 from .cues import COMPARE, OWN_WORK, PROPOSE, USE
@@ -48,8 +49,8 @@ def role_of(span: Span, in_title: bool, text: str | None = None, own_work: int |
     text = span.doc.text if text is None else text
     sent = span.sent
     before = text[sent.start_char:span.start_char]
-    known = span._.source == "vocab"
-    if span.end_char <= _title_prefix_end(text) or span._.source == "title":
+    known = span_value(span, "source") == "vocab"
+    if span.end_char <= _title_prefix_end(text) or span_value(span, "source") == "title":
         return "proposed"  # "FedLoGe: Joint Local and ...": the paper's own name for its work
     if not known and in_title and span.label_ != "Task":
         # A task in the title is the problem the paper addresses (used), unless a cue says it is new.

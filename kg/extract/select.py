@@ -9,6 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 from spacy.util import filter_spans
 
+from .extensions import span_value
 from .candidates import name_shaped
 from .gazetteer import ENTITIES_KEY, SPANS_KEY, doc_text
 
@@ -37,7 +38,7 @@ SOURCE_PRIORITY = {"vocab": 0, "ner": 1, "title": 2, "abbrev-long": 3, "abbrev-s
 def _common_term(span) -> bool:
     """A vocabulary term or long form of ordinary words ("contrastive learning", "Zero-Shot Learning"),
     not a coined name ("ViT", "ResNet-50")."""
-    return span._.source in ("vocab", "abbrev-long") and not any(c.isdigit() for c in span.text) and \
+    return span_value(span, "source") in ("vocab", "abbrev-long") and not any(c.isdigit() for c in span.text) and \
         not any(name_shaped(t.text) for t in span)
 
 
@@ -84,15 +85,16 @@ class SpanSelector:
         # no vocabulary knows amid formula symbols.
         spans = [s for s in doc.spans.get(self.candidates_key, [])
                  if not any(a < s.end_char and s.start_char < b for a, b in urls)
-                 and (s._.source == "vocab" or not in_formula(text, s.start_char, s.end_char))]
-        cands = sorted((s for s in spans if s._.source not in _STATISTICAL),
-                       key=lambda s: (self.source_priority.get(s._.source, 9), s.start, s.end))
+                 and (span_value(s, "source") == "vocab" or not in_formula(text, s.start_char, s.end_char))]
+        cands = sorted((s for s in spans if span_value(s, "source") not in _STATISTICAL),
+                       key=lambda s: (self.source_priority.get(span_value(s, "source"), 9), s.start, s.end))
         chosen = filter_spans(cands)
         # The statistical NER fills gaps: its boundaries are less reliable than the vocabularies' and the
         # rules' ("LLVisionQA dataset", an unsplit "CIFAR-10/100-LT"), so it never overrides a name; it
         # only extends a common term it wholly contains.
         taken = {i for s in chosen for i in range(s.start, s.end)}
-        statistical = [x for src in _STATISTICAL for x in filter_spans([s for s in spans if s._.source == src])]
+        statistical = [x for src in _STATISTICAL
+                       for x in filter_spans([s for s in spans if span_value(s, "source") == src])]
         for s in statistical:
             overlap = taken.intersection(range(s.start, s.end))
             if not overlap:
