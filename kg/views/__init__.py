@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 
-def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str = "overview", around: str | None = None,
+def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str | None = None, around: str | None = None,
                depth: int = 1, types: str | Iterable[str] | None = None, max_nodes: int = DEFAULT_MAX_NODES,
                title: str | None = None, graph_dir: str | Path | None = None) -> ViewInfo:
     """Write one interactive view of `g` to `path` (a standalone HTML file) and say what it shows.
@@ -70,7 +70,8 @@ def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str = "overview", 
     ----------
     g : the whole paper graph (kg.build.build_graph, or load_graph of a `kg build` folder).
     path : the HTML file to write (atomically).
-    kind : "overview" (concepts held by two or more papers, one region per community, the default),
+    kind : "overview" (concepts held by two or more papers, one region per community: the default,
+        or "papers" when `around` is given),
         "papers-map" (papers linked by related work, one region per community),
         "papers" (papers, concepts, code), "cooccurrence" (concepts linked when papers share them,
         weighted by the number of papers), "ego" (the papers graph around `around`) or "communities"
@@ -96,6 +97,8 @@ def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str = "overview", 
     """
     if depth < 0:
         raise ValueError(f"depth must be >= 0, not {depth}")
+    if kind is None:
+        kind = "papers" if around else "overview"
     if title is None:
         shown_kind = "ego" if kind == "papers" and around else kind
         title = "paperkg" if shown_kind in ("papers", "overview") else f"paperkg: {shown_kind}"

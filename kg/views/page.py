@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-__all__ = ["render_page", "script_json", "static_text", "VIS_NETWORK_JS"]
+__all__ = ["render_page", "read_page_data", "script_json", "static_text", "VIS_NETWORK_JS"]
 
 #: The vendored vis-network build, relative to kg/views/static/.
 VIS_NETWORK_JS = "vendor/vis-network/vis-network.min.js"
@@ -64,3 +64,19 @@ def render_page(template: str = "page.html.j2", **context: Any) -> str:
     (True, True, False)
     """
     return _environment().get_template(template).render(**context)
+
+
+def read_page_data(page: str) -> dict:
+    """The data a page written by kg.views carries in <script type="application/json" id="paperkg-data">:
+    {"nodes": [{id, label, kind, type, community, x, y, size, papers, ...}], "edges": [{source, target,
+    relation, ...}], "communities": [{id, label, size, ...}], ...}, positions as drawn.
+
+    >>> page = '<script type="application/json" id="paperkg-data">{"nodes":[],"t":"\\\\u003cb\\\\u003e"}</script>'
+    >>> read_page_data(page)
+    {'nodes': [], 't': '<b>'}
+    """
+    start = page.index(_DATA_TAG)
+    return json.loads(page[start + len(_DATA_TAG):page.index("</script>", start)])
+
+
+_DATA_TAG = '<script type="application/json" id="paperkg-data">'
