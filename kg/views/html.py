@@ -1,7 +1,10 @@
 """Interactive HTML view of a paper graph: one standalone, offline, deterministic page (vis-network).
 
-The page embeds vis-network 9.1.2's JavaScript and CSS (pyvis's bundled copy), so it opens from disk with
-no request to any other host. pyvis's page template is not used (it pulls Bootstrap from a CDN and switches
+The page embeds vis-network 9.1.2 (vendored from npm in kg/views/static/vendor/vis-network, with its
+licences), so it opens from disk with no request to any other host. The page itself is
+kg/views/templates/page.html.j2 with kg/views/static/page.css and page.js (kg.views.page renders it);
+this module builds the data it draws, `<script type="application/json" id="paperkg-data">`. pyvis's page
+template is not used (it pulls Bootstrap from a CDN and switches
 to an ``innerHTML`` tooltip when a title contains "href"), nor its Network class (quadratic in the number of
 nodes): this module builds vis-network's node and edge records itself, lays them out, escapes them and
 writes the page.
@@ -15,8 +18,8 @@ Text taken from papers is untrusted. It reaches the page only (a) as JSON inside
 with ``<``, ``>`` and ``&`` written as ``\\u003c``, ``\\u003e`` and ``\\u0026`` so that nothing in it can close
 the script, and (b) in the browser, through ``textContent``, ``innerText`` (vis-network's tooltips for
 string titles) and canvas text; no paper text ever goes through ``innerHTML``. Link targets must parse as
-http(s) URLs. Text placed into HTML markup by Python (page title, legend, notices) goes through
-``html.escape``.
+http(s) URLs. Text placed into HTML markup (page title, legend, notices) goes through
+jinja2's autoescaping (templates/page.html.j2).
 
 Large graphs: at most ``max_nodes`` nodes are drawn (the view's order: most connected first, nearest
 first around a centre) and the page says how many were left out and how to see them. Positions are

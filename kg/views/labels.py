@@ -14,20 +14,20 @@ from typing import Any
 __all__ = ["label_box", "choose_labels", "overlaps", "title_box", "place_titles"]
 
 #: Average glyph width of system-ui as a share of the font size, rounded up (digits and capitals are wider
-#: than the 0.5 of lowercase text).
-GLYPH_WIDTH = 0.62
-_PAD = 4.0  # the label's outline and a little air between neighbours
+#: than the 0.5 of lowercase text); the box also takes in the white outline and a little air.
+GLYPH_WIDTH = 0.64
 
 
 def label_box(x: float, y: float, size: float, text: str, font_size: float = 14) -> tuple[float, float, float, float]:
-    """(left, top, right, bottom) of the label vis-network draws below a dot of radius `size` at (x, y).
+    """(left, top, right, bottom) of the label vis-network draws below a dot of radius `size` at (x, y),
+    in canvas units, a little larger than drawn (measured in Chromium: tests/test_view_overview.py).
 
     >>> label_box(0, 0, 10, "BERT", 14)
-    (-21.36, 8.0, 21.36, 31.5)
+    (-21.42, 10.0, 21.42, 36.4)
     """
-    half = len(text) * GLYPH_WIDTH * font_size / 2 + _PAD
-    top = y + size - 2.0
-    return (round(x - half, 2), round(top, 2), round(x + half, 2), round(top + 1.25 * font_size + 6.0, 2))
+    half = len(text) * GLYPH_WIDTH * font_size / 2 + 0.25 * font_size
+    top = float(y + size)
+    return (round(x - half, 2), round(top, 2), round(x + half, 2), round(top + 1.6 * font_size + 4.0, 2))
 
 
 def overlaps(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
@@ -111,11 +111,11 @@ def title_box(x: float, y: float, text: str, font_size: float = 20) -> tuple[flo
 
 def place_titles(regions: Iterable[Mapping[str, Any]], nodes: Iterable[Mapping[str, Any]], *,
                  font_size: float = 20) -> list[dict[str, Any]]:
-    """Names of regions over their nodes: for each region (records with id and label, largest first), the
-    point just above its highest node, and the name as drawn: its first two parts ("a · b · c" -> "a · b"),
-    or only the first when that overlaps a name already placed, or none at all.
+    """Names of regions: for each region (records with id and label, largest first), just above its
+    highest node, else just below its lowest; the name as drawn is its first two parts ("a · b · c" ->
+    "a · b"), or only the first, whichever is the first not to overlap a name already placed (else none).
 
-    Returns records {"id", "text", "x", "y", "box"}.
+    Returns records {"id", "text", "x", "y", "box"}: the text is drawn centred on x, its bottom at y.
 
     >>> place_titles([{"id": 0, "label": "a · b · c"}], [{"x": 0, "y": 10, "size": 5, "community": 0}])
     [{'id': 0, 'text': 'a · b', 'x': 0.0, 'y': -1.0, 'box': (-37.0, -27.0, 37.0, -1.0)}]
@@ -130,9 +130,12 @@ def place_titles(regions: Iterable[Mapping[str, Any]], nodes: Iterable[Mapping[s
             continue
         xs = [float(n["x"]) for n in mine]
         x = round((min(xs) + max(xs)) / 2, 1)
-        y = round(min(float(n["y"]) - float(n.get("size") or 10) for n in mine) - 6.0, 1)
+        above = round(min(float(n["y"]) - float(n.get("size") or 10) for n in mine) - 6.0, 1)
+        # below: under the lowest node's label
+        below = round(max(float(n["y"]) + float(n.get("size") or 10) for n in mine) + 3.2 * font_size, 1)
         parts = str(region["label"]).split(" · ")
-        for text in (" · ".join(parts[:2]), parts[0]):
+        for y, text in ((above, " · ".join(parts[:2])), (above, parts[0]), (below, " · ".join(parts[:2])),
+                        (below, parts[0])):
             box = title_box(x, y, text, font_size)
             if not any(overlaps(box, other["box"]) for other in placed):
                 placed.append({"id": region["id"], "text": text, "x": x, "y": y, "box": box})

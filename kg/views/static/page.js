@@ -6,7 +6,7 @@ window.paperkgTimes = {script: performance.now()};
 window.paperkg = (function () {
   var C = DATA.catalog, L = DATA.links, E = DATA.edges, RELS = DATA.relationColors, GROUPS = DATA.groupColors;
   var OTHER = "#9d9d9d", COOCCURS = DATA.cooccurs, CANVAS_EDGES = DATA.canvasEdges;
-  var ORDER = DATA.relationOrder, NCOLORS = DATA.communityColors.length;
+  var ORDER = DATA.relationOrder, NCOLORS = DATA.communityColors.length, FAINT = DATA.options.edges.color.opacity < 0.5;
   var CNAMES = new Map(DATA.communities.map(function (c) { return [c.id, c.label]; }));
   var LIST_MAX = 150;
   var index = new Map();
@@ -77,6 +77,8 @@ window.paperkg = (function () {
   function edgeWidth(e) { return e.w ? Math.min(1 + 1.5 * Math.log2(e.w), 8) : 1; }
   function visEdge(k) {  // the vis-network record of edge k
     var e = E[k], rec = {id: k, from: e.from, to: e.to, relation: e.r, color: RELS[e.r] || OTHER, title: edgeTip(e)};
+    // a map's links are context, not the picture: faint (vis-network ignores the global opacity for a colour string)
+    if (FAINT) rec.color = {color: rec.color, highlight: rec.color, hover: rec.color, opacity: DATA.options.edges.color.opacity};
     if (e.r === "relatedTo") { rec.arrows = {to: {enabled: false}}; rec.dashes = true; }
     if (e.w) rec.width = edgeWidth(e);
     if (e.n) rec.smooth = {enabled: true, type: e.n % 2 ? "curvedCW" : "curvedCCW", roundness: 0.2 * ((e.n + 1) >> 1)};
