@@ -26,7 +26,7 @@ from .select import (
     parse_types,
 )
 
-__all__ = ["overview_view", "papers_map_view", "paper_counts", "MIN_COMMUNITY", "EDGES_PER_NODE"]
+__all__ = ["overview_view", "papers_map_view", "paper_counts", "short_name", "MIN_COMMUNITY", "EDGES_PER_NODE"]
 
 #: Communities smaller than this share one region ("other concepts"): a map of pairs names nothing.
 MIN_COMMUNITY = 3
@@ -41,7 +41,12 @@ def paper_counts(g: nx.MultiDiGraph) -> dict[Hashable, int]:
             for n, d in g.nodes(data=True) if d.get("kind") == "Concept"}
 
 
-def _short(name: str) -> str:
+def short_name(name: str) -> str:
+    """A concept's name as a community name shows it: at most 28 characters.
+
+    >>> short_name("a" * 30)
+    'aaaaaaaaaaaaaaaaaaaaaaaaaaa…'
+    """
     return name if len(name) <= _NAME_CHARS else name[:_NAME_CHARS - 1] + "…"
 
 
@@ -95,7 +100,7 @@ def overview_view(g: nx.MultiDiGraph, *, types: str | Iterable[str] | None = Non
     names = []
     for members in big:
         top = sorted(members, key=lambda n: (-counts.get(n, 0), str(n)))[:3]
-        names.append(" · ".join(_short(node_label(n, h.nodes[n])) for n in top))
+        names.append(" · ".join(short_name(node_label(n, h.nodes[n])) for n in top))
     drawn = _strongest_edges(h, EDGES_PER_NODE)
     # between regions only the links of several papers are drawn: single shared papers would cross the map
     drawn.remove_edges_from([(u, v, k) for u, v, k, d in drawn.edges(keys=True, data=True)
@@ -162,8 +167,8 @@ def papers_map_view(g: nx.MultiDiGraph, *, seed: int = COMMUNITY_SEED, resolutio
         scored = sorted(((n * math.log(total / overall[c]), str(c), c) for c, n in inside.items() if n >= 2),
                         key=lambda s: (-s[0], s[1]))
         top = [c for *_, c in scored[:3]]
-        names.append(" · ".join(_short(node_label(c, g.nodes[c])) for c in top)
-                     or _short(node_label(members[0], g.nodes[members[0]])))
+        names.append(" · ".join(short_name(node_label(c, g.nodes[c])) for c in top)
+                     or short_name(node_label(members[0], g.nodes[members[0]])))
     weight = {p: len(concepts[p]) for p in h}
     degree = dict(h.degree())
     rank = {p: (-degree[p], -weight[p], str(p)) for p in h}
