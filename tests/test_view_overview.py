@@ -304,3 +304,41 @@ def test_vendored_vis_network_ships_with_its_licences() -> None:
         vendor.joinpath("vis-network.min.js").read_text()[:400]
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["kg.views"]
     assert {"templates/*.j2", "static/*.css", "static/*.js", "static/vendor/*/*"} <= set(data)
+
+
+# --- a large map: communities as nodes, drill-down ----------------------------------------------------
+
+def test_large_map_opens_as_communities_and_drills_down(chromium, demo: nx.MultiDiGraph, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from kg.views import html as html_module
+
+    monkeypatch.setattr(html_module, "AGGREGATE_MIN_NODES", 100)  # the demo's 400 concepts stand for a large map
+    path = tmp_path / "large.html"
+    write_html(demo, path)
+    data = read_page_data(path.read_text(encoding="utf-8"))
+    assert data["aggregate"] is True and data["communityEdges"]
+    communities = data["communities"]
+    page, log = _open(chromium, path)
+    try:
+        assert page.evaluate("nodes.getIds()") == [f"community:{c['id']}" for c in communities]
+        assert page.evaluate("edges.length") == len(data["communityEdges"])
+        first = communities[0]
+        box = page.locator("#mynetwork canvas").bounding_box()
+        dom = page.evaluate(f"network.canvasToDOM(network.getPositions(['community:{first['id']}'])['community:{first['id']}'])")
+        page.mouse.click(box["x"] + dom["x"], box["y"] + dom["y"])
+        members = sorted(n["id"] for n in data["nodes"] if n["community"] == first["id"])
+        assert sorted(page.evaluate("nodes.getIds()")) == members and len(members) == first["size"]
+        assert page.evaluate("edges.length") == sum(1 for e in data["edges"] if e["source"] in members
+                                                    and e["target"] in members)
+        assert page.is_visible("#back") and f"Concepts ({first['size']})" in _text(page, "#panel")
+        page.click("#back")
+        assert len(page.evaluate("nodes.getIds()")) == len(communities) and not page.is_visible("#back")
+        # search reaches a concept of another community: the page opens that community and selects it
+        other = next(n for n in data["nodes"] if n["community"] == communities[1]["id"])
+        page.fill("#search", other["label"])
+        page.keyboard.press("Enter")
+        assert page.evaluate("network.getSelectedNodes()") == [other["id"]]
+        assert other["id"] in page.evaluate("nodes.getIds()")
+        assert log.errors == [] and log.requests == [log.url]
+    finally:
+        page.context.close()

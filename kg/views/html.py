@@ -103,6 +103,12 @@ CONCEPT_KINDS = frozenset({"cooccurrence", "overview"})
 #: Labels drawn at first per community of a map (the most important nodes that fit without overlap).
 LABELS_PER_COMMUNITY = 8
 _FONT_SIZE = 14
+#: The page knows at most this many neighbours of each drawn node (panel lists, search) ...
+NEIGHBOURS_MAX = 200
+#: ... and folds single-paper concepts into the panels of at most this many papers.
+FOLD_MAX_PAPERS = 5000
+#: A map of more nodes than this opens as its communities (one node each); a click opens one.
+AGGREGATE_MIN_NODES = 1500
 #: Screen size of a map's labels when it first opens, in pixels.
 MAP_LABEL_PX = 12
 _TITLE_SIZE = 20
@@ -226,12 +232,14 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
     catalog_set = set(shown)
     for n in shown:
         if n in src:
-            catalog_set.update(src.successors(n))
-            catalog_set.update(src.predecessors(n))
-    for n in list(catalog_set):
-        if n in src and src.nodes[n].get("kind") == "Paper":
-            # a map folds single-paper concepts into their papers' panels: the panel needs them
-            catalog_set.update(v for v in src.successors(n) if view.fold or src.nodes[v].get("kind") == "CodeRepository")
+            catalog_set.update(_some(src.successors(n)))
+            catalog_set.update(_some(src.predecessors(n)))
+    papers_known = [n for n in catalog_set if n in src and src.nodes[n].get("kind") == "Paper"]
+    # a map folds single-paper concepts into their papers' panels (the panel needs them), while that
+    # keeps the page a reasonable size
+    fold = view.fold and len(papers_known) <= FOLD_MAX_PAPERS
+    for n in papers_known:
+        catalog_set.update(v for v in src.successors(n) if fold or src.nodes[v].get("kind") == "CodeRepository")
     catalog = sorted(catalog_set, key=str)
     index = {n: i for i, n in enumerate(catalog)}
 
@@ -325,11 +333,22 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
         "communityColors": list(COMMUNITY_COLORS) if community else [],
         "hint": _hint(view),
         "titles": [{k: t[k] for k in ("id", "text", "x", "y")} for t in titles], "titleSize": title_size,
+        "aggregate": bool(view.regions and len(shown) > AGGREGATE_MIN_NODES),
     }
+    if data["aggregate"]:
+        data["communityEdges"] = _community_edges(vis_edges, community)
+        _centre_communities(community_list, vis_nodes)
     page = render_page(title=view.title, vis_js=VIS_NETWORK_JS, summary=_summary(info),
                        description=view.description, notice=_notice(info, view),
                        legend=_legend(kinds, relations, view, communities_drawn), filters=filters, data=data)
     return page, info
+
+
+def _some(nodes: Any) -> list:
+    """At most NEIGHBOURS_MAX of the neighbours of a node (the first by key): what the page's panel and
+    search know of a very connected node's neighbourhood beyond the drawn nodes."""
+    found = sorted(nodes, key=str)
+    return found[:NEIGHBOURS_MAX]
 
 
 def _paper_count(src: nx.MultiDiGraph, n: Any) -> int:
@@ -367,6 +386,29 @@ def _filter_fields(src: nx.MultiDiGraph, n: Any, attrs: dict) -> dict[str, Any]:
         if years:
             out["years"] = sorted(years)
     return out
+
+
+def _community_edges(edges: list[dict], community: dict) -> list[dict]:
+    """Edges of the aggregate view: between two communities, weight = the summed weights of their links."""
+    total: Counter[tuple] = Counter()
+    for e in edges:
+        a, b = community.get(e["source"], -1), community.get(e["target"], -1)
+        if a != b and a >= 0 and b >= 0:
+            total[(min(a, b), max(a, b))] += e.get("w", 1)
+    return [{"source": a, "target": b, "weight": round(w, 3)} for (a, b), w in sorted(total.items())]
+
+
+def _centre_communities(communities: list[dict], nodes: list[dict]) -> None:
+    """Give each community of the aggregate view its members' centre as position."""
+    sums: dict[int, list] = {}
+    for n in nodes:
+        s = sums.setdefault(n["community"], [0.0, 0.0, 0])
+        s[0] += n["x"]
+        s[1] += n["y"]
+        s[2] += 1
+    for c in communities:
+        x, y, k = sums.get(c["id"], (0.0, 0.0, 1))
+        c["x"], c["y"] = round(x / k, 1), round(y / k, 1)
 
 
 def _community_list(view: View, community: dict, shown: list) -> list[dict]:

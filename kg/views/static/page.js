@@ -94,14 +94,33 @@ window.paperkg = (function () {
     if (c !== undefined) rec.c = c;
     if (n.borderWidth) rec.borderWidth = n.borderWidth;
     if (n.physics === false) rec.physics = false;
+    if (nodeOff.get(n.id)) rec.hidden = true;
     return rec;
   }
-  var visNodes = DATA.nodes.map(visNode);
+  var nodeOff = new Map();  // id -> hidden by the legend or the filters
+  // A large map opens as its communities, one node each (aggregateNodes); a click on one draws its members.
+  var AGG = !!DATA.aggregate, current = null, SUPER = "community:";
+  function aggregateNodes() {
+    return DATA.communities.map(function (c) {
+      var name = c.label.split(" \u00b7 ").slice(0, 2).join(" \u00b7 ");
+      return {id: SUPER + c.id, label: name, x: c.x, y: c.y, size: Math.round(10 + 3 * Math.sqrt(c.size)), shape: "dot",
+              color: c.color, kind: "Community", font: {size: DATA.options.nodes.font.size * 1.2},
+              hidden: hidden.community.has(String(c.id < NCOLORS ? c.id : -1)),
+              title: c.label + "\n" + plural(c.size, "node") + " \u00b7 click to open"};
+    });
+  }
+  function aggregateEdges() {
+    return (DATA.communityEdges || []).map(function (e, i) {
+      return {id: "c" + i, from: SUPER + e.source, to: SUPER + e.target, width: Math.min(1 + Math.log2(e.weight), 12),
+              color: {color: "#7f8ea3", opacity: 0.4}, arrows: {to: {enabled: false}}};
+    });
+  }
+  var visNodes = AGG ? aggregateNodes() : DATA.nodes.map(visNode);
   window.paperkgTimes.titles = performance.now();
   nodes = new vis.DataSet(visNodes);
   // Large views: every edge is drawn below the nodes by drawEdges (one canvas path per relation);
   // vis-network only gets the edges of the selected node (hover, click, arrows). Small views: all of them.
-  edges = new vis.DataSet(CANVAS_EDGES ? [] : E.map(function (e, k) { return visEdge(k); }));
+  edges = new vis.DataSet(AGG ? aggregateEdges() : CANVAS_EDGES ? [] : E.map(function (e, k) { return visEdge(k); }));
   window.paperkgTimes.datasets = performance.now();
   var container = document.getElementById("mynetwork");
   network = new vis.Network(container, {nodes: nodes, edges: edges}, DATA.options);
@@ -454,6 +473,37 @@ window.paperkg = (function () {
     network.redraw();
     return true;
   }
+  function drillDown(cid, fit) {  // a large map: draw one community's members instead of its node
+    current = cid;
+    unhighlight();
+    nodes.clear();
+    edges.clear();
+    var mine = new Set(byCommunityId.get(cid) || []);
+    nodes.add(DATA.nodes.filter(function (n) { return mine.has(n.id); }).map(visNode));
+    if (!CANVAS_EDGES) {
+      var ks = [];
+      E.forEach(function (e, k) { if (mine.has(e.from) && mine.has(e.to)) ks.push(k); });
+      edges.add(ks.map(visEdge));
+    }
+    document.getElementById("back").hidden = false;
+    if (fit !== false) network.fit({animation: false});
+    if (CNAMES.has(cid)) showCommunity(cid);
+    window.paperkgCommunity = cid;
+    return true;
+  }
+  function back() {  // from one community to the map of communities
+    current = null;
+    unhighlight();
+    nodes.clear();
+    edges.clear();
+    nodes.add(aggregateNodes());
+    edges.add(aggregateEdges());
+    document.getElementById("back").hidden = true;
+    panel.hidden = true;
+    network.fit({animation: false});
+    window.paperkgCommunity = null;
+  }
+  document.getElementById("back").addEventListener("click", back);
   var TITLES = DATA.titles || [], titleFont = "700 " + DATA.titleSize + "px system-ui, sans-serif", titleWidth = [];
   function drawTitles(ctx) {
     if (!TITLES || !TITLES.length) return;
@@ -466,7 +516,7 @@ window.paperkg = (function () {
     ctx.strokeStyle = "rgba(255,255,255,0.9)";
     TITLES.forEach(function (t, i) {
       var key = t.id >= 0 && t.id < NCOLORS ? String(t.id) : "-1";
-      if (hidden.community.has(key)) return;
+      if (hidden.community.has(key) || (AGG && current !== t.id)) return;
       if (titleWidth[i] === undefined) titleWidth[i] = ctx.measureText(t.text).width;
       ctx.fillStyle = DATA.communityColors[t.id] || "#555";
       ctx.strokeText(t.text, t.x, t.y);
@@ -526,6 +576,7 @@ window.paperkg = (function () {
   }
   function focus(id, animate) {
     if (!index.has(id)) return false;
+    if (AGG && drawn.has(id) && nodes.get(id) === null) drillDown(drawn.get(id).n.community, false);
     var d = drawn.get(id);
     if (!d) {
       unhighlight();
@@ -558,6 +609,7 @@ window.paperkg = (function () {
   network.on("click", function (p) {
     var region = p.nodes.length ? null : titleAt(p.pointer.canvas);
     if (region !== null) showCommunity(region);
+    else if (p.nodes.length && String(p.nodes[0]).indexOf(SUPER) === 0) drillDown(Number(String(p.nodes[0]).slice(SUPER.length)));
     else if (p.nodes.length) select(p.nodes[0]);
     else if (p.edges.length) showEdge(p.edges[0]);
     else clear();
@@ -575,7 +627,6 @@ window.paperkg = (function () {
     return hidden.group.has(d.kind) || (d.c !== undefined && hidden.community.has(String(d.c))) || filteredOut(d.n);
   }
   function linkLow(e) { return filt.conf > 0 && e.l !== undefined && L[e.l].c !== undefined && L[e.l].c < filt.conf; }
-  var nodeOff = new Map();
   function refresh() {  // apply the legend and the filters; update the counts
     var changed = [], groups = new Map(), comms = new Map(), rels = new Map(), shownNodes = 0, shownEdges = 0;
     DATA.nodes.forEach(function (n) {
@@ -587,6 +638,12 @@ window.paperkg = (function () {
         if (d.c !== undefined) comms.set(String(d.c), (comms.get(String(d.c)) || 0) + 1);
       }
     });
+    changed = changed.filter(function (c) { return nodes.get(c.id) !== null; });  // a large map: drawn ones only
+    if (AGG && current === null) {
+      DATA.communities.forEach(function (c) {
+        changed.push({id: SUPER + c.id, hidden: hidden.community.has(String(c.id < NCOLORS ? c.id : -1))});
+      });
+    }
     if (changed.length) nodes.update(changed);
     var edgeChanges = [];
     E.forEach(function (e, k) {
@@ -729,7 +786,7 @@ window.paperkg = (function () {
   window.paperkgTimes.ready = performance.now();
   window.paperkgReady = true;
   return {focus: focus, focusOffset: focusOffset, select: select, clear: clear, search: search, toggle: toggle,
-          showPanel: showPanel, setFilters: setFilters, showCommunity: showCommunity, labelBoxes: labelBoxes,
+          showPanel: showPanel, setFilters: setFilters, drillDown: drillDown, back: back, aggregate: AGG, showCommunity: showCommunity, labelBoxes: labelBoxes,
           titleBoxes: titleBoxes,
           showEdge: showEdge, edgeCount: E.length, canvasEdges: CANVAS_EDGES, index: index, catalog: C, links: L,
           edges: E, hidden: hidden};
