@@ -558,6 +558,7 @@ def view(
     types: Annotated[Optional[str], typer.Option(help="Node types to keep, e.g. Dataset,Model (Paper, Method, Model, Dataset, Task, Metric, CodeRepository).")] = None,
     max_nodes: Annotated[int, typer.Option(min=1, help="Most nodes drawn; the most connected (nearest around --around) are kept.")] = 3000,
     title: Annotated[Optional[str], typer.Option(help="Page title.")] = None,
+    min_papers: Annotated[int, typer.Option(min=1, help="The overview draws concepts held by at least this many papers (1: every concept).")] = 2,
 ) -> None:
     """Write an interactive, offline HTML view of a built graph: filter by type, search, focus, evidence.
 
@@ -598,7 +599,7 @@ def view(
     started = time.perf_counter()
     try:
         info = write_view(g, target, kind=kind, around=around, depth=depth, types=chosen, max_nodes=max_nodes,
-                          title=title, graph_dir=graph)
+                          title=title, graph_dir=graph, min_papers=min_papers)
     except NodeNotFound as exc:
         err.print(f"[red]view failed:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from exc

@@ -227,7 +227,7 @@ def test_load_graph_round_trip(g: nx.MultiDiGraph, built: Path) -> None:
     assert h[VIT_PAPER][CONTRASTIVE]["proposes"]["evidence"] == g[VIT_PAPER][CONTRASTIVE]["proposes"]["evidence"]
 
 
-def test_cli_view(built: Path, tmp_path: Path) -> None:
+def test_cli_view(g: nx.MultiDiGraph, built: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "ego.html"
     result = runner.invoke(app, ["view", "--graph", str(built), "--around", "imagenet", "--depth", "1", "-o", str(out)])
@@ -241,6 +241,18 @@ def test_cli_view(built: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["view", "--graph", str(built), "--kind", "papers", "--max-nodes", "3"])
     assert result.exit_code == 0 and "left out 9 of 12 nodes" in result.output
     assert "kg view --graph" in (built / "view-papers.html").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["view", "--graph", str(built)])  # the default: the overview
+    assert result.exit_code == 0, result.output
+    overview = page_data((built / "view-overview.html").read_text(encoding="utf-8"))
+    assert overview["kind"] == "overview" and overview["nodes"]
+    assert all(n["kind"] == "Concept" and n["papers"] >= 2 for n in overview["nodes"])
+    result = runner.invoke(app, ["view", "--graph", str(built), "--min-papers", "1", "-o", str(tmp_path / "all.html")])
+    assert result.exit_code == 0, result.output
+    every = page_data((tmp_path / "all.html").read_text(encoding="utf-8"))
+    assert len(every["nodes"]) == sum(1 for n in g if n.startswith("concept/")) > len(overview["nodes"])
+    result = runner.invoke(app, ["view", "--graph", str(built), "--kind", "papers-map"])
+    assert result.exit_code == 0, result.output
+    assert {n["kind"] for n in page_data((built / "view-papers-map.html").read_text(encoding="utf-8"))["nodes"]} == {"Paper"}
     result = runner.invoke(app, ["view", "--graph", str(built), "--around", "imagenett [x]"])
     assert result.exit_code == 1 and "did you mean" in result.output and "ImageNet" in result.output
     assert runner.invoke(app, ["view", "--graph", str(built), "--types", "Foo"]).exit_code == 2

@@ -63,7 +63,7 @@ __all__ = [
 
 def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str | None = None, around: str | None = None,
                depth: int = 1, types: str | Iterable[str] | None = None, max_nodes: int = DEFAULT_MAX_NODES,
-               title: str | None = None, graph_dir: str | Path | None = None) -> ViewInfo:
+               title: str | None = None, graph_dir: str | Path | None = None, min_papers: int = 2) -> ViewInfo:
     """Write one interactive view of `g` to `path` (a standalone HTML file) and say what it shows.
 
     Parameters
@@ -85,6 +85,7 @@ def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str | None = None,
         The page says what was left out and how to see it.
     title : page title (default: "paperkg: <kind>").
     graph_dir : the `kg build` folder of `g`, named in the page's hints.
+    min_papers : the overview draws the concepts held by at least this many papers (1: every concept).
 
     Raises NodeNotFound when `around` matches nothing, ValueError for a bad kind or type.
 
@@ -102,5 +103,6 @@ def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str | None = None,
     if title is None:
         shown_kind = "ego" if kind == "papers" and around else kind
         title = "paperkg" if shown_kind in ("papers", "overview") else f"paperkg: {shown_kind}"
-    view = make_view(g, kind, around=around, depth=depth, types=types, title=title, graph_dir=graph_dir)
+    view = make_view(g, kind, around=around, depth=depth, types=types, title=title, graph_dir=graph_dir,
+                     min_papers=min_papers)
     return write_view_html(view, Path(path), max_nodes=max_nodes)

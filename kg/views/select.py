@@ -369,7 +369,7 @@ def communities_view(g: nx.MultiDiGraph, *, types: str | Iterable[str] | None = 
 
 def make_view(g: nx.MultiDiGraph, kind: str = "overview", *, around: str | None = None, depth: int = 1,
               types: str | Iterable[str] | None = None, title: str = "paperkg",
-              graph_dir: str | Path | None = None) -> View:
+              graph_dir: str | Path | None = None, min_papers: int = 2) -> View:
     """The view `kg view` draws: `kind` in KINDS; `around` restricts any kind to a neighbourhood
     (`ego` is the paper graph around `around`, which it needs); `types` keeps only those node groups.
 
@@ -386,7 +386,7 @@ def make_view(g: nx.MultiDiGraph, kind: str = "overview", *, around: str | None 
         raise ValueError("an ego view needs a centre: give around= (kg view --around NAME)")
     common: dict[str, Any] = {"types": types, "title": title, "graph_dir": graph_dir}
     if kind == "overview":
-        base = overview_view(g, **common)
+        base = overview_view(g, min_papers=min_papers, **common)
     elif kind == "papers-map":
         if types:
             raise ValueError("a paper map draws papers only: leave out types")
