@@ -8,8 +8,10 @@ its top concepts. kg.views.html renders them.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable
 from pathlib import Path
 
@@ -17,11 +19,12 @@ import networkx as nx
 
 from .select import (
     COMMUNITY_SEED,
+    CONCEPT_TYPES,
+    COOCCURS,
     View,
-    _copy_subgraph,
     _types_text,
     communities,
-    cooccurrence_graph,
+    node_group,
     node_label,
     parse_types,
 )
@@ -32,6 +35,10 @@ __all__ = ["overview_view", "papers_map_view", "paper_counts", "short_name", "MI
 MIN_COMMUNITY = 3
 #: The overview draws each concept's strongest co-occurrence links, at most this many (all pull in the layout).
 EDGES_PER_NODE = 6
+#: Louvain runs on each concept's strongest links, at most this many.
+LOUVAIN_EDGES = 20
+#: A drawn co-occurrence link names at most this many of its papers (the panel's list).
+EDGE_PAPERS = 50
 _NAME_CHARS = 28
 
 
@@ -61,19 +68,34 @@ def _numbered(groups: list[list]) -> tuple[dict[Hashable, int], list[list]]:
     return number, big
 
 
-def _strongest_edges(h: nx.MultiDiGraph, per_node: int) -> nx.MultiDiGraph:
-    """`h` with, for every node, only its `per_node` heaviest edges (an edge stays when either end keeps it)."""
+def _pair_weights(g: nx.MultiDiGraph, keep: set) -> Counter:
+    """Papers shared by each pair (a, b) of kept concepts, a < b by key."""
+    weights: Counter = Counter()
+    for paper in sorted((n for n, d in g.nodes(data=True) if d.get("kind") == "Paper"), key=str):
+        mine = sorted({v for v in g.successors(paper) if v in keep}, key=str)
+        weights.update(itertools.combinations(mine, 2))
+    return weights
+
+
+def _strongest(weights: Counter, per_node: int) -> set[tuple]:
+    """The pairs among each node's `per_node` heaviest (a pair stays when either end keeps it)."""
+    mine: defaultdict[Hashable, list] = defaultdict(list)
+    for (a, b), w in weights.items():
+        mine[a].append((-w, str(b), (a, b)))
+        mine[b].append((-w, str(a), (a, b)))
     keep: set[tuple] = set()
-    for n in h:
-        mine = sorted(((d.get("weight", 1), str(u), str(v), u, v, k) for u, v, k, d in
-                       list(h.out_edges(n, keys=True, data=True)) + list(h.in_edges(n, keys=True, data=True))),
-                      key=lambda e: (-e[0], e[1], e[2]))
-        keep.update((u, v, k) for *_, u, v, k in mine[:per_node])
-    out = nx.MultiDiGraph()
-    out.graph.update(h.graph)
-    out.add_nodes_from(h.nodes(data=True))
-    out.add_edges_from((u, v, k, d) for u, v, k, d in h.edges(keys=True, data=True) if (u, v, k) in keep)
-    return out
+    for pairs in mine.values():
+        keep.update(p for *_, p in heapq.nsmallest(per_node, pairs))
+    return keep
+
+
+def _louvain(nodes: list, pairs: Iterable[tuple], weights: Counter, seed: int, resolution: float) -> list[list]:
+    """Louvain communities (networkx, fixed seed) of the weighted pairs, largest first, each sorted."""
+    u = nx.Graph()
+    u.add_nodes_from(sorted(nodes, key=str))
+    u.add_weighted_edges_from((a, b, weights[(a, b)]) for a, b in sorted(pairs, key=lambda p: (str(p[0]), str(p[1]))))
+    found = nx.community.louvain_communities(u, weight="weight", seed=seed, resolution=resolution)
+    return sorted((sorted(c, key=str) for c in found), key=lambda c: (-len(c), str(c[0])))
 
 
 def overview_view(g: nx.MultiDiGraph, *, types: str | Iterable[str] | None = None, min_papers: int = 2,
@@ -81,6 +103,10 @@ def overview_view(g: nx.MultiDiGraph, *, types: str | Iterable[str] | None = Non
                   graph_dir: str | Path | None = None) -> View:
     """The overview of a field: concepts held by at least `min_papers` papers, linked when papers share
     them, one region per Louvain community (on the co-occurrence weights, fixed seed), sized by papers.
+
+    Communities are computed on each concept's LOUVAIN_EDGES strongest links, and each concept draws its
+    EDGES_PER_NODE strongest (between regions only links of two or more papers): the weak links of a
+    large field would cost minutes and draw a hairball.
 
     Examples
     --------
@@ -91,32 +117,46 @@ def overview_view(g: nx.MultiDiGraph, *, types: str | Iterable[str] | None = Non
     if min_papers < 1:
         raise ValueError(f"min_papers must be >= 1, not {min_papers}")
     chosen = parse_types(types)
+    concept_types = set(CONCEPT_TYPES) if not chosen else {t for t in chosen if t in CONCEPT_TYPES}
     counts = paper_counts(g)
-    full = cooccurrence_graph(g, types=chosen)
-    keep = [n for n in full if counts.get(n, 0) >= min_papers]
-    h = _copy_subgraph(full, keep)
-    groups = communities(h, seed=seed, resolution=resolution, weight="weight")
+    of_type = {n for n in counts if node_group(n, g.nodes[n]) in concept_types}
+    keep = {n for n in of_type if counts[n] >= min_papers}
+    weights = _pair_weights(g, keep)
+    groups = _louvain(list(keep), _strongest(weights, LOUVAIN_EDGES), weights, seed, resolution)
     number, big = _numbered(groups)
     names = []
     for members in big:
         top = sorted(members, key=lambda n: (-counts.get(n, 0), str(n)))[:3]
-        names.append(" · ".join(short_name(node_label(n, h.nodes[n])) for n in top))
-    drawn = _strongest_edges(h, EDGES_PER_NODE)
+        names.append(" · ".join(short_name(node_label(n, g.nodes[n])) for n in top))
     # between regions only the links of several papers are drawn: single shared papers would cross the map
-    drawn.remove_edges_from([(u, v, k) for u, v, k, d in drawn.edges(keys=True, data=True)
-                             if number.get(u, -1) != number.get(v, -1) and d.get("weight", 1) < 2])
-    strength = dict(h.degree(weight="weight"))
-    rank = {n: (-counts.get(n, 0), -strength.get(n, 0), str(n)) for n in drawn}
-    left = sum(1 for n in full if counts.get(n, 0) < min_papers)
+    drawn = {p for p in _strongest(weights, EDGES_PER_NODE)
+             if number.get(p[0], -1) == number.get(p[1], -1) or weights[p] >= 2}
+    papers_of: defaultdict[tuple, list] = defaultdict(list)
+    for paper in sorted((n for n, d in g.nodes(data=True) if d.get("kind") == "Paper"), key=str):
+        mine = sorted({v for v in g.successors(paper) if v in keep}, key=str)
+        for pair in itertools.combinations(mine, 2):
+            if pair in drawn and len(papers_of[pair]) < EDGE_PAPERS:
+                papers_of[pair].append(paper)
+    h = nx.MultiDiGraph()
+    h.graph.update(g.graph)
+    h.add_nodes_from((n, g.nodes[n]) for n in sorted(keep, key=str))
+    h.add_edges_from((a, b, COOCCURS, {"relation": COOCCURS, "weight": weights[(a, b)], "papers": papers_of[(a, b)]})
+                     for a, b in sorted(drawn, key=lambda p: (str(p[0]), str(p[1]))))
+    strength: Counter = Counter()
+    for (a, b), w in weights.items():
+        strength[a] += w
+        strength[b] += w
+    rank = {n: (-counts.get(n, 0), -strength[n], str(n)) for n in h}
+    left = len(of_type) - len(keep)
     held = f"held by at least {min_papers} papers" if min_papers > 1 else "of every paper"
     description = (f"Overview: {len(keep):,} concepts {held}, in {len(big):,} communities (Louvain on shared "
                    f"papers); size = papers; click a concept or a region's name for its papers"
                    + (f"; {left:,} single-paper concepts are listed in their papers' panels" if left and
                       min_papers > 1 else "")
                    + _types_text(chosen).replace(" (and the papers linking them)", ""))
-    return View(graph=drawn, source=g, kind="overview", title=title, description=description, rank=rank,
+    return View(graph=h, source=g, kind="overview", title=title, description=description, rank=rank,
                 community=number, community_names=names, graph_dir=None if graph_dir is None else str(graph_dir),
-                regions=True, weight={n: counts.get(n, 0) for n in drawn}, fold=True)
+                regions=True, weight={n: counts.get(n, 0) for n in h}, fold=True)
 
 
 def _related_graph(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
