@@ -1,9 +1,12 @@
-"""View speed: write a 5,000-node view of real-looking data and time it in headless Chromium.
+"""View speed: write a view of real-looking data (default: the overview `kg build` writes) and time it in
+headless Chromium.
 
     python -m bench.view_speed                          # synthetic corpus (make_corpus.py), build, measure
+    python -m bench.view_speed --kind papers --nodes 5000  # the papers view, 5,000 most connected nodes
     python -m bench.view_speed --graph out/ --nodes 5000  # an existing `kg build` folder
-    python -m bench.view_speed --screenshot docs/demo-view.png   # the README screenshot of the demo view
-    python -m bench.view_speed --screenshot docs/demo-view.png --graph exports/   # ... of a `kg build --demo`
+    python -m bench.view_speed --screenshot docs/demo-view.png --kind papers   # README: the demo, ImageNet searched
+    python -m bench.view_speed --screenshot docs/overview.png --graph exports/  # README: the demo's overview
+    python -m bench.view_speed --screenshot docs/papers-map.png --kind papers-map --graph exports/
 
 The graph: `../shared/bench/make_corpus.py N` (sentences of the real demo abstracts recombined, a long tail
 of entity names) built with kg.build.build_graph and cached as RDF under --cache; the view draws the
@@ -41,8 +44,9 @@ _MEASURE = """async () => {
     const frame = () => new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
     const drawn = () => new Promise(resolve => network.once("afterDrawing", () => resolve()));
     const out = {};
-    const ids = nodes.getIds();
-    const target = nodes.get({filter: n => n.kind !== "Paper"}).sort((a, b) => b.size - a.size)[0].id;
+    const ids = DATA.nodes.map(n => n.id);  // what the page draws (a large map: its communities at first)
+    out.drawn_at_first = nodes.length;
+    const target = DATA.nodes.filter(n => n.kind !== "Paper").sort((a, b) => b.size - a.size || (a.id < b.id ? -1 : 1))[0].id;
     let t = performance.now();
     paperkg.focus(target, false);
     await frame();
@@ -51,6 +55,7 @@ _MEASURE = """async () => {
     paperkg.clear();
     await frame();
     out.clear_ms = performance.now() - t;
+    if (paperkg.aggregate) paperkg.back();
     network.fit({animation: false});
     await frame();
     t = performance.now();
@@ -169,13 +174,14 @@ def measure_page(path: Path, runs: int) -> list[dict]:
     return results
 
 
-def screenshot(out: Path, *, around: str = "ImageNet", graph: Path | None = None) -> dict:
-    """The README screenshot: the demo view (`kg build --demo`'s graph.html), `around` searched and
-    selected (highlighted neighbourhood, side panel with evidence), at 1280x800. The demo graph is built
-    here, or read from `graph` (a `kg build --demo` folder)."""
+def screenshot(out: Path, *, around: str = "ImageNet", graph: Path | None = None, kind: str = "overview") -> dict:
+    """A README screenshot of the demo at 1280x800: the page of `kind` as it opens (overview, papers-map),
+    or for kind "papers" the papers view with `around` searched and selected (highlighted neighbourhood,
+    side panel with evidence). The demo graph is built here, or read from `graph` (a `kg build --demo`
+    folder)."""
     from playwright.sync_api import sync_playwright
 
-    from kg.views import write_html
+    from kg.views import write_view
 
     if graph is not None:
         from kg.views import load_graph
@@ -187,11 +193,19 @@ def screenshot(out: Path, *, around: str = "ImageNet", graph: Path | None = None
         g, _ = build_graph([demo_corpus()])
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "graph.html"
-        info = write_html(g, path, graph_dir="exports")
+        info = write_view(g, path, kind=kind, graph_dir="exports", title=None)
         with sync_playwright() as pw:
             browser = _launch(pw)
             try:
                 page, errors = _page(browser, path)
+                if kind != "papers":
+                    page.mouse.move(2, 2)
+                    page.wait_for_timeout(300)
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    page.screenshot(path=str(out))
+                    if errors:
+                        sys.exit(f"page errors: {errors}")
+                    return {"nodes": info.nodes_shown, "edges": info.edges_shown, "left_out": info.nodes_left_out}
                 page.click("#search")
                 page.keyboard.type(around, delay=20)
                 page.wait_for_selector("#suggestions li", state="visible")
@@ -214,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--graph", type=Path, help="a `kg build` folder (default: build a synthetic corpus)")
     parser.add_argument("--papers", type=int, default=6000, help="records of the synthetic corpus (default 6000)")
     parser.add_argument("--nodes", type=int, default=5000, help="nodes drawn (the view's max_nodes; default 5000)")
+    parser.add_argument("--kind", default="overview", help="the view: overview (default, graph.html), papers, papers-map, ...")
     parser.add_argument("--runs", type=int, default=3, help="page loads to take the median of (default 3)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "paperkg-bench",
                         help="where the synthetic corpus and its graph are kept between runs")
@@ -223,12 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.screenshot:
-        shown = screenshot(args.screenshot, graph=args.graph)
-        print(f"wrote {args.screenshot}: demo view, {shown['nodes']:,} nodes, {shown['edges']:,} edges, "
+        shown = screenshot(args.screenshot, graph=args.graph, kind=args.kind)
+        print(f"wrote {args.screenshot}: demo {args.kind}, {shown['nodes']:,} nodes, {shown['edges']:,} edges, "
               f"{shown['left_out']:,} left out")
         return 0
 
-    from kg.views import write_html
+    from kg.views import write_view
 
     if args.graph:
         from kg.views import load_graph
@@ -245,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         writes = []
         for _ in range(2):
             started = time.perf_counter()
-            info = write_html(g, path, max_nodes=args.nodes)
+            info = write_view(g, path, kind=args.kind, max_nodes=args.nodes, title=None)
             writes.append(time.perf_counter() - started)
         size = path.stat().st_size
         if args.keep:
@@ -266,8 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     rows = [
         ("graph", f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges ({source})"),
-        ("view drawn (read back from the page)", f"{summary['nodes_drawn']:,} nodes, {summary['edges_drawn']:,} edges"
-                                                  f"{' (canvas-drawn edges)' if summary['canvas_edges'] else ''}"),
+        ("view drawn (read back from the page)", f"{args.kind}: {summary['nodes_drawn']:,} nodes, {summary['edges_drawn']:,} edges"
+                                                  f"{' (canvas-drawn edges)' if summary['canvas_edges'] else ''}"
+                                                  f"; at first {results[0]['drawn_at_first']:,} nodes"),
         ("write (Python: select, lay out, render, write)", f"{summary['write_s']:.2f} s (first {writes[0]:.2f} s)"),
         ("page size", f"{summary['page_mb']:.1f} MiB"),
         ("script start (HTML + data parsed)", f"{figures['script_ms']:.0f} ms"),

@@ -86,12 +86,14 @@ class ExportMixin:
             return export_rdf(self._nx(), fmt, output)
         return _export_other(self._nx(), fmt, output)
 
-    def view(self, path: str | Path, kind: str = "papers", *, around: str | None = None, depth: int = 1,
+    def view(self, path: str | Path, kind: str | None = None, *, around: str | None = None, depth: int = 1,
              types: str | Iterable[str] | None = None, max_nodes: int | None = None,
              title: str | None = None) -> ViewInfo:
         """Write an interactive, offline HTML view (one file) as `kg view` does, and say what it shows.
 
-        `kind`: "papers", "cooccurrence", "ego" (needs `around`) or "communities"; `around`: a concept
+        `kind`: "overview" (the default without `around`: concepts of two or more papers, one region per
+        community), "papers-map", "papers" (the default with `around`), "cooccurrence", "ego" (needs
+        `around`) or "communities"; `around`: a concept
         label or alias, or part of a paper title, drawn with what lies within `depth` hops; `types`:
         node groups to keep ("Dataset,Model"); `max_nodes`: the cap (default kg.views.DEFAULT_MAX_NODES).
         Raises kg.views.NodeNotFound when `around` matches nothing. See kg.views.write_view.

@@ -552,16 +552,18 @@ def store_command(
 def view(
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build` (or its kg.nt).")] = Path("exports"),
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="HTML file to write (default: DIR/view-KIND.html).")] = None,
-    kind: Annotated[str, typer.Option(help="papers, cooccurrence, ego (needs --around) or communities.")] = "papers",
+    kind: Annotated[Optional[str], typer.Option(help="overview (the default: concepts of 2+ papers, one region per community), papers-map (papers linked by related work), papers, cooccurrence, ego (needs --around) or communities; with --around the default is papers.")] = None,
     around: Annotated[Optional[str], typer.Option(help="Centre: a concept label or alias, or part of a paper title (case-insensitive).")] = None,
     depth: Annotated[int, typer.Option(min=0, max=6, help="Hops around --around.")] = 1,
     types: Annotated[Optional[str], typer.Option(help="Node types to keep, e.g. Dataset,Model (Paper, Method, Model, Dataset, Task, Metric, CodeRepository).")] = None,
     max_nodes: Annotated[int, typer.Option(min=1, help="Most nodes drawn; the most connected (nearest around --around) are kept.")] = 3000,
     title: Annotated[Optional[str], typer.Option(help="Page title.")] = None,
+    min_papers: Annotated[int, typer.Option(min=1, help="The overview draws concepts held by at least this many papers (1: every concept).")] = 2,
 ) -> None:
     """Write an interactive, offline HTML view of a built graph: filter by type, search, focus, evidence.
 
-    Examples: `kg view --graph out/ --around ImageNet --depth 2 -o imagenet.html`,
+    Examples: `kg view --graph out/` (the overview), `kg view --graph out/ --kind papers-map`,
+    `kg view --graph out/ --around ImageNet --depth 2 -o imagenet.html`,
     `kg view --graph out/ --kind cooccurrence --types Dataset,Model`, `kg view --graph out/ --kind communities`,
     `kg view --graph out/ --around "attention is all you need"`.
     """
@@ -571,6 +573,8 @@ def view(
 
     from .views import KINDS, NodeNotFound, load_graph, parse_types, write_view
 
+    if kind is None:
+        kind = "papers" if around else "overview"
     if kind not in KINDS:
         raise typer.BadParameter(f"choose from {', '.join(KINDS)}", param_hint="--kind")
     if kind == "ego" and not around:
@@ -595,7 +599,7 @@ def view(
     started = time.perf_counter()
     try:
         info = write_view(g, target, kind=kind, around=around, depth=depth, types=chosen, max_nodes=max_nodes,
-                          title=title, graph_dir=graph)
+                          title=title, graph_dir=graph, min_papers=min_papers)
     except NodeNotFound as exc:
         err.print(f"[red]view failed:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from exc

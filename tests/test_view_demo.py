@@ -40,10 +40,11 @@ def demo() -> nx.MultiDiGraph:
 
 @pytest.fixture(scope="module")
 def demo_view(demo: nx.MultiDiGraph, tmp_path_factory: pytest.TempPathFactory):
-    """The default view `kg build` writes (graph.html) of the demo graph, and its ViewInfo."""
+    """The papers view of the demo graph (every paper, concept and repository), and its ViewInfo."""
     path = tmp_path_factory.mktemp("demo-view") / "graph.html"
     # every node (the demo graph may outgrow the default cap as extraction changes; the cap has its own test)
-    return path, write_html(demo, path, max_nodes=max(DEFAULT_MAX_NODES, demo.number_of_nodes()), graph_dir="exports")
+    return path, write_html(demo, path, max_nodes=max(DEFAULT_MAX_NODES, demo.number_of_nodes()), graph_dir="exports",
+                            kind="papers")
 
 
 def _open(chromium, path: Path):
@@ -282,7 +283,7 @@ def test_hostile_paper_shows_as_text(chromium, demo_view) -> None:
 
 def test_capped_view_says_what_is_left_out(chromium, demo, tmp_path: Path) -> None:
     path = tmp_path / "capped.html"
-    info = write_html(demo, path, max_nodes=400, graph_dir="out")
+    info = write_html(demo, path, max_nodes=400, graph_dir="out", kind="papers")
     assert info.nodes_shown == 400 and info.nodes_left_out == demo.number_of_nodes() - 400
     page, log = _open(chromium, path)
     try:
@@ -328,9 +329,9 @@ def test_other_views_in_browser(chromium, demo, tmp_path: Path, kind: str, aroun
             n = int(row.locator(".count").inner_text().replace(",", ""))
             row.click()
             assert len(page.evaluate("network.body.nodeIndices")) == info.nodes_shown - n
-            assert "community 1" in _clean(page.evaluate(
+            assert "community 1: " in _clean(page.evaluate(
                 "(() => { const id = nodes.get({filter: n => n.c === 0})[0].id; paperkg.focus(id, false);"
-                " return document.querySelector('#panel .kicker').textContent; })()"))
+                " return document.querySelector('#panel-body').textContent; })()")).lower()
         assert log.errors == [] and log.foreign_requests == []
     finally:
         page.context.close()

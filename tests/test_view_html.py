@@ -11,6 +11,7 @@ import networkx as nx
 import pytest
 
 from browser import open_page
+from kg.views.page import read_page_data
 from kg.views.html import EDGE_COLORS, NODE_COLORS, ViewInfo, render_html, write_html
 
 EVIL_TITLE = '<img src=x onerror="window.pwned=1">'
@@ -88,12 +89,12 @@ def graph() -> nx.MultiDiGraph:
 @pytest.fixture
 def view(graph: nx.MultiDiGraph, tmp_path: Path) -> tuple[Path, ViewInfo]:
     path = tmp_path / "graph.html"
-    return path, write_html(graph, path, title="Test <graph> & co")
+    return path, write_html(graph, path, title="Test <graph> & co", kind="papers")
 
 
 def page_data(page: str) -> dict:
-    """The JSON the page embeds (nodes, edges, vis options)."""
-    return json.loads(page.split("var DATA = ", 1)[1].split(";\n", 1)[0])
+    """The JSON the page embeds in <script type="application/json" id="paperkg-data"> (nodes, edges, ...)."""
+    return read_page_data(page)
 
 
 class _Resources(HTMLParser):
@@ -147,32 +148,34 @@ def test_no_remote_resources(view: tuple[Path, ViewInfo]) -> None:
 def test_untrusted_text_is_escaped(view: tuple[Path, ViewInfo]) -> None:
     page = view[0].read_text(encoding="utf-8")
     assert EVIL_TITLE not in page
-    assert page.lower().count("</script") == 2  # nothing in the data closes a script element early
+    assert page.lower().count("</script") == 3  # nothing in the data closes a script element early
     assert "<!--" not in page  # nor switches the tokenizer into the script's "double escaped" state
     assert "<img" not in page.lower()
     assert "<b>bold" not in page
     parser = _Resources()
     parser.feed(page)
     assert [tag for tag, _, _ in parser.urls] == ["link"]  # only the data: favicon
-    assert len(parser.scripts) == 2  # vis-network, then ours: data and drawing code in one piece
-    data = parser.scripts[1]
-    assert data.lstrip().startswith('"use strict";') and "new vis.Network(" in data
+    assert len(parser.scripts) == 3  # vis-network, the data (JSON, never run), then our drawing code
+    data, code = parser.scripts[1], parser.scripts[2]
+    assert code.lstrip().startswith('"use strict";') and "new vis.Network(" in code
     assert "\\u003cimg src=x onerror=" in data  # the title is there, as escaped JSON
     assert "\\u003c/script\\u003e" in data
+    assert "onerror" not in code and "pwned" not in code
+    assert re.search(r'<script type="application/json" id="paperkg-data">', page)
     assert "Test &lt;graph&gt; &amp; co" in page  # the page title went through html.escape
 
 
 def test_deterministic(graph: nx.MultiDiGraph, tmp_path: Path) -> None:
     first, second, shuffled = tmp_path / "a.html", tmp_path / "b.html", tmp_path / "c.html"
-    write_html(graph, first)
-    write_html(graph, second)
+    write_html(graph, first, kind="papers")
+    write_html(graph, second, kind="papers")
     reordered = nx.MultiDiGraph()
     reordered.graph.update(graph.graph)
     reordered.add_nodes_from(sorted(graph.nodes(data=True), reverse=True))
     reordered.add_edges_from(sorted(graph.edges(keys=True, data=True), key=str, reverse=True))
-    write_html(reordered, shuffled)
+    write_html(reordered, shuffled, kind="papers")
     assert first.read_bytes() == second.read_bytes() == shuffled.read_bytes()
-    ours = first.read_text().split("var DATA", 1)[1]  # our data and code, after the inlined vis-network
+    ours = first.read_text().split('id="paperkg-data"', 1)[1]  # our data and code, after the inlined vis-network
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", ours)
 
 
@@ -195,10 +198,14 @@ def test_colours_legend_and_labels(graph: nx.MultiDiGraph, view: tuple[Path, Vie
     sizes = {n["id"]: n["size"] for n in data["nodes"]}
     assert sizes["concept/model/transformer"] > sizes["concept/metric/bleu"]  # sized by degree
     ids = [c["id"] for c in data["catalog"]]
-    for e in data["edges"]:  # compact records: catalog indices and the relation; the page colours them
-        assert e["r"] in EDGE_COLORS
-        assert graph.has_edge(ids[e["f"]], ids[e["t"]], e["r"])
-    assert {e["r"] for e in data["edges"]} == set(EDGE_COLORS)
+    for e in data["edges"]:  # the data contract: source, target, relation; the page colours them
+        assert e["relation"] in EDGE_COLORS
+        assert graph.has_edge(e["source"], e["target"], e["relation"])
+    assert {e["relation"] for e in data["edges"]} == set(EDGE_COLORS)
+    kinds = {n["id"]: (n["kind"], n["type"]) for n in data["nodes"]}
+    assert kinds["concept/dataset/glue"] == ("Concept", "Dataset") and kinds[EVIL] == ("Paper", "Paper")
+    papers = {n["id"]: n["papers"] for n in data["nodes"]}
+    assert papers["concept/model/transformer"] == 3 and papers[EVIL] is None  # paper count of concepts
     assert data["relationColors"]["uses"] == EDGE_COLORS["uses"]
     assert data["canvasEdges"] is False  # a small view: vis-network draws every edge
     catalog = {c["id"]: c for c in data["catalog"]}
@@ -219,7 +226,7 @@ def test_colours_legend_and_labels(graph: nx.MultiDiGraph, view: tuple[Path, Vie
 
 
 def test_cap_keeps_most_connected(graph: nx.MultiDiGraph) -> None:
-    page, info = render_html(graph, max_nodes=4)
+    page, info = render_html(graph, max_nodes=4, kind="papers")
     degree = dict(graph.degree())
     expected = sorted(graph, key=lambda n: (-degree[n], n))[:4]
     assert info.nodes_shown == 4 and info.nodes_total == graph.number_of_nodes()
@@ -230,9 +237,9 @@ def test_cap_keeps_most_connected(graph: nx.MultiDiGraph) -> None:
     assert info.edges_shown == sum(1 for u, v in graph.edges() if u in expected and v in expected)
     assert 'id="left-out"' in page
     assert f"Showing the 4 most connected of {info.nodes_total} nodes; {info.nodes_left_out} left out" in page
-    assert render_html(graph, max_nodes=0)[1].nodes_shown == 0
+    assert render_html(graph, max_nodes=0, kind="papers")[1].nodes_shown == 0
     with pytest.raises(ValueError):
-        render_html(graph, max_nodes=-1)
+        render_html(graph, max_nodes=-1, kind="papers")
 
 
 def test_large_graph_opens_without_physics() -> None:
@@ -241,16 +248,16 @@ def test_large_graph_opens_without_physics() -> None:
         g.add_node(f"concept/method/m{i:03d}", kind="Concept", type="Method", label=f"m{i}")
     for i in range(399):
         g.add_edge(f"concept/method/m{i:03d}", f"concept/method/m{i + 1:03d}", key="relatedTo")
-    page, info = render_html(g, max_nodes=350)
+    page, info = render_html(g, max_nodes=350, kind="papers")
     assert info.nodes_shown == 350 and info.nodes_left_out == 50
     assert '"physics":false' in page and '"x":' in page and '"y":' in page
-    small, _ = render_html(g, max_nodes=50)
+    small, _ = render_html(g, max_nodes=50, kind="papers")
     assert '"physics":true' in small
 
 
 def test_write_is_atomic(graph: nx.MultiDiGraph, tmp_path: Path) -> None:
     path = tmp_path / "sub" / "graph.html"
-    write_html(graph, path)
+    write_html(graph, path, kind="papers")
     assert path.exists() and [p.name for p in path.parent.iterdir()] == ["graph.html"]
 
 
@@ -259,7 +266,7 @@ def test_write_is_atomic(graph: nx.MultiDiGraph, tmp_path: Path) -> None:
 def test_in_browser(chromium, graph: nx.MultiDiGraph, tmp_path: Path) -> None:  # noqa: F811
     path = tmp_path / "graph.html"
     t0 = time.perf_counter()
-    info = write_html(graph, path, title="paperkg test view")
+    info = write_html(graph, path, title="paperkg test view", kind="papers")
     print(f"write_html fixture: {time.perf_counter() - t0:.3f}s")
     page, log = open_page(chromium, path)
     try:
@@ -307,7 +314,7 @@ def test_in_browser(chromium, graph: nx.MultiDiGraph, tmp_path: Path) -> None:  
 
 def test_capped_view_in_browser(chromium, graph: nx.MultiDiGraph, tmp_path: Path) -> None:  # noqa: F811
     path = tmp_path / "capped.html"
-    info = write_html(graph, path, max_nodes=5)
+    info = write_html(graph, path, max_nodes=5, kind="papers")
     page, log = open_page(chromium, path)
     try:
         page.wait_for_function("window.paperkgDrawn === true", timeout=15_000)

@@ -42,11 +42,12 @@ from kg.views import (
     write_view,
 )
 from kg.views import layout as layout_module
+from kg.views.page import read_page_data
 from kg.views.select import COOCCURS
 
 
 def page_data(page: str) -> dict:
-    return json.loads(page.split("var DATA = ", 1)[1].split(";\n", 1)[0])
+    return read_page_data(page)
 
 
 @pytest.fixture
@@ -89,7 +90,8 @@ def test_papers_view_types_keep_linking_papers(g: nx.MultiDiGraph) -> None:
     view = make_view(g, "papers", types="Metric,Model")
     assert set(view.graph) == {TOP1, VIT, RESNET, VIT_PAPER, OLD_PAPER}
     assert "types Model, Metric" in view.description
-    assert make_view(g).graph is g
+    assert make_view(g, "papers").graph is g
+    assert make_view(g).kind == "overview"  # the default: the map of concepts
 
 
 def test_ego_view_depth_and_rank(g: nx.MultiDiGraph) -> None:
@@ -116,7 +118,7 @@ def test_ego_view_depth_and_rank(g: nx.MultiDiGraph) -> None:
         make_view(g, "ego")
     with pytest.raises(ValueError, match="unknown view kind"):
         make_view(g, "sunburst")
-    assert KINDS == ("papers", "cooccurrence", "ego", "communities")
+    assert KINDS == ("overview", "papers-map", "papers", "cooccurrence", "ego", "communities")
 
 
 def test_cooccurrence(g: nx.MultiDiGraph) -> None:
@@ -135,8 +137,8 @@ def test_cooccurrence(g: nx.MultiDiGraph) -> None:
     assert strong.number_of_edges() == h.number_of_edges()
     page, info = render_view(make_view(g, "cooccurrence"))
     data = page_data(page)
-    assert info.kind == "cooccurrence" and {e["r"] for e in data["edges"]} == {COOCCURS}
-    edge = next(e for e in data["edges"] if {data["catalog"][e["f"]]["id"], data["catalog"][e["t"]]["id"]} == {IMAGENET, VIT})
+    assert info.kind == "cooccurrence" and {e["relation"] for e in data["edges"]} == {COOCCURS}
+    edge = next(e for e in data["edges"] if {e["source"], e["target"]} == {IMAGENET, VIT})
     assert edge["w"] == 2 and len(edge["p"]) == 2
     assert data["options"]["edges"]["arrows"]["to"]["enabled"] is False
     # the papers are not drawn but the panel knows them
@@ -158,15 +160,15 @@ def test_communities_are_deterministic(g: nx.MultiDiGraph) -> None:
     assert len(view.community_names) == len(first)
     page, _ = render_view(view)
     data = page_data(page)
-    assert all("c" in n for n in data["nodes"])
-    assert data["communities"] == view.community_names[:len(data["communityColors"])]
+    assert all(n["community"] is not None for n in data["nodes"])
+    assert data["communities"] and all(c["label"] == view.community_names[c["id"]] for c in data["communities"])
     assert 'data-filter="community"' in page
     assert make_view(g, "communities", around="GBRL").kind == "communities"
 
 
 def test_write_view_every_kind(g: nx.MultiDiGraph, tmp_path: Path) -> None:
     for kind, around in [("papers", None), ("cooccurrence", None), ("ego", "ViT"), ("communities", None),
-                         ("papers", "ViT")]:
+                         ("papers", "ViT"), ("overview", None), ("papers-map", None), ("overview", "ViT")]:
         path = tmp_path / f"{kind}-{around}.html"
         info = write_view(g, path, kind=kind, around=around, depth=1, max_nodes=100)
         page = path.read_text(encoding="utf-8")
@@ -179,11 +181,11 @@ def test_write_view_every_kind(g: nx.MultiDiGraph, tmp_path: Path) -> None:
 
 
 def test_edge_cap_keeps_typed_links(g: nx.MultiDiGraph) -> None:
-    view = make_view(g)
+    view = make_view(g, "papers")
     page, info = render_view(view, max_edges=10)
     data = page_data(page)
     assert info.edges_shown == 10 and info.edges_left_out == g.number_of_edges() - 10
-    assert "relatedTo" not in {e["r"] for e in data["edges"]}  # weakest first out
+    assert "relatedTo" not in {e["relation"] for e in data["edges"]}  # weakest first out
     assert "weaker edges between drawn nodes left out" in page
     with pytest.raises(ValueError):
         render_view(view, max_edges=-1)
@@ -225,7 +227,7 @@ def test_load_graph_round_trip(g: nx.MultiDiGraph, built: Path) -> None:
     assert h[VIT_PAPER][CONTRASTIVE]["proposes"]["evidence"] == g[VIT_PAPER][CONTRASTIVE]["proposes"]["evidence"]
 
 
-def test_cli_view(built: Path, tmp_path: Path) -> None:
+def test_cli_view(g: nx.MultiDiGraph, built: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "ego.html"
     result = runner.invoke(app, ["view", "--graph", str(built), "--around", "imagenet", "--depth", "1", "-o", str(out)])
@@ -236,9 +238,21 @@ def test_cli_view(built: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["view", "--graph", str(built), "--kind", "cooccurrence", "--types", "Dataset,Model"])
     assert result.exit_code == 0, result.output
     assert (built / "view-cooccurrence.html").exists()
-    result = runner.invoke(app, ["view", "--graph", str(built), "--max-nodes", "3"])
+    result = runner.invoke(app, ["view", "--graph", str(built), "--kind", "papers", "--max-nodes", "3"])
     assert result.exit_code == 0 and "left out 9 of 12 nodes" in result.output
     assert "kg view --graph" in (built / "view-papers.html").read_text(encoding="utf-8")
+    result = runner.invoke(app, ["view", "--graph", str(built)])  # the default: the overview
+    assert result.exit_code == 0, result.output
+    overview = page_data((built / "view-overview.html").read_text(encoding="utf-8"))
+    assert overview["kind"] == "overview" and overview["nodes"]
+    assert all(n["kind"] == "Concept" and n["papers"] >= 2 for n in overview["nodes"])
+    result = runner.invoke(app, ["view", "--graph", str(built), "--min-papers", "1", "-o", str(tmp_path / "all.html")])
+    assert result.exit_code == 0, result.output
+    every = page_data((tmp_path / "all.html").read_text(encoding="utf-8"))
+    assert len(every["nodes"]) == sum(1 for n in g if n.startswith("concept/")) > len(overview["nodes"])
+    result = runner.invoke(app, ["view", "--graph", str(built), "--kind", "papers-map"])
+    assert result.exit_code == 0, result.output
+    assert {n["kind"] for n in page_data((built / "view-papers-map.html").read_text(encoding="utf-8"))["nodes"]} == {"Paper"}
     result = runner.invoke(app, ["view", "--graph", str(built), "--around", "imagenett [x]"])
     assert result.exit_code == 1 and "did you mean" in result.output and "ImageNet" in result.output
     assert runner.invoke(app, ["view", "--graph", str(built), "--types", "Foo"]).exit_code == 2
@@ -251,7 +265,7 @@ def test_odd_graphs_render() -> None:
     empty, info = render_view(make_view(nx.MultiDiGraph()))
     assert info.nodes_shown == 0 and page_data(empty)["nodes"] == [] and "left-out" not in empty
     plain = nx.MultiDiGraph(nx.path_graph(5))  # no schema attributes, integer keys
-    page, info = render_view(make_view(plain))
+    page, info = render_view(make_view(plain, "papers"))
     data = page_data(page)
     assert info.nodes_shown == 5 and {n["id"] for n in data["nodes"]} == {"0", "1", "2", "3", "4"}
     assert {n["kind"] for n in data["nodes"]} == {"Other"} and len(data["edges"]) == plain.number_of_edges()

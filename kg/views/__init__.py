@@ -2,13 +2,17 @@
 
     from kg.views import load_graph, write_view
     g = load_graph("out/")                                   # a folder written by `kg build`
-    write_view(g, "graph.html")                              # papers and concepts (capped, most connected)
+    write_view(g, "graph.html")                              # the overview: concepts of 2+ papers, by community
+    write_view(g, "papers.html", kind="papers-map")          # papers linked by related work, by community
+    write_view(g, "all.html", kind="papers")                 # papers and concepts (capped, most connected)
     write_view(g, "imagenet.html", around="ImageNet", depth=2)  # an ego view
     write_view(g, "cooc.html", kind="cooccurrence", types="Dataset,Model")
     write_view(g, "communities.html", kind="communities")
 
-`kg view` is the same from the command line. kg.views.select chooses what a view draws,
-kg.views.html writes the page, kg.views.layout computes the positions.
+`kg view` is the same from the command line. kg.views.select and kg.views.maps choose what a view draws,
+kg.views.html builds the page's data and kg.views.page renders it (templates/ and static/: the page's
+HTML, CSS and JavaScript, and the vendored vis-network); kg.views.layout computes the positions and
+kg.views.labels which labels a map draws.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from .html import (
     write_html,
     write_view_html,
 )
+from .maps import overview_view, papers_map_view
 from .select import (
     GROUPS,
     KINDS,
@@ -52,20 +57,23 @@ __all__ = [
     "find_nodes", "parse_types", "papers_view", "cooccurrence_view", "cooccurrence_graph", "ego_view",
     "communities_view", "communities", "View", "ViewInfo", "NodeNotFound", "KINDS", "GROUPS",
     "DEFAULT_MAX_NODES", "DEFAULT_MAX_EDGES", "PHYSICS_MAX_NODES", "NODE_COLORS", "EDGE_COLORS",
-    "COMMUNITY_COLORS",
+    "COMMUNITY_COLORS", "overview_view", "papers_map_view",
 ]
 
 
-def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str = "papers", around: str | None = None,
+def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str | None = None, around: str | None = None,
                depth: int = 1, types: str | Iterable[str] | None = None, max_nodes: int = DEFAULT_MAX_NODES,
-               title: str | None = None, graph_dir: str | Path | None = None) -> ViewInfo:
+               title: str | None = None, graph_dir: str | Path | None = None, min_papers: int = 2) -> ViewInfo:
     """Write one interactive view of `g` to `path` (a standalone HTML file) and say what it shows.
 
     Parameters
     ----------
     g : the whole paper graph (kg.build.build_graph, or load_graph of a `kg build` folder).
     path : the HTML file to write (atomically).
-    kind : "papers" (papers, concepts, code), "cooccurrence" (concepts linked when papers share them,
+    kind : "overview" (concepts held by two or more papers, one region per community: the default,
+        or "papers" when `around` is given),
+        "papers-map" (papers linked by related work, one region per community),
+        "papers" (papers, concepts, code), "cooccurrence" (concepts linked when papers share them,
         weighted by the number of papers), "ego" (the papers graph around `around`) or "communities"
         (Louvain communities, fixed seed, as colours).
     around : a concept label or alias, or part of a paper title (case-insensitive): draw only the
@@ -77,6 +85,7 @@ def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str = "papers", ar
         The page says what was left out and how to see it.
     title : page title (default: "paperkg: <kind>").
     graph_dir : the `kg build` folder of `g`, named in the page's hints.
+    min_papers : the overview draws the concepts held by at least this many papers (1: every concept).
 
     Raises NodeNotFound when `around` matches nothing, ValueError for a bad kind or type.
 
@@ -89,8 +98,11 @@ def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str = "papers", ar
     """
     if depth < 0:
         raise ValueError(f"depth must be >= 0, not {depth}")
+    if kind is None:
+        kind = "papers" if around else "overview"
     if title is None:
         shown_kind = "ego" if kind == "papers" and around else kind
-        title = "paperkg" if shown_kind == "papers" else f"paperkg: {shown_kind}"
-    view = make_view(g, kind, around=around, depth=depth, types=types, title=title, graph_dir=graph_dir)
+        title = "paperkg" if shown_kind in ("papers", "overview") else f"paperkg: {shown_kind}"
+    view = make_view(g, kind, around=around, depth=depth, types=types, title=title, graph_dir=graph_dir,
+                     min_papers=min_papers)
     return write_view_html(view, Path(path), max_nodes=max_nodes)

@@ -1,7 +1,10 @@
 """Interactive HTML view of a paper graph: one standalone, offline, deterministic page (vis-network).
 
-The page embeds vis-network 9.1.2's JavaScript and CSS (pyvis's bundled copy), so it opens from disk with
-no request to any other host. pyvis's page template is not used (it pulls Bootstrap from a CDN and switches
+The page embeds vis-network 9.1.2 (vendored from npm in kg/views/static/vendor/vis-network, with its
+licences), so it opens from disk with no request to any other host. The page itself is
+kg/views/templates/page.html.j2 with kg/views/static/page.css and page.js (kg.views.page renders it);
+this module builds the data it draws, `<script type="application/json" id="paperkg-data">`. pyvis's page
+template is not used (it pulls Bootstrap from a CDN and switches
 to an ``innerHTML`` tooltip when a title contains "href"), nor its Network class (quadratic in the number of
 nodes): this module builds vis-network's node and edge records itself, lays them out, escapes them and
 writes the page.
@@ -15,8 +18,8 @@ Text taken from papers is untrusted. It reaches the page only (a) as JSON inside
 with ``<``, ``>`` and ``&`` written as ``\\u003c``, ``\\u003e`` and ``\\u0026`` so that nothing in it can close
 the script, and (b) in the browser, through ``textContent``, ``innerText`` (vis-network's tooltips for
 string titles) and canvas text; no paper text ever goes through ``innerHTML``. Link targets must parse as
-http(s) URLs. Text placed into HTML markup by Python (page title, legend, notices) goes through
-``html.escape``.
+http(s) URLs. Text placed into HTML markup (page title, legend, notices) goes through
+jinja2's autoescaping (templates/page.html.j2).
 
 Large graphs: at most ``max_nodes`` nodes are drawn (the view's order: most connected first, nearest
 first around a centre) and the page says how many were left out and how to see them. Positions are
@@ -29,20 +32,19 @@ neighbours of drawn nodes.
 """
 from __future__ import annotations
 
-import html
-import json
 import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
 from ..io import atomic_write_text
-from .layout import layout
+from .labels import choose_labels, place_titles
+from .layout import layout, region_layout
+from .page import VIS_NETWORK_JS, render_page
 from .select import COOCCURS, GROUPS, View, node_group, node_label
 
 __all__ = [
@@ -89,11 +91,30 @@ COMMUNITY_COLORS: tuple[str, ...] = (
 _OTHER_COLOR = "#9d9d9d"
 _SHAPES = {"Paper": "square", "Concept": "dot", "CodeRepository": "diamond"}
 _LEGEND_SHAPES = {"Paper": "square", "CodeRepository": "diamond"}
-_EDGE_ORDER = {r: i for i, r in enumerate(["proposes", "evaluatesOn", "addresses", "comparesWith", "uses",
-                                           "codeRepository", COOCCURS, "mentions", "relatedTo"])}
+#: The order of relations, strongest first: which edges a capped view keeps, how the panel lists links.
+RELATION_ORDER: tuple[str, ...] = ("proposes", "evaluatesOn", "addresses", "comparesWith", "uses",
+                                   "codeRepository", COOCCURS, "mentions", "relatedTo")
+_EDGE_ORDER = {r: i for i, r in enumerate(RELATION_ORDER)}
+#: Relations whose edges carry a weight (papers shared, related-work score) that pulls in the layout.
+WEIGHTED = frozenset({COOCCURS, "relatedTo"})
+#: Kinds drawn without arrows, and kinds whose nodes are concepts only.
+UNDIRECTED_KINDS = frozenset({"cooccurrence", "overview", "papers-map"})
+CONCEPT_KINDS = frozenset({"cooccurrence", "overview"})
+#: Labels drawn at first per community of a map (the most important nodes that fit without overlap).
+LABELS_PER_COMMUNITY = 8
+_FONT_SIZE = 14
+#: The page knows at most this many neighbours of each drawn node (panel lists, search) ...
+NEIGHBOURS_MAX = 200
+#: ... and folds single-paper concepts into the panels of at most this many papers.
+FOLD_MAX_PAPERS = 5000
+#: A map of more nodes than this opens as its communities (one node each); a click opens one.
+AGGREGATE_MIN_NODES = 1500
+#: Screen size of a map's labels when it first opens, in pixels.
+MAP_LABEL_PX = 12
+_TITLE_SIZE = 20
 _LABEL_CHARS = 32
 _SEED = 42
-_VIS_DIR = "templates/lib/vis-9.1.2"
+_YEAR = re.compile(r"\b(1[89]\d\d|2[01]\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -110,14 +131,17 @@ class ViewInfo:
 
 
 def write_html(g: nx.MultiDiGraph, path: Path, *, max_nodes: int = DEFAULT_MAX_NODES, title: str = "paperkg",
-               graph_dir: str | Path | None = None) -> ViewInfo:
-    """Write a standalone interactive HTML view of the whole paper graph `g` to `path` (atomically).
+               graph_dir: str | Path | None = None, kind: str = "overview") -> ViewInfo:
+    """Write a standalone interactive HTML view of the whole paper graph `g` to `path` (atomically): by
+    default the overview `kg build` writes as graph.html (kg.views.maps.overview_view), with
+    kind="papers" every paper, concept and code repository.
 
     Parameters
     ----------
     g : the paper graph (schema in `kg.graph`); other graphs work too, drawn with neutral colours.
     path : where to write the page.
     max_nodes : draw at most this many nodes, the most connected ones (ties broken by node key).
+    kind : "overview" (concepts of two or more papers, one region per community) or "papers".
     title : page title and heading.
     graph_dir : the `kg build` folder of `g`, named in the page's hint on how to see left-out nodes.
 
@@ -133,16 +157,23 @@ def write_html(g: nx.MultiDiGraph, path: Path, *, max_nodes: int = DEFAULT_MAX_N
 
     Other views (co-occurrence, ego, communities, types): `kg.views.write_view`.
     """
-    page, info = render_html(g, max_nodes=max_nodes, title=title, graph_dir=graph_dir)
+    page, info = render_html(g, max_nodes=max_nodes, title=title, graph_dir=graph_dir, kind=kind)
     atomic_write_text(path, page)
     return info
 
 
 def render_html(g: nx.MultiDiGraph, *, max_nodes: int = DEFAULT_MAX_NODES, title: str = "paperkg",
-                graph_dir: str | Path | None = None) -> tuple[str, ViewInfo]:
+                graph_dir: str | Path | None = None, kind: str = "overview") -> tuple[str, ViewInfo]:
     """The page `write_html` writes, as a string, with its ViewInfo."""
-    view = View(graph=g, source=g, kind="papers", title=title, description="Papers and concepts",
-                graph_dir=None if graph_dir is None else str(graph_dir))
+    if kind == "overview":
+        from .maps import overview_view
+
+        view = overview_view(g, title=title, graph_dir=graph_dir)
+    elif kind == "papers":
+        view = View(graph=g, source=g, kind="papers", title=title, description="Papers and concepts",
+                    graph_dir=None if graph_dir is None else str(graph_dir))
+    else:
+        raise ValueError(f"write_html draws the overview or the papers view, not {kind!r}: see write_view")
     return render_view(view, max_nodes=max_nodes)
 
 
@@ -187,22 +218,28 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
 
     # positions: relatedTo edges (derived from shared concepts) do not pull, when there are other edges
     pull = [(u, v, d) for u, v, k, d in edges if k != "relatedTo"] or [(u, v, d) for u, v, _, d in edges]
-    weights = [float(d.get("weight") or 1) if d.get("relation") == COOCCURS else 1.0 for _, _, d in pull]
+    weights = [float(d.get("weight") or 1) if d.get("relation") in WEIGHTED else 1.0 for _, _, d in pull]
     groups = view.community
-    if groups:  # links inside a community pull harder: communities show as regions
-        weights = [w * (1.0 if groups.get(u) == groups.get(v) else 0.05) for w, (u, v, _) in zip(weights, pull)]
-    pos = layout(shown, [(u, v) for u, v, _ in pull], weights=weights, seed=_SEED, groups=groups)
+    if view.regions and groups:  # a map: each community laid out in its own region
+        pos = region_layout(shown, [(u, v) for u, v, _ in pull], groups, weights=weights, seed=_SEED)
+    else:
+        if groups:  # links inside a community pull harder: communities show as regions
+            weights = [w * (1.0 if groups.get(u) == groups.get(v) else 0.05) for w, (u, v, _) in zip(weights, pull)]
+        pos = layout(shown, [(u, v) for u, v, _ in pull], weights=weights, seed=_SEED, groups=groups)
     linked = {u for u, v, _, _ in edges if u != v} | {v for u, v, _, _ in edges if u != v}
 
     # the catalog: drawn nodes, their neighbours in the whole graph and those papers' code repositories
     catalog_set = set(shown)
     for n in shown:
         if n in src:
-            catalog_set.update(src.successors(n))
-            catalog_set.update(src.predecessors(n))
-    for n in list(catalog_set):
-        if n in src and src.nodes[n].get("kind") == "Paper":
-            catalog_set.update(v for v in src.successors(n) if src.nodes[v].get("kind") == "CodeRepository")
+            catalog_set.update(_some(src.successors(n)))
+            catalog_set.update(_some(src.predecessors(n)))
+    papers_known = [n for n in catalog_set if n in src and src.nodes[n].get("kind") == "Paper"]
+    # a map folds single-paper concepts into their papers' panels (the panel needs them), while that
+    # keeps the page a reasonable size
+    fold = view.fold and len(papers_known) <= FOLD_MAX_PAPERS
+    for n in papers_known:
+        catalog_set.update(v for v in src.successors(n) if fold or src.nodes[v].get("kind") == "CodeRepository")
     catalog = sorted(catalog_set, key=str)
     index = {n: i for i, n in enumerate(catalog)}
 
@@ -222,21 +259,25 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
         group = node_group(n, attrs)
         kinds[group] += 1
         x, y = pos[n]
-        if view.kind == "cooccurrence":  # sized by papers; elsewhere by links in the whole graph
+        papers = _paper_count(src, n) if attrs.get("kind") == "Concept" else None
+        if view.weight is not None:  # the view's own measure (papers of a concept, concepts of a paper)
+            weight = view.weight.get(n, 1)
+        elif view.kind == "cooccurrence":  # sized by papers; elsewhere by links in the whole graph
             weight = int(attrs.get("paper_count") or 0) or g.degree(n)
         else:
             weight = src.degree(n) if n in src else g.degree(n)
         rec: dict[str, Any] = {
             "id": str(n), "label": _shorten(node_label(n, attrs), _LABEL_CHARS), "x": x, "y": y,
-            "shape": _SHAPES.get(str(attrs.get("kind", "")), "dot"), "kind": group,
-            "color": NODE_COLORS.get(group, _OTHER_COLOR),
-            "size": round(7 + 3 * math.sqrt(min(weight, 100)), 1),
+            "shape": _SHAPES.get(str(attrs.get("kind", "")), "dot"), "kind": str(attrs.get("kind") or "Other"),
+            "type": group, "color": NODE_COLORS.get(group, _OTHER_COLOR), "papers": papers,
+            "size": round(7 + 3 * math.sqrt(min(weight, 100)), 1), "community": None,
         }
+        rec.update(_filter_fields(src, n, attrs))
         if community:
             c = community.get(n, -1)
             legend_key = c if 0 <= c < len(COMMUNITY_COLORS) else -1
             communities_drawn[legend_key] += 1
-            rec["c"] = legend_key
+            rec["community"] = c
             rec["color"] = COMMUNITY_COLORS[c] if legend_key >= 0 else _OTHER_COLOR
         if n in centres:
             rec["size"] = round(rec["size"] + 8, 1)
@@ -245,6 +286,18 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
         if physics and n not in linked:
             rec["physics"] = False  # unlinked nodes stay in their grid
         vis_nodes.append(rec)
+    community_list = _community_list(view, community, shown)
+    titles: list[dict] = []
+    font_size, title_size = _FONT_SIZE, _TITLE_SIZE
+    if view.regions:
+        font_size = _map_font_size(vis_nodes)
+        title_size = round(font_size * _TITLE_SIZE / _FONT_SIZE, 1)
+        titles = place_titles(community_list, vis_nodes, font_size=title_size)
+        chosen = choose_labels(vis_nodes, per_community=LABELS_PER_COMMUNITY, font_size=font_size,
+                               obstacles=[t["box"] for t in titles])
+        for rec in vis_nodes:
+            if rec["id"] not in chosen:
+                rec["drawLabel"] = False
 
     parallel: defaultdict[frozenset, int] = defaultdict(int)
     relations: Counter[str] = Counter()
@@ -252,11 +305,12 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
     for u, v, k, d in edges:
         relation = str(k)
         relations[relation] += 1
-        rec: dict[str, Any] = {"f": index[u], "t": index[v], "r": relation}
+        rec = {"source": str(u), "target": str(v), "relation": relation}
         if (u, v, k) in link_index:
             rec["l"] = link_index[(u, v, k)]
+        if relation in WEIGHTED and "weight" in d:
+            rec["w"] = int(d.get("weight") or 1) if relation == COOCCURS else round(float(d.get("weight") or 1), 3)
         if relation == COOCCURS:
-            rec["w"] = int(d.get("weight") or 1)
             rec["p"] = [index[p] for p in (d.get("papers") or [])[:50] if p in index]
         pair = frozenset((str(u), str(v)))
         if parallel[pair]:  # parallel edges (one per relation) bend apart instead of hiding each other
@@ -265,29 +319,107 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
         vis_edges.append(rec)
 
     relation_colors = {**EDGE_COLORS, COOCCURS: _COOCCURS_COLOR}
+    filters = _filter_ranges(vis_nodes, links)
     data = {
-        "nodes": vis_nodes, "edges": vis_edges, "catalog": records, "links": links,
-        "options": _vis_options(len(shown), physics, directed=view.kind != "cooccurrence"),
+        "nodes": vis_nodes, "edges": vis_edges, "communities": community_list,
+        "catalog": records, "links": links,
+        "options": _vis_options(len(shown), physics, directed=view.kind not in UNDIRECTED_KINDS,
+                                font_size=font_size, faint=view.regions),
         "physics": physics, "kind": view.kind, "cooccurs": COOCCURS,
         "canvasEdges": not physics and len(edges) > VIS_EDGES_MAX,
         "groupColors": {**NODE_COLORS, "Other": _OTHER_COLOR},
         "relationColors": {**relation_colors, **{r: _OTHER_COLOR for r in relations if r not in relation_colors}},
-        "communities": list(view.community_names[:len(COMMUNITY_COLORS)]) if community else [],
+        "relationOrder": list(RELATION_ORDER),
         "communityColors": list(COMMUNITY_COLORS) if community else [],
         "hint": _hint(view),
+        "titles": [{k: t[k] for k in ("id", "text", "x", "y")} for t in titles], "titleSize": title_size,
+        "aggregate": bool(view.regions and len(shown) > AGGREGATE_MIN_NODES),
     }
-    values = {
-        "TITLE": html.escape(view.title),
-        "VIS_CSS": _asset("vis-network.css", "</style"),
-        "VIS_JS": _asset("vis-network.min.js", "</script"),
-        "SUMMARY": html.escape(_summary(info)),
-        "DESCRIPTION": html.escape(view.description),
-        "NOTICE": _notice(info, view),
-        "LEGEND": _legend(kinds, relations, view, communities_drawn),
-        "DATA": _script_json(data),
-    }
-    page = re.sub(r"@@([A-Z_]+)@@", lambda m: values[m.group(1)], _PAGE)
+    if data["aggregate"]:
+        data["communityEdges"] = _community_edges(vis_edges, community)
+        _centre_communities(community_list, vis_nodes)
+    page = render_page(title=view.title, vis_js=VIS_NETWORK_JS, summary=_summary(info),
+                       description=view.description, notice=_notice(info, view),
+                       legend=_legend(kinds, relations, view, communities_drawn), filters=filters, data=data)
     return page, info
+
+
+def _some(nodes: Any) -> list:
+    """At most NEIGHBOURS_MAX of the neighbours of a node (the first by key): what the page's panel and
+    search know of a very connected node's neighbourhood beyond the drawn nodes."""
+    found = sorted(nodes, key=str)
+    return found[:NEIGHBOURS_MAX]
+
+
+def _paper_count(src: nx.MultiDiGraph, n: Any) -> int:
+    """Distinct papers linking a concept in the whole graph."""
+    if n not in src:
+        return 0
+    return sum(1 for p in src.pred[n] if src.nodes[p].get("kind") == "Paper")
+
+
+def _filter_fields(src: nx.MultiDiGraph, n: Any, attrs: dict) -> dict[str, Any]:
+    """What the page's filters read of a node: `conf`, the best confidence of the links naming a concept,
+    and `years`, the distinct years of a paper or of the papers naming a concept."""
+    if n not in src:
+        return {}
+    kind = attrs.get("kind")
+    out: dict[str, Any] = {}
+    if kind == "Paper":
+        year = _year(attrs.get("date"))
+        if year is not None:
+            out["years"] = [year]
+    elif kind == "Concept":
+        best, years = None, set()
+        for p, edges in src.pred[n].items():
+            if src.nodes[p].get("kind") != "Paper":
+                continue
+            for d in edges.values():
+                c = d.get("confidence")
+                if isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c):
+                    best = c if best is None else max(best, c)
+            year = _year(src.nodes[p].get("date"))
+            if year is not None:
+                years.add(year)
+        if best is not None:
+            out["conf"] = round(float(best), 3)
+        if years:
+            out["years"] = sorted(years)
+    return out
+
+
+def _community_edges(edges: list[dict], community: dict) -> list[dict]:
+    """Edges of the aggregate view: between two communities, weight = the summed weights of their links."""
+    total: Counter[tuple] = Counter()
+    for e in edges:
+        a, b = community.get(e["source"], -1), community.get(e["target"], -1)
+        if a != b and a >= 0 and b >= 0:
+            total[(min(a, b), max(a, b))] += e.get("w", 1)
+    return [{"source": a, "target": b, "weight": round(w, 3)} for (a, b), w in sorted(total.items())]
+
+
+def _centre_communities(communities: list[dict], nodes: list[dict]) -> None:
+    """Give each community of the aggregate view its members' centre as position."""
+    sums: dict[int, list] = {}
+    for n in nodes:
+        s = sums.setdefault(n["community"], [0.0, 0.0, 0])
+        s[0] += n["x"]
+        s[1] += n["y"]
+        s[2] += 1
+    for c in communities:
+        x, y, k = sums.get(c["id"], (0.0, 0.0, 1))
+        c["x"], c["y"] = round(x / k, 1), round(y / k, 1)
+
+
+def _community_list(view: View, community: dict, shown: list) -> list[dict]:
+    """The `communities` of the page's data: id, name and number of drawn members, largest first."""
+    if not community:
+        return []
+    sizes = Counter(community.get(n, -1) for n in shown)
+    names = view.community_names
+    return [{"id": c, "label": names[c] if 0 <= c < len(names) else "", "size": sizes[c],
+             "color": COMMUNITY_COLORS[c] if 0 <= c < len(COMMUNITY_COLORS) else _OTHER_COLOR}
+            for c in sorted(sizes, key=lambda c: (-sizes[c], c)) if c >= 0]
 
 
 def _clean(text: Any) -> str:
@@ -377,7 +509,19 @@ def _links(src: nx.MultiDiGraph, index: dict) -> tuple[list[dict], dict[tuple, i
     return links, positions
 
 
-def _vis_options(n: int, physics: bool, *, directed: bool = True) -> dict:
+def _map_font_size(nodes: list[dict]) -> float:
+    """Label size, in canvas units, of a map: about `MAP_LABEL_PX` pixels on screen once the page fits the
+    whole map into a 1280x800 window (vis-network scales labels with the zoom, like the positions)."""
+    if not nodes:
+        return float(_FONT_SIZE)
+    xs = [n["x"] for n in nodes]
+    ys = [n["y"] for n in nodes]
+    scale = min(1200 / max(max(xs) - min(xs) + 100, 1), 640 / max(max(ys) - min(ys) + 100, 1), 1.0)
+    return round(min(max(MAP_LABEL_PX / scale, _FONT_SIZE), 80.0), 1)
+
+
+def _vis_options(n: int, physics: bool, *, directed: bool = True, font_size: float = _FONT_SIZE,
+                 faint: bool = False) -> dict:
     """vis-network options: fixed seed, hover tooltips, physics only for small views."""
     big = n > PHYSICS_MAX_NODES
     return {
@@ -385,7 +529,7 @@ def _vis_options(n: int, physics: bool, *, directed: bool = True) -> dict:
         "layout": {"randomSeed": _SEED, "improvedLayout": False},
         "nodes": {
             "borderWidth": 1,
-            "font": {"size": 14, "face": "system-ui, sans-serif", "color": "#222222",
+            "font": {"size": font_size, "face": "system-ui, sans-serif", "color": "#222222",
                      "strokeWidth": 3, "strokeColor": "#ffffff"},
         },
         "edges": {
@@ -393,7 +537,7 @@ def _vis_options(n: int, physics: bool, *, directed: bool = True) -> dict:
             "selectionWidth": 2,
             "smooth": False,
             "arrows": {"to": {"enabled": directed, "scaleFactor": 0.45}},
-            "color": {"inherit": False, "opacity": 0.55 if n > 1000 else 0.75},
+            "color": {"inherit": False, "opacity": 0.3 if faint else 0.55 if n > 1000 else 0.75},
         },
         "interaction": {
             "hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": big, "hideEdgesOnZoom": big,
@@ -420,7 +564,7 @@ def _hint(view: View) -> str:
 
 
 def _notice(info: ViewInfo, view: View) -> str:
-    """HTML of the left-out notice, or '' when every node and edge is drawn."""
+    """The left-out notice, or '' when every node and edge is drawn."""
     parts = []
     if info.nodes_left_out:
         groups = ", ".join(f"{g} {n:,}" for g, n in info.left_out_by_group.items())
@@ -433,724 +577,59 @@ def _notice(info: ViewInfo, view: View) -> str:
     parts.append(_hint(view))
     if info.nodes_left_out:
         parts.append("Search also finds left-out neighbours.")
-    return f'<p id="left-out" class="notice">{html.escape(" ".join(parts))}</p>'
+    return " ".join(parts)
 
 
-def _legend_row(filter_: str, key: str, swatch: str, name: str, count: int, hidden_label: str = "") -> str:
-    return (f'<div class="row{" empty" * (not count)}" role="button" tabindex="0" aria-pressed="true" '
-            f'data-filter="{filter_}" data-key="{html.escape(key, quote=True)}" '
-            f'title="Click to hide or show{html.escape(hidden_label, quote=True)}">{swatch}'
-            f'<span class="name">{html.escape(name)}</span><span class="count">{count:,}</span></div>')
-
-
-def _legend(kinds: Counter, relations: Counter, view: View, communities: Counter) -> str:
-    """HTML of the legend: one row per node group, community and relation, with counts in this view;
-    each row is a button that hides and shows what it names."""
-    rows = ['<h2>Nodes</h2>']
+def _legend(kinds: Counter, relations: Counter, view: View, communities: Counter) -> list[dict]:
+    """The legend's sections (rendered by templates/page.html.j2): one row per node group, community and
+    relation, with counts in this view; each row is a button that hides and shows what it names."""
+    rows: list[dict] = []
     groups = list(GROUPS) + sorted(g for g in kinds if g not in GROUPS)
-    if view.kind == "cooccurrence":
+    if view.kind in CONCEPT_KINDS or view.kind == "papers-map":
         groups = [g for g in groups if kinds[g]]
     for group in groups:
-        shape = _LEGEND_SHAPES.get(group, "dot")
         color = _OTHER_COLOR if communities else NODE_COLORS.get(group, _OTHER_COLOR)
-        swatch = f'<span class="swatch {shape}" style="background:{color}"></span>'
-        rows.append(_legend_row("group", group, swatch, group, kinds[group]))
+        rows.append({"filter": "group", "key": group, "shape": _LEGEND_SHAPES.get(group, "dot"), "color": color,
+                     "name": group, "count": kinds[group]})
+    sections = [{"title": "Nodes", "rows": rows}]
     if communities:
-        rows.append('<h2>Communities</h2>')
+        rows = []
         for i, name in enumerate(view.community_names[:len(COMMUNITY_COLORS)]):
             if communities[i]:
-                swatch = f'<span class="swatch dot" style="background:{COMMUNITY_COLORS[i]}"></span>'
-                rows.append(_legend_row("community", str(i), swatch, f"{i + 1}. {name}", communities[i]))
+                rows.append({"filter": "community", "key": str(i), "shape": "dot", "color": COMMUNITY_COLORS[i],
+                             "name": f"{i + 1}. {name}", "count": communities[i]})
         if communities[-1]:
-            swatch = f'<span class="swatch dot" style="background:{_OTHER_COLOR}"></span>'
-            rows.append(_legend_row("community", "-1", swatch, "smaller communities", communities[-1]))
-    rows.append('<h2>Edges</h2>')
-    if view.kind == "cooccurrence":
+            rows.append({"filter": "community", "key": "-1", "shape": "dot", "color": _OTHER_COLOR,
+                         "name": "smaller communities", "count": communities[-1]})
+        sections.append({"title": "Communities", "rows": rows})
+    if view.kind in CONCEPT_KINDS or view.kind == "papers-map":
         names = sorted(relations)
     else:
         names = list(EDGE_COLORS) + sorted(r for r in relations if r not in EDGE_COLORS)
+    rows = []
     for relation in names:
-        color = _COOCCURS_COLOR if relation == COOCCURS else EDGE_COLORS.get(relation, _OTHER_COLOR)
-        style = "dashed" if relation == "relatedTo" else "solid"
-        swatch = f'<span class="line" style="border-top:3px {style} {color}"></span>'
-        label = "co-occurs (papers)" if relation == COOCCURS else relation
-        rows.append(_legend_row("relation", relation, swatch, label, relations[relation]))
-    rows.append('<p class="legend-hint">Click a row to hide or show it.</p>')
-    return "\n".join(rows)
+        rows.append({"filter": "relation", "key": relation, "line": "dashed" if relation == "relatedTo" else "solid",
+                     "color": _COOCCURS_COLOR if relation == COOCCURS else EDGE_COLORS.get(relation, _OTHER_COLOR),
+                     "name": "co-occurs (papers)" if relation == COOCCURS else relation,
+                     "count": relations[relation]})
+    sections.append({"title": "Edges", "rows": rows})
+    return sections
 
 
-def _script_json(value: Any) -> str:
-    """JSON safe to place inside <script>: sorted, ASCII-only, with <, > and & as \\u escapes."""
-    text = json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+def _year(date: Any) -> int | None:
+    """The year of a date string ("2017-06-12", "12 Jun 2017"), None when it names none ("Mar 14").
+
+    >>> _year("2017-06-12"), _year("Mar 14"), _year(None)
+    (2017, None, None)
+    """
+    found = _YEAR.search(str(date or ""))
+    return int(found.group(1)) if found else None
 
 
-@lru_cache(maxsize=None)
-def _asset(name: str, closing: str) -> str:
-    """A file of pyvis's bundled vis-network, checked not to close the element it is inlined into."""
-    import pyvis
-
-    text = (Path(pyvis.__file__).parent / _VIS_DIR / name).read_text(encoding="utf-8")
-    for bad in (closing, "<!--"):
-        if bad in text.lower():
-            raise RuntimeError(f"{name} contains {bad!r}: cannot be inlined safely")
-    return text
-
-
-_STYLE = """
-html, body { margin: 0; height: 100%; font-family: system-ui, -apple-system, "Segoe UI", sans-serif;
-  color: #222; background: #fafafa; }
-body { display: flex; flex-direction: column; }
-header { padding: 8px 16px; border-bottom: 1px solid #ddd; background: #fff; position: relative; z-index: 10; }
-.bar { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; }
-header h1 { font-size: 18px; margin: 0; }
-header .summary { color: #555; font-size: 14px; }
-header .description { color: #555; font-size: 13px; flex: 1 1 260px; min-width: 0; }
-.search { position: relative; width: 340px; max-width: 100%; }
-#search { width: 100%; box-sizing: border-box; font: inherit; font-size: 14px; padding: 6px 10px;
-  border: 1px solid #bbb; border-radius: 6px; }
-#search:focus { outline: 2px solid #4e79a7; border-color: #4e79a7; }
-#suggestions { position: absolute; left: 0; right: 0; top: 100%; margin: 2px 0 0; padding: 4px 0;
-  list-style: none; background: #fff; border: 1px solid #bbb; border-radius: 6px; z-index: 30;
-  box-shadow: 0 4px 12px rgba(0,0,0,0.15); max-height: 60vh; overflow-y: auto; }
-#suggestions li { display: flex; align-items: center; gap: 7px; padding: 4px 10px; cursor: pointer;
-  font-size: 13px; }
-#suggestions li.active, #suggestions li:hover { background: #e8eef6; }
-#suggestions li.none { color: #777; cursor: default; }
-#suggestions .name { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-#suggestions .tag { color: #777; font-size: 12px; white-space: nowrap; }
-.notice { margin: 6px 0 0; padding: 4px 8px; background: #fff4d6; border: 1px solid #f0d68a;
-  border-radius: 4px; font-size: 13px; }
-main { position: relative; flex: 1; min-height: 300px; }
-#mynetwork { position: absolute; inset: 0; background: #fff; }
-#legend { position: absolute; top: 10px; right: 10px; z-index: 6; background: rgba(255,255,255,0.95);
-  border: 1px solid #ccc; border-radius: 6px; padding: 6px 10px 8px; font-size: 13px; min-width: 170px;
-  max-width: 280px; max-height: calc(100% - 40px); overflow-y: auto; box-shadow: 0 1px 4px rgba(0,0,0,0.12); }
-#legend h2 { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: #666; margin: 6px 0 3px; }
-#legend .row { display: flex; align-items: center; gap: 7px; line-height: 20px; cursor: pointer;
-  border-radius: 3px; padding: 0 3px; margin: 0 -3px; user-select: none; }
-#legend .row:hover { background: #eef2f7; }
-#legend .row:focus-visible { outline: 2px solid #4e79a7; }
-#legend .row.empty { opacity: 0.4; }
-#legend .row.off .name { text-decoration: line-through; color: #999; }
-#legend .row.off .swatch, #legend .row.off .line { opacity: 0.25; }
-#legend .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-#legend .count { margin-left: auto; padding-left: 10px; color: #777; font-variant-numeric: tabular-nums; }
-#legend .legend-hint { margin: 6px 0 0; color: #888; font-size: 11px; }
-.swatch { display: inline-block; flex: none; width: 11px; height: 11px; border: 1px solid rgba(0,0,0,0.35); }
-.swatch.dot { border-radius: 50%; }
-.swatch.diamond { transform: rotate(45deg) scale(0.85); }
-.line { display: inline-block; flex: none; width: 22px; height: 0; }
-#panel { position: absolute; top: 10px; left: 10px; bottom: 10px; width: 400px; max-width: calc(100% - 40px);
-  z-index: 7; background: #fff; border: 1px solid #ccc; border-radius: 6px; box-shadow: 0 2px 10px rgba(0,0,0,0.18);
-  display: flex; flex-direction: column; font-size: 13px; line-height: 1.4; }
-#panel[hidden] { display: none; }
-#panel-close { position: absolute; top: 4px; right: 6px; border: 0; background: none; font-size: 20px;
-  line-height: 1; cursor: pointer; color: #666; padding: 4px 6px; }
-#panel-close:hover { color: #000; }
-#panel-body { overflow-y: auto; padding: 10px 14px 14px; }
-#panel .kicker { display: flex; align-items: center; gap: 6px; color: #555; font-size: 12px;
-  text-transform: uppercase; letter-spacing: .04em; margin-right: 24px; }
-#panel h2 { font-size: 16px; margin: 4px 0 6px; line-height: 1.3; overflow-wrap: anywhere; }
-#panel h3 { font-size: 12px; text-transform: uppercase; letter-spacing: .05em; color: #666; margin: 12px 0 4px; }
-#panel .meta { color: #555; margin: 2px 0; overflow-wrap: anywhere; }
-#panel .abstract { margin: 6px 0; color: #333; overflow-wrap: anywhere; }
-#panel .note { background: #fff4d6; border: 1px solid #f0d68a; border-radius: 4px; padding: 4px 6px; margin: 6px 0; }
-#panel ul { list-style: none; margin: 0; padding: 0; }
-#panel li { padding: 4px 0; border-top: 1px solid #eee; }
-#panel li .line1 { overflow-wrap: anywhere; }
-#panel .rel { font-size: 11px; border: 1px solid; border-radius: 3px; padding: 0 4px; white-space: nowrap;
-  vertical-align: 1px; }
-#panel .type, #panel .conf { color: #777; font-size: 12px; }
-#panel .node-link { color: #1d5fa8; text-decoration: none; cursor: pointer; }
-#panel .node-link:hover { text-decoration: underline; }
-#panel .node-link.not-drawn { color: #555; }
-#panel blockquote.evidence { margin: 3px 0 2px 10px; padding-left: 8px; border-left: 3px solid #ddd; color: #444;
-  overflow-wrap: anywhere; }
-#panel mark { background: #fff0a8; padding: 0 1px; }
-#panel a { color: #1d5fa8; overflow-wrap: anywhere; }
-#panel .more { color: #777; font-style: italic; }
-div.vis-tooltip { z-index: 20; white-space: pre-line; max-width: 420px; font-family: inherit; font-size: 13px;
-  line-height: 1.35; padding: 6px 8px; overflow-wrap: anywhere; }
-div.vis-tooltip::first-line { font-weight: 600; }
-"""
-
-_SCRIPT = r"""
-var nodes, edges, network;
-window.paperkgTimes = {script: performance.now()};
-window.paperkg = (function () {
-  var C = DATA.catalog, L = DATA.links, E = DATA.edges, RELS = DATA.relationColors, GROUPS = DATA.groupColors;
-  var OTHER = "#9d9d9d", COOCCURS = DATA.cooccurs, CANVAS_EDGES = DATA.canvasEdges;
-  var ORDER = ["proposes", "evaluatesOn", "addresses", "comparesWith", "uses", "mentions", "codeRepository",
-               "relatedTo", COOCCURS];
-  var LIST_MAX = 150;
-  var index = new Map();
-  C.forEach(function (c, i) { index.set(c.id, i); });
-  var adj = C.map(function () { return []; });  // catalog index -> links (whole graph) touching it
-  L.forEach(function (l, i) { adj[l.f].push(i); if (l.t !== l.f) adj[l.t].push(i); });
-  function push(map, key, value) { var a = map.get(key); if (a) a.push(value); else map.set(key, [value]); }
-  var drawn = new Map();  // id -> {kind, c}
-  var byGroup = new Map(), byCommunity = new Map(), byRelation = new Map(), nodeEdges = new Map();
-  DATA.nodes.forEach(function (n) {
-    drawn.set(n.id, {kind: n.kind, c: n.c});
-    push(byGroup, n.kind, n.id);
-    if (n.c !== undefined) push(byCommunity, String(n.c), n.id);
-  });
-  E.forEach(function (e, k) {
-    e.from = C[e.f].id;
-    e.to = C[e.t].id;
-    push(byRelation, e.r, k);
-    push(nodeEdges, e.from, k);
-    if (e.to !== e.from) push(nodeEdges, e.to, k);
-  });
-  var hidden = {group: new Set(), community: new Set(), relation: new Set()};
-
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
-  function short(text, limit) {
-    text = String(text).replace(/\s+/g, " ").trim();
-    if (text.length <= limit) return text;
-    var cut = text.slice(0, limit - 1), space = cut.lastIndexOf(" ");
-    if (space > limit / 2) cut = cut.slice(0, space);
-    return cut.replace(/[ ,;:.\-]+$/, "") + "\u2026";
-  }
-  function nodeTip(c) {
-    var lines = [c.label];
-    if (c.kind === "Paper") {
-      lines.push([c.date, c.arxiv ? "arXiv:" + c.arxiv : ""].filter(Boolean).join(" \u00b7 "));
-      if (c.authors) lines.push(c.authors.slice(0, 3).join(", ") + (c.authors.length > 3 ? " et al." : ""));
-      if (c.abstract) lines.push(short(c.abstract, 300));
-    } else if (c.kind === "Concept") {
-      lines.push(c.group + (c.count !== undefined ? " \u00b7 " + plural(c.count, "paper") : ""));
-      if (c.aliases) lines.push("also: " + short(c.aliases.join(", "), 120));
-    } else if (c.url) {
-      lines.push(c.url, "code repository");
-    }
-    lines.push(plural(adj[index.get(c.id)].length, "link") + " \u00b7 click for details");
-    return lines.filter(Boolean).join("\n");
-  }
-  function edgeTip(e) {
-    if (e.r === COOCCURS) return "co-occur in " + plural(e.w, "paper") + "\n" + C[e.f].label + " \u2014 " + C[e.t].label;
-    var l = e.l !== undefined ? L[e.l] : null, head = e.r, lines;
-    if (l && l.c !== undefined) head += " \u00b7 confidence " + l.c.toFixed(2);
-    lines = [head];
-    if (l && l.e) lines.push("\u201c" + short(l.e, 160) + "\u201d");
-    if (l && l.s && l.s.length) lines.push(plural(l.s.length, "shared concept") + ": " + short(l.s.join(", "), 120));
-    return lines.join("\n");
-  }
-  function edgeWidth(e) { return e.w ? Math.min(1 + 1.5 * Math.log2(e.w), 8) : 1; }
-  function visEdge(k) {  // the vis-network record of edge k
-    var e = E[k], rec = {id: k, from: e.from, to: e.to, relation: e.r, color: RELS[e.r] || OTHER, title: edgeTip(e)};
-    if (e.r === "relatedTo") { rec.arrows = {to: {enabled: false}}; rec.dashes = true; }
-    if (e.w) rec.width = edgeWidth(e);
-    if (e.n) rec.smooth = {enabled: true, type: e.n % 2 ? "curvedCW" : "curvedCCW", roundness: 0.2 * ((e.n + 1) >> 1)};
-    if (hidden.relation.has(e.r)) rec.hidden = true;
-    return rec;
-  }
-
-  DATA.nodes.forEach(function (n) {
-    n.title = nodeTip(C[index.get(n.id)]);
-    n.color = n.color || GROUPS[n.kind] || OTHER;
-  });
-  window.paperkgTimes.titles = performance.now();
-  nodes = new vis.DataSet(DATA.nodes);
-  // Large views: every edge is drawn below the nodes by drawEdges (one canvas path per relation);
-  // vis-network only gets the edges of the selected node (hover, click, arrows). Small views: all of them.
-  edges = new vis.DataSet(CANVAS_EDGES ? [] : E.map(function (e, k) { return visEdge(k); }));
-  window.paperkgTimes.datasets = performance.now();
-  var container = document.getElementById("mynetwork");
-  network = new vis.Network(container, {nodes: nodes, edges: edges}, DATA.options);
-  window.paperkgTimes.network = performance.now();
-  network.once("afterDrawing", function () {
-    window.paperkgTimes.drawn = performance.now();
-    window.paperkgDrawn = true;
-  });
-  if (DATA.physics) {
-    network.once("stabilizationIterationsDone", function () { network.setOptions({physics: {enabled: false}}); });
-  } else {
-    network.fit({animation: false});
-  }
-  function isHidden(id) { var n = network.body.nodes[id]; return !n || n.options.hidden; }
-
-  function drawEdges(ctx) {
-    var body = network.body.nodes, scale = network.getScale(), paths = new Map();
-    var w = container.clientWidth, h = container.clientHeight;
-    var tl = network.DOMtoCanvas({x: 0, y: 0}), br = network.DOMtoCanvas({x: w, y: h});
-    for (var k = 0; k < E.length; k++) {
-      var e = E[k];
-      if (hidden.relation.has(e.r)) continue;
-      var a = body[e.from], b = body[e.to];
-      if (!a || !b || a.options.hidden || b.options.hidden) continue;
-      if ((a.x < tl.x && b.x < tl.x) || (a.x > br.x && b.x > br.x) ||
-          (a.y < tl.y && b.y < tl.y) || (a.y > br.y && b.y > br.y)) continue;  // off screen
-      var key = e.r + "|" + (e.w ? Math.round(edgeWidth(e)) : 1), path = paths.get(key);
-      if (!path) { path = new Path2D(); paths.set(key, path); }
-      path.moveTo(a.x, a.y);
-      path.lineTo(b.x, b.y);
-    }
-    ctx.save();
-    paths.forEach(function (path, key) {
-      var parts = key.split("|");
-      ctx.strokeStyle = RELS[parts[0]] || OTHER;
-      ctx.lineWidth = Math.max(Number(parts[1]), 0.5 / scale);
-      // dashes are slow to rasterise: relatedTo is dashed only once zoomed in, fainter before
-      var dashed = parts[0] === "relatedTo";
-      ctx.setLineDash(dashed && scale >= 0.6 ? [5, 5] : []);
-      ctx.globalAlpha = DATA.options.edges.color.opacity * (dashed && scale < 0.6 ? 0.6 : 1);
-      ctx.stroke(path);
-    });
-    ctx.restore();
-  }
-  if (CANVAS_EDGES) network.on("beforeDrawing", drawEdges);
-
-  // --- highlight: dim everything, then draw the selected node, its neighbours and their edges on top
-  var hl = null;
-  function highlight(id) {
-    var ks = nodeEdges.get(id) || [], seen = new Set([id]), ns = [id];
-    ks.forEach(function (k) {
-      var other = E[k].from === id ? E[k].to : E[k].from;
-      if (!seen.has(other)) { seen.add(other); ns.push(other); }
-    });
-    if (CANVAS_EDGES) {
-      edges.clear();
-      edges.add(ks.map(visEdge));
-    }
-    hl = {id: id, nodes: ns, edges: ks};
-  }
-  function unhighlight() {
-    hl = null;
-    if (CANVAS_EDGES && edges.length) edges.clear();
-  }
-  network.on("afterDrawing", function (ctx) {
-    if (!hl) return;
-    var body = network.body, w = container.clientWidth, h = container.clientHeight;
-    var a = network.DOMtoCanvas({x: 0, y: 0}), b = network.DOMtoCanvas({x: w, y: h});
-    ctx.save();
-    ctx.fillStyle = "rgba(255,255,255,0.8)";
-    ctx.fillRect(a.x, a.y, b.x - a.x, b.y - a.y);
-    ctx.restore();
-    hl.edges.forEach(function (k) {
-      var e = body.edges[k];
-      if (e && e.connected && !e.options.hidden && !isHidden(e.fromId) && !isHidden(e.toId)) {
-        e.draw(ctx);
-        e.drawArrows(ctx);
-      }
-    });
-    var shownIds = hl.nodes.filter(function (id) { return !isHidden(id); }), labels = [];
-    var scale = network.getScale(), small = scale < 0.8;  // vis-network's labels would be tiny or absent
-    shownIds.slice(1).concat(shownIds[0] === hl.id ? [hl.id] : []).forEach(function (id) {
-      var drawnNode = body.nodes[id].draw(ctx);
-      if (drawnNode.drawExternalLabel && !small) labels.push(drawnNode.drawExternalLabel);
-    });
-    labels.forEach(function (drawLabel) { drawLabel(); });
-    if (small) {  // name the neighbourhood at a readable size whatever the zoom; the selected node on top
-      ctx.save();
-      ctx.textAlign = "center";
-      ctx.textBaseline = "top";
-      ctx.lineJoin = "round";
-      ctx.lineWidth = 4 / scale;
-      ctx.strokeStyle = "rgba(255,255,255,0.95)";
-      ctx.fillStyle = "#222";
-      shownIds.slice(0, 60).reverse().forEach(function (id) {
-        var n = body.nodes[id], text = short(C[index.get(id)].label, id === hl.id ? 60 : 36);
-        var y = n.y + (n.options.size || 10) + 3 / scale;
-        ctx.font = (id === hl.id ? "700 " + 14 / scale : "500 " + 11 / scale) + "px system-ui, sans-serif";
-        ctx.strokeText(text, n.x, y);
-        ctx.fillText(text, n.x, y);
-      });
-      ctx.restore();
-    }
-  });
-
-  // --- side panel, built from DOM nodes and textContent only
-  var panel = document.getElementById("panel"), panelBody = document.getElementById("panel-body");
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-  function safeUrl(url) {
-    try {
-      var u = new URL(url);
-      return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
-    } catch (err) { return null; }
-  }
-  function extLink(url, text) {
-    var href = safeUrl(url);
-    if (!href) return el("span", null, text || url);
-    var a = el("a", null, text || url);
-    a.href = href;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    return a;
-  }
-  function swatch(group, community) {
-    var s = el("span", "swatch " + (group === "Paper" ? "square" : group === "CodeRepository" ? "diamond" : "dot"));
-    var cc = DATA.communityColors;
-    s.style.background = community !== undefined && cc.length ? (cc[community] || OTHER) : (GROUPS[group] || OTHER);
-    return s;
-  }
-  function nodeLink(i) {
-    var c = C[i], a = el("a", "node-link" + (drawn.has(c.id) ? "" : " not-drawn"), c.label);
-    a.href = "#";
-    a.setAttribute("role", "button");
-    a.title = drawn.has(c.id) ? "Show in the graph" : "Not drawn in this view: show its details";
-    a.addEventListener("click", function (ev) { ev.preventDefault(); focus(c.id); });
-    return a;
-  }
-  function badge(relation) {
-    var b = el("span", "rel", relation === COOCCURS ? "co-occurs" : relation);
-    b.style.borderColor = RELS[relation] || OTHER;
-    b.style.color = RELS[relation] === "#b8b8b8" ? "#777" : (RELS[relation] || "#555");
-    return b;
-  }
-  function evidence(l) {
-    var q = el("blockquote", "evidence"), t = l.e, pos = 0;
-    (l.m || []).forEach(function (span) {
-      if (span[0] < pos) return;
-      q.appendChild(document.createTextNode(t.slice(pos, span[0])));
-      q.appendChild(el("mark", null, t.slice(span[0], span[1])));
-      pos = span[1];
-    });
-    q.appendChild(document.createTextNode(t.slice(pos)));
-    return q;
-  }
-  function byOrder(a, b) { return ORDER.indexOf(L[a].r) - ORDER.indexOf(L[b].r); }
-  function listOf(items, render) {
-    var ul = el("ul");
-    items.slice(0, LIST_MAX).forEach(function (item) { ul.appendChild(render(item)); });
-    if (items.length > LIST_MAX) ul.appendChild(el("li", "more", "\u2026 and " + (items.length - LIST_MAX) + " more"));
-    return ul;
-  }
-  function linkItem(l, other) {
-    var li = el("li"), line = el("div", "line1"), o = C[other];
-    line.appendChild(badge(l.r));
-    line.appendChild(document.createTextNode(" "));
-    line.appendChild(nodeLink(other));
-    var meta = [o.kind === "Paper" ? o.date : o.group, l.c !== undefined ? "confidence " + l.c.toFixed(2) : ""];
-    meta = meta.filter(Boolean).join(" \u00b7 ");
-    if (meta) line.appendChild(el("span", "type", " " + meta));
-    li.appendChild(line);
-    if (l.e) li.appendChild(evidence(l));
-    return li;
-  }
-  function plainItem(i, meta) {
-    var li = el("li"), line = el("div", "line1");
-    line.appendChild(nodeLink(i));
-    if (meta) line.appendChild(el("span", "conf", " \u00b7 " + meta));
-    li.appendChild(line);
-    return li;
-  }
-  function section(title) { return el("h3", null, title); }
-  function showPanel(i) {
-    var c = C[i], body = panelBody, mine = adj[i];
-    body.replaceChildren();
-    var kicker = el("div", "kicker");
-    kicker.appendChild(swatch(c.group, c.c));
-    kicker.appendChild(el("span", null, c.kind === "Concept" ? c.group : c.kind === "CodeRepository" ? "Code repository" : c.kind));
-    if (c.c !== undefined && DATA.communities.length) {
-      kicker.appendChild(el("span", null, "\u00b7 community " + (c.c + 1) + (DATA.communities[c.c] ? ": " + DATA.communities[c.c] : "")));
-    }
-    body.appendChild(kicker);
-    body.appendChild(el("h2", null, c.label));
-    if (!drawn.has(c.id)) {
-      body.appendChild(el("p", "note", "Not drawn in this view. " +
-        DATA.hint.replace("To see them: ", "").replace("NAME", JSON.stringify(short(c.label, 60)))));
-    }
-    if (c.kind === "Paper") {
-      var meta = el("p", "meta");
-      meta.appendChild(document.createTextNode([c.date, c.arxiv ? "arXiv:" + c.arxiv : ""].filter(Boolean).join(" \u00b7 ")));
-      if (c.url) {
-        if (meta.textContent) meta.appendChild(document.createTextNode(" \u00b7 "));
-        meta.appendChild(extLink(c.url, "paper page"));
-      }
-      if (meta.childNodes.length && meta.textContent) body.appendChild(meta);
-      if (c.authors) body.appendChild(el("p", "meta", c.authors.join(", ")));
-      if (c.categories) body.appendChild(el("p", "meta", c.categories.join(" \u00b7 ")));
-      if (c.abstract) body.appendChild(el("p", "abstract", c.abstract));
-      var code = mine.filter(function (k) { return L[k].f === i && L[k].r === "codeRepository"; });
-      if (code.length) {
-        body.appendChild(section("Code"));
-        body.appendChild(listOf(code, function (k) {
-          var li = el("li"), repo = C[L[k].t];
-          li.appendChild(extLink(repo.url || repo.label, repo.url || repo.label));
-          return li;
-        }));
-      }
-      var concepts = mine.filter(function (k) { return L[k].f === i && C[L[k].t].kind === "Concept"; }).sort(byOrder);
-      body.appendChild(section("Links (" + concepts.length + ")"));
-      body.appendChild(listOf(concepts, function (k) { return linkItem(L[k], L[k].t); }));
-      // The paper's own related papers (kg.related), in rank order, each with its reasons.
-      var related = mine.filter(function (k) { return L[k].r === "relatedTo" && L[k].f === i; })
-        .sort(function (a, b) { return (L[a].k || 99) - (L[b].k || 99) || (L[b].w || 0) - (L[a].w || 0); });
-      if (related.length) {
-        body.appendChild(section("Related papers (" + related.length + ")"));
-        body.appendChild(listOf(related, function (k) {
-          var l = L[k], li = plainItem(l.t, l.w !== undefined ? "score " + l.w.toFixed(2) : "");
-          li.className = (li.className ? li.className + " " : "") + "related";
-          (l.s || []).forEach(function (r) { li.appendChild(el("div", "meta reason", r)); });
-          return li;
-        }));
-      }
-    } else if (c.kind === "Concept") {
-      if (c.aliases) body.appendChild(el("p", "meta", "Also called: " + c.aliases.join(", ")));
-      if (c.count !== undefined) body.appendChild(el("p", "meta", plural(c.count, "paper") + " in the graph"));
-      var papers = mine.filter(function (k) { return L[k].t === i; }).sort(function (a, b) {
-        return byOrder(a, b) || String(C[L[b].f].date || "").localeCompare(String(C[L[a].f].date || ""));
-      });
-      body.appendChild(section("Papers (" + papers.length + ")"));
-      body.appendChild(listOf(papers, function (k) { return linkItem(L[k], L[k].f); }));
-      var partners = (nodeEdges.get(c.id) || []).filter(function (k) { return E[k].r === COOCCURS; })
-        .sort(function (a, b) { return E[b].w - E[a].w; });
-      if (partners.length) {
-        body.appendChild(section("Co-occurs with (" + partners.length + ")"));
-        body.appendChild(listOf(partners, function (k) {
-          return plainItem(E[k].f === i ? E[k].t : E[k].f, plural(E[k].w, "paper"));
-        }));
-      }
-    } else {
-      if (c.url) { var p = el("p", "meta"); p.appendChild(extLink(c.url)); body.appendChild(p); }
-      var users = mine.filter(function (k) { return L[k].t === i; });
-      body.appendChild(section("Papers (" + users.length + ")"));
-      body.appendChild(listOf(users, function (k) { return linkItem(L[k], L[k].f); }));
-    }
-    panel.hidden = false;
-    panelBody.scrollTop = 0;
-  }
-  function showEdge(k) {
-    var e = E[k], body = panelBody;
-    if (!e) return;
-    body.replaceChildren();
-    var kicker = el("div", "kicker");
-    kicker.appendChild(badge(e.r));
-    body.appendChild(kicker);
-    var h = el("h2");
-    h.appendChild(nodeLink(e.f));
-    h.appendChild(document.createTextNode(e.r === COOCCURS || e.r === "relatedTo" ? " \u2014 " : " \u2192 "));
-    h.appendChild(nodeLink(e.t));
-    body.appendChild(h);
-    if (e.l !== undefined) {
-      var l = L[e.l];
-      if (l.c !== undefined) body.appendChild(el("p", "meta", "confidence " + l.c.toFixed(2)));
-      if (l.w !== undefined) body.appendChild(el("p", "meta", "score " + l.w.toFixed(2) + (l.k ? " \u00b7 rank " + l.k : "")));
-      if (l.e) { body.appendChild(section("Evidence")); body.appendChild(evidence(l)); }
-      if (l.s && l.s.length) {
-        body.appendChild(section("Why related"));
-        body.appendChild(listOf(l.s, function (r) { return el("li", "reason", r); }));
-      }
-    }
-    if (e.r === COOCCURS) {
-      body.appendChild(section("Papers with both (" + e.w + ")"));
-      body.appendChild(listOf(e.p || [], function (i) { return plainItem(i, C[i].date); }));
-    }
-    panel.hidden = false;
-    panelBody.scrollTop = 0;
-  }
-
-  // --- selection and focus
-  function select(id) {
-    if (!drawn.has(id)) return false;
-    highlight(id);
-    network.selectNodes([id]);
-    showPanel(index.get(id));
-    window.paperkgSelected = id;
-    network.redraw();
-    return true;
-  }
-  function clear() {
-    unhighlight();
-    window.paperkgSelected = null;
-    network.unselectAll();
-    panel.hidden = true;
-    network.redraw();
-  }
-  function focus(id, animate) {
-    if (!index.has(id)) return false;
-    var d = drawn.get(id);
-    if (!d) {
-      unhighlight();
-      network.unselectAll();
-      showPanel(index.get(id));
-      network.redraw();
-      return true;
-    }
-    if (hidden.group.has(d.kind)) toggle("group", d.kind);
-    if (d.c !== undefined && hidden.community.has(String(d.c))) toggle("community", String(d.c));
-    select(id);
-    // zoom to the node and its (visible) neighbours, in the part of the canvas the side panel leaves free
-    var ids = hl.nodes.filter(function (n) { return !isHidden(n); }), pos = network.getPositions(ids);
-    var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
-    ids.forEach(function (n) {
-      var q = pos[n], r = network.body.nodes[n].options.size || 10;
-      x0 = Math.min(x0, q.x - r); x1 = Math.max(x1, q.x + r); y0 = Math.min(y0, q.y - r); y1 = Math.max(y1, q.y + r);
-    });
-    var off = focusOffset(), w = container.clientWidth - 2 * off.x, h = container.clientHeight;
-    var scale = Math.min(1.0, Math.max(0.2, 0.85 * Math.min(w / (x1 - x0 + 160), h / (y1 - y0 + 60))));
-    network.moveTo({position: {x: (x0 + x1) / 2, y: (y0 + y1) / 2}, scale: scale, offset: off,
-                    animation: animate === false ? false : {duration: 350, easingFunction: "easeInOutQuad"}});
-    return true;
-  }
-  function focusOffset() {  // centre focused nodes in the part of the canvas the side panel leaves free
-    var free = container.clientWidth - 430;
-    return {x: free > 430 ? 215 : 0, y: 0};
-  }
-  network.on("click", function (p) {
-    if (p.nodes.length) select(p.nodes[0]);
-    else if (p.edges.length) showEdge(p.edges[0]);
-    else clear();
-  });
-  document.getElementById("panel-close").addEventListener("click", clear);
-
-  // --- legend: hide and show node groups, communities and relations
-  function nodeHidden(id) {
-    var d = drawn.get(id);
-    return hidden.group.has(d.kind) || (d.c !== undefined && hidden.community.has(String(d.c)));
-  }
-  function toggle(filter, key, show) {
-    var set = hidden[filter];
-    if (!set) return;
-    var hide = show === undefined ? !set.has(key) : !show;
-    if (hide) set.add(key); else set.delete(key);
-    if (filter === "relation") {
-      var ids = (byRelation.get(key) || []).filter(function (k) { return edges.get(k) !== null; });
-      edges.update(ids.map(function (k) { return {id: k, hidden: hide}; }));
-    } else {
-      nodes.update(((filter === "group" ? byGroup : byCommunity).get(key) || []).map(function (id) {
-        return {id: id, hidden: nodeHidden(id)};
-      }));
-    }
-    document.querySelectorAll("#legend .row").forEach(function (row) {
-      if (row.dataset.filter === filter && row.dataset.key === key) {
-        row.classList.toggle("off", hide);
-        row.setAttribute("aria-pressed", hide ? "false" : "true");
-      }
-    });
-    if (hl && isHidden(hl.id)) clear(); else network.redraw();
-  }
-  document.querySelectorAll("#legend .row").forEach(function (row) {
-    function go(ev) { ev.preventDefault(); toggle(row.dataset.filter, row.dataset.key); }
-    row.addEventListener("click", go);
-    row.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") go(ev); });
-  });
-
-  // --- search box with suggestions
-  var input = document.getElementById("search"), list = document.getElementById("suggestions");
-  var names = null, results = [], active = -1;
-  function search(query, limit) {
-    var q = String(query).replace(/\s+/g, " ").trim().toLowerCase(), found = [];
-    if (!q) return [];
-    if (!names) {
-      names = C.map(function (c) {
-        return [c.label].concat(c.aliases || [], c.url && c.kind !== "Paper" ? [c.url] : [])
-          .map(function (s) { return String(s).toLowerCase(); });
-      });
-    }
-    for (var i = 0; i < C.length; i++) {
-      var best = 9, mine = names[i];
-      for (var j = 0; j < mine.length && best > 0; j++) {
-        var s = mine[j], r = s === q ? 0 : s.startsWith(q) ? 1 : s.indexOf(" " + q) >= 0 ? 2 : s.indexOf(q) >= 0 ? 3 : 9;
-        if (r < best) best = r;
-      }
-      if (best < 9) found.push([best, drawn.has(C[i].id) ? 0 : 1, -adj[i].length, C[i].label.toLowerCase(), i]);
-    }
-    found.sort(function (a, b) {
-      for (var k = 0; k < 4; k++) { if (a[k] < b[k]) return -1; if (a[k] > b[k]) return 1; }
-      return 0;
-    });
-    return found.slice(0, limit || 12).map(function (f) { return C[f[4]].id; });
-  }
-  function renderSuggestions() {
-    list.replaceChildren();
-    results.forEach(function (id, k) {
-      var c = C[index.get(id)], li = el("li", k === active ? "active" : "");
-      li.setAttribute("role", "option");
-      li.dataset.id = id;
-      li.appendChild(swatch(c.group, c.c));
-      li.appendChild(el("span", "name", c.label));
-      li.appendChild(el("span", "tag", c.group + (drawn.has(id) ? "" : " \u00b7 not drawn")));
-      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(id); });
-      list.appendChild(li);
-    });
-    if (!results.length && input.value.trim()) list.appendChild(el("li", "none", "No node matches"));
-    list.hidden = !list.childNodes.length;
-  }
-  function choose(id) {
-    if (!id) return;
-    input.value = C[index.get(id)].label;
-    list.hidden = true;
-    results = [];
-    focus(id);
-  }
-  input.addEventListener("input", function () { results = search(input.value, 12); active = -1; renderSuggestions(); });
-  input.addEventListener("keydown", function (ev) {
-    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
-      ev.preventDefault();
-      if (!results.length) return;
-      active = ev.key === "ArrowDown" ? (active + 1) % results.length : (active <= 0 ? results.length : active) - 1;
-      renderSuggestions();
-    } else if (ev.key === "Enter") {
-      ev.preventDefault();
-      if (!results.length) results = search(input.value, 12);
-      choose(results[active >= 0 ? active : 0]);
-    } else if (ev.key === "Escape") {
-      list.hidden = true;
-    }
-  });
-  input.addEventListener("blur", function () { list.hidden = true; });
-  input.addEventListener("focus", function () { if (results.length) list.hidden = false; });
-  document.addEventListener("keydown", function (ev) {
-    if (ev.key === "/" && document.activeElement !== input) { ev.preventDefault(); input.focus(); }
-    else if (ev.key === "Escape" && document.activeElement !== input) clear();
-  });
-
-  window.paperkgTimes.ready = performance.now();
-  window.paperkgReady = true;
-  return {focus: focus, focusOffset: focusOffset, select: select, clear: clear, search: search, toggle: toggle,
-          showPanel: showPanel,
-          showEdge: showEdge, edgeCount: E.length, canvasEdges: CANVAS_EDGES, index: index, catalog: C, links: L,
-          edges: E, hidden: hidden};
-})();
-"""
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="paperkg">
-<title>@@TITLE@@</title>
-<link rel="icon" href="data:,">
-<style>@@VIS_CSS@@</style>
-<style>""" + _STYLE + """</style>
-</head>
-<body>
-<header>
-<div class="bar">
-<h1>@@TITLE@@</h1><span class="summary">@@SUMMARY@@</span>
-<span class="description">@@DESCRIPTION@@</span>
-<div class="search" role="search">
-<input id="search" type="search" placeholder="Search papers, concepts, aliases…  ( / )" autocomplete="off"
- spellcheck="false" aria-label="Search nodes" aria-controls="suggestions">
-<ul id="suggestions" role="listbox" hidden></ul>
-</div>
-</div>
-@@NOTICE@@
-</header>
-<main>
-<div id="mynetwork"></div>
-<aside id="panel" aria-label="Details" hidden>
-<button id="panel-close" type="button" aria-label="Close" title="Close (Esc)">×</button>
-<div id="panel-body"></div>
-</aside>
-<aside id="legend" aria-label="Legend">
-@@LEGEND@@
-</aside>
-</main>
-<script>@@VIS_JS@@</script>
-<script>
-"use strict";
-var DATA = @@DATA@@;
-""" + _SCRIPT.lstrip("\n") + """</script>
-</body>
-</html>
-"""
+def _filter_ranges(nodes: list[dict], links: list[dict]) -> dict | None:
+    """What the page's filters can act on: confidences (when any link has one) and the year range (when
+    any drawn node has a year); None when there is nothing to filter."""
+    years = [y for n in nodes for y in n.get("years", ())]
+    found = {"confidence": any("c" in l for l in links) or any("conf" in n for n in nodes),
+             "years": [min(years), max(years)] if years else None}
+    return found if found["confidence"] or found["years"] else None

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 #: The kinds of view `make_view` (and `kg view --kind`) knows.
-KINDS: tuple[str, ...] = ("papers", "cooccurrence", "ego", "communities")
+KINDS: tuple[str, ...] = ("overview", "papers-map", "papers", "cooccurrence", "ego", "communities")
 CONCEPT_TYPES: tuple[str, ...] = ("Method", "Model", "Dataset", "Task", "Metric")
 #: Node groups: the legend entries and the names `--types` accepts.
 GROUPS: tuple[str, ...] = ("Paper", *CONCEPT_TYPES, "CodeRepository")
@@ -49,6 +49,9 @@ class View:
     community_names : a name for each community number (its best-connected concepts).
     centres : the nodes an ego view is centred on (drawn larger, kept first).
     graph_dir : the `kg build` folder the graph came from, for the notice's `kg view --graph DIR` hint.
+    regions : a map: each community laid out as a region of its own, only its main labels drawn at first.
+    weight : what a node's size shows (papers of a concept, concepts of a paper); default: its links.
+    fold : the page's panel also knows the concepts of drawn concepts' papers (those the view leaves out).
     """
 
     graph: nx.MultiDiGraph
@@ -62,6 +65,9 @@ class View:
     community_names: list[str] = field(default_factory=list)
     centres: tuple = ()
     graph_dir: str | None = None
+    regions: bool = False
+    weight: dict[Hashable, float] | None = None
+    fold: bool = False
 
 
 class NodeNotFound(LookupError):
@@ -290,7 +296,7 @@ def ego_view(g: nx.MultiDiGraph, around: str, *, depth: int = 1, types: str | It
     centres = find_nodes(g, around)
     base = _base or papers_view(g, types=types, title=title, graph_dir=graph_dir)
     h = base.graph
-    if base.kind == "cooccurrence":  # a paper (or repository) stands for its concepts there
+    if base.kind in ("cooccurrence", "overview"):  # a paper (or repository) stands for its concepts there
         expanded = [c for c in centres if c in h]
         for c in centres:
             if c not in h:
@@ -310,17 +316,18 @@ def ego_view(g: nx.MultiDiGraph, around: str, *, depth: int = 1, types: str | It
     return View(graph=sub, source=g, kind="ego" if base.kind == "papers" else base.kind, title=title,
                 description=description, rank=rank, rank_label="nearest", community=base.community,
                 community_names=base.community_names, centres=tuple(c for c in centres if c in sub),
-                graph_dir=_dir(graph_dir))
+                graph_dir=_dir(graph_dir), regions=base.regions, weight=base.weight, fold=base.fold)
 
 
 def communities(g: nx.Graph, *, seed: int = COMMUNITY_SEED, resolution: float = 1.0,
-                weight: str | None = None) -> list[list]:
-    """Louvain communities of `g` (as an undirected simple graph; relatedTo edges left out), largest
-    first, each sorted; a fixed seed makes them the same every time."""
+                weight: str | None = None, skip: Iterable[str] = ("relatedTo",)) -> list[list]:
+    """Louvain communities of `g` (as an undirected simple graph; edges keyed by a relation in `skip`
+    left out), largest first, each sorted; a fixed seed makes them the same every time."""
+    skip = frozenset(skip)
     u = nx.Graph()
     u.add_nodes_from(sorted(g.nodes, key=str))
     for a, b, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (str(e[0]), str(e[1]), str(e[2]))):
-        if a == b or k == "relatedTo":
+        if a == b or k in skip:
             continue
         w = float(d.get(weight, 1.0)) if weight else 1.0
         if u.has_edge(a, b):
@@ -360,9 +367,9 @@ def communities_view(g: nx.MultiDiGraph, *, types: str | Iterable[str] | None = 
                 community=community, community_names=names, graph_dir=_dir(graph_dir))
 
 
-def make_view(g: nx.MultiDiGraph, kind: str = "papers", *, around: str | None = None, depth: int = 1,
+def make_view(g: nx.MultiDiGraph, kind: str = "overview", *, around: str | None = None, depth: int = 1,
               types: str | Iterable[str] | None = None, title: str = "paperkg",
-              graph_dir: str | Path | None = None) -> View:
+              graph_dir: str | Path | None = None, min_papers: int = 2) -> View:
     """The view `kg view` draws: `kind` in KINDS; `around` restricts any kind to a neighbourhood
     (`ego` is the paper graph around `around`, which it needs); `types` keeps only those node groups.
 
@@ -374,10 +381,17 @@ def make_view(g: nx.MultiDiGraph, kind: str = "papers", *, around: str | None = 
     """
     if kind not in KINDS:
         raise ValueError(f"unknown view kind {kind!r}: choose from {', '.join(KINDS)}")
+    from .maps import overview_view, papers_map_view  # maps builds on this module
     if kind == "ego" and not around:
         raise ValueError("an ego view needs a centre: give around= (kg view --around NAME)")
     common: dict[str, Any] = {"types": types, "title": title, "graph_dir": graph_dir}
-    if kind == "cooccurrence":
+    if kind == "overview":
+        base = overview_view(g, min_papers=min_papers, **common)
+    elif kind == "papers-map":
+        if types:
+            raise ValueError("a paper map draws papers only: leave out types")
+        base = papers_map_view(g, title=title, graph_dir=graph_dir)
+    elif kind == "cooccurrence":
         base = cooccurrence_view(g, **common)
     elif kind == "communities":
         base = communities_view(g, **common)
