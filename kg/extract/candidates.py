@@ -40,6 +40,12 @@ _TITLE_MODEL = re.compile(r"(?![\w\-]+ing\b)(?:(?!(?:with|for|via|using|from|on|
 _CONJOINED = re.compile(r"^(?P<stem>[A-Za-z][A-Za-z\-]*?)-?(?P<a>\d+)/(?P<b>\d+)(?P<suffix>(?:-[A-Za-z0-9]+)*)$")
 
 
+_CAMEL = re.compile(r"[a-z][A-Z]")
+_NAME_PARTS = re.compile(r"[\-+./]")
+_PLAIN_WORD = re.compile(r"[A-Z][a-z]+|[a-z]+")
+_LOWER_SUFFIXES = re.compile(r"(?:-[a-z]+)+$")
+
+
 @lru_cache(maxsize=65536)
 def name_shaped(token: str) -> bool:
     """True for tokens that look like a coined name: "GLM-4", "TokenFormer", "pFL", "SSE-C"."""
@@ -47,11 +53,11 @@ def name_shaped(token: str) -> bool:
     if len(letters) < 2 and not (letters and any(c.isdigit() for c in token) and token[0].isupper()):
         return False
     uppers = sum(c.isupper() for c in token)
-    camel = re.search(r"[a-z][A-Z]", token) is not None
+    camel = _CAMEL.search(token) is not None
     has_digit = any(c.isdigit() for c in token)
-    parts = re.split(r"[\-+./]", token)
+    parts = _NAME_PARTS.split(token)
     # "General-Purpose", "Long-Tailed": ordinary capitalised words, not a coined name.
-    if not has_digit and all(re.fullmatch(r"[A-Z][a-z]+|[a-z]+", p) for p in parts if p):
+    if not has_digit and all(_PLAIN_WORD.fullmatch(p) for p in parts if p):
         return False
     return uppers >= 2 or camel or (uppers >= 1 and has_digit)
 
@@ -173,7 +179,7 @@ class CandidateFinder:
         # Name-shaped tokens anywhere.
         for m in _TOKEN.finditer(text):
             # "GPT-involved", "LLM-based": the name is the part before the lower-case suffix.
-            token = re.sub(r"(?:-[a-z]+)+$", "", m.group(1).rstrip("."))
+            token = _LOWER_SUFFIXES.sub("", m.group(1).rstrip("."))
             if not name_shaped(token):
                 continue
             end = m.start(1) + len(token)

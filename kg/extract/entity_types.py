@@ -39,11 +39,15 @@ _GENERIC = {
 # Hardware (the guideline: not an entity): "A100", "V100-32GB", "RTX 4090", "DGX-2", "TPUv4".
 _HARDWARE = re.compile(r"(?:[ahvpbl]\d{2,3}|rtx ?\d{4}|gtx ?\d{3,4}|dgx(?:-\d)?|tpu ?v\d|jetson\w*)(?:-\d+g[b]?)?s?")
 
+_NUMBER_LIKE = re.compile(r"[\d.,x%kmb+\-]+")
+_NEXT_WORD = re.compile(r"[\s\-]*([A-Za-z]+)")
+_NUMBER_BEFORE = re.compile(r"\d(?:%|\s*%|\.\d+)\s*$")
+
 
 def is_generic(name: str) -> bool:
     """True for bare generic words and non-entities (venues, hardware, units)."""
     n = name.strip().lower()
-    return n in _GENERIC or len(n) < 2 or bool(re.fullmatch(r"[\d.,x%kmb+\-]+", n)) or bool(_HARDWARE.fullmatch(n))
+    return n in _GENERIC or len(n) < 2 or bool(_NUMBER_LIKE.fullmatch(n)) or bool(_HARDWARE.fullmatch(n))
 
 
 def type_of_long_form(long_form: str, context_after: str = "") -> str:
@@ -82,12 +86,12 @@ _EVALUATED_ON = re.compile(
 
 def type_of_name(name: str, context_after: str = "", context_before: str = "") -> str:
     """Type of a name-shaped token ("Q-Bench", "TokenFormer") from its shape and neighbours."""
-    nxt = re.match(r"[\s\-]*([A-Za-z]+)", context_after)
+    nxt = _NEXT_WORD.match(context_after)
     nxt_word = nxt.group(1).lower() if nxt else ""
     before = context_before.lower()
     if nxt_word in _DATASET_HEADS or _DATASET_BEFORE.search(before):
         return "Dataset"
-    if nxt_word in _METRIC_NEXT or re.search(r"\d(?:%|\s*%|\.\d+)\s*$", context_before):
+    if nxt_word in _METRIC_NEXT or _NUMBER_BEFORE.search(context_before):
         return "Metric"  # "73.3% oIoU", "0.254 RMSE"
     if nxt_word in _NEXT_MODEL:
         return "Model"

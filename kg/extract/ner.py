@@ -495,8 +495,11 @@ _GENERIC_MODIFIERS = {
 }
 
 
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
 def _norm(text: str) -> str:
-    low = re.sub(r"[^0-9a-z]+", "", text.lower())
+    low = _NON_ALNUM.sub("", text.lower())
     return low[:-1] if len(low) > 3 and low.endswith("s") and not low.endswith("ss") else low
 
 
