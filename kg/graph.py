@@ -28,6 +28,7 @@ from collections.abc import Iterable
 import networkx as nx
 
 from .model import Concept, Link, Paper
+from .schema import RELATIONS  # re-exported (kg.views imports it from here): defined in kg.schema
 
 __all__ = [
     "EXTRACTOR_VERSION", "RELATIONS", "relation_for", "paper_key", "concept_key", "repo_key",
@@ -35,7 +36,6 @@ __all__ = [
 ]
 
 EXTRACTOR_VERSION = "paperkg-extract/0.1.0"
-RELATIONS: tuple[str, ...] = ("proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions")
 
 
 def relation_for(role: str, type_: str) -> str:

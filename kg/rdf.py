@@ -52,7 +52,7 @@ import rdflib
 from rdflib import BNode, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from .graph import RELATIONS
+from .schema import BASE, CODE_REPOSITORY, EDGE_KEYS, ENTITY_TYPES, KG_NS, ONTOLOGY_IRI, PREFIXES, RELATED_TO, RELATIONS
 from .io import atomic_open
 
 __all__ = [
@@ -62,40 +62,21 @@ __all__ = [
     "iter_triples", "to_rdf", "from_rdf", "read_rdf", "write_rdf", "serialize", "escape_string",
 ]
 
-BASE = "https://w3id.org/paperkg/"
-ONTOLOGY_IRI = "https://w3id.org/paperkg/ontology"
-KG = Namespace(ONTOLOGY_IRI + "#")
-SCHEMA = Namespace("https://schema.org/")
-DCTERMS = Namespace("http://purl.org/dc/terms/")
-FABIO = Namespace("http://purl.org/spar/fabio/")
-MLS = Namespace("http://www.w3.org/ns/mls#")
-SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
-CITO = Namespace("http://purl.org/spar/cito/")
-BIBO = Namespace("http://purl.org/ontology/bibo/")
-
-PREFIXES: dict[str, str] = {
-    "kg": str(KG),
-    "kgr": BASE,
-    "schema": str(SCHEMA),
-    "dcterms": str(DCTERMS),
-    "fabio": str(FABIO),
-    "mls": str(MLS),
-    "skos": str(SKOS),
-    "prov": str(PROV),
-    "cito": str(CITO),
-    "bibo": str(BIBO),
-    "owl": str(OWL),
-    "rdf": str(RDF),
-    "rdfs": str(RDFS),
-    "xsd": str(XSD),
-}
+KG = Namespace(KG_NS)
+SCHEMA = Namespace(PREFIXES["schema"])
+DCTERMS = Namespace(PREFIXES["dcterms"])
+FABIO = Namespace(PREFIXES["fabio"])
+MLS = Namespace(PREFIXES["mls"])
+SKOS = Namespace(PREFIXES["skos"])
+PROV = Namespace(PREFIXES["prov"])
+CITO = Namespace(PREFIXES["cito"])
+BIBO = Namespace(PREFIXES["bibo"])
 
 FORMATS: dict[str, str] = {"ttl": "kg.ttl", "nt": "kg.nt", "jsonld": "kg.jsonld"}
 
-CONCEPT_CLASSES: dict[str, URIRef] = {t: KG[t] for t in ("Method", "Model", "Dataset", "Task", "Metric")}
+CONCEPT_CLASSES: dict[str, URIRef] = {t: KG[t] for t in ENTITY_TYPES}
 _CLASS_TYPES: dict[URIRef, str] = {c: t for t, c in CONCEPT_CLASSES.items()}
-_EDGE_PREDICATES: dict[str, URIRef] = {r: KG[r] for r in (*RELATIONS, "codeRepository", "relatedTo")}
+_EDGE_PREDICATES: dict[str, URIRef] = {r: KG[r] for r in EDGE_KEYS}
 _PREDICATE_KEYS: dict[URIRef, str] = {p: k for k, p in _EDGE_PREDICATES.items()}
 _GRAPH_IRI = URIRef(BASE)
 

@@ -23,6 +23,7 @@ from kg.rdf import (
     to_rdf,
     write_rdf,
 )
+from kg.schema import RELATIONS
 from kg.store import open_store, run_query
 from kg.validate import Violation, validate
 
@@ -181,7 +182,6 @@ def test_validate_cli_on_missing_graph(tmp_path):
 
 # ----------------------------------------------------------------------------- provenance on every fact
 
-RELATIONS = ("proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions")
 
 
 def test_every_paper_concept_link_has_its_evidence(store):
