@@ -6,7 +6,8 @@ graph.graph: {"name": "paperkg", "extractor": EXTRACTOR_VERSION}
 
 Node keys are IRI paths relative to the base IRI (kg.rdf.BASE):
   "paper/<paper id>"            kind="Paper": title, abstract, url, authors (list), date, arxiv_id,
-                                categories (list), sources (list of "path:line"), record_id (the
+                                categories (sorted list), sources (sorted list of "path:line": sets
+                                in RDF, so sorted to round-trip), record_id (the
                                 input record's own identifier, or None), dois (sorted list of
                                 normalised DOIs)
   "concept/<type>/<slug>"       kind="Concept": type (Method|Model|Dataset|Task|Metric), label,
@@ -76,7 +77,7 @@ def _paper_attrs(p: Paper) -> dict:
     return {
         "kind": "Paper", "title": p.title, "abstract": p.abstract, "url": p.url,
         "authors": list(p.authors), "date": p.date, "arxiv_id": p.arxiv_id,
-        "categories": list(p.categories), "sources": [str(s) for s in p.sources], "record_id": p.record_id,
+        "categories": sorted(set(p.categories)), "sources": sorted({str(s) for s in p.sources}), "record_id": p.record_id,
         "dois": sorted(p.dois),
     }
 

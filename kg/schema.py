@@ -22,7 +22,7 @@ from __future__ import annotations
 
 __all__ = [
     "ENTITY_TYPES", "ROLES", "ROLE_RANK", "RELATIONS", "CODE_REPOSITORY", "RELATED_TO", "EDGE_KEYS",
-    "NODE_KINDS", "BASE", "ONTOLOGY_IRI", "KG_NS", "KGV_NS", "SHAPES_NS", "PREFIXES",
+    "NODE_KINDS", "EVIDENCE_LEVELS", "BASE", "ONTOLOGY_IRI", "KG_NS", "KGV_NS", "SHAPES_NS", "PREFIXES",
 ]
 
 ENTITY_TYPES: tuple[str, ...] = ("Method", "Model", "Dataset", "Task", "Metric")
@@ -37,6 +37,11 @@ RELATED_TO = "relatedTo"            # paper -> related paper (kg.related)
 EDGE_KEYS: tuple[str, ...] = (*RELATIONS, CODE_REPOSITORY, RELATED_TO)
 
 NODE_KINDS: tuple[str, ...] = ("Paper", "Concept", "CodeRepository")
+
+# How much of each paper -> concept link's provenance the RDF export keeps (`kg build --evidence`):
+# "all" every mention span, "first" the first span only, "none" no reified kg:LinkEvidence (the
+# direct triple only). Every level validates against ontology/shapes.ttl.
+EVIDENCE_LEVELS: tuple[str, ...] = ("all", "first", "none")
 
 # Resources are BASE + node key; ontology terms live under ONTOLOGY_IRI#.
 BASE = "https://w3id.org/paperkg/"
