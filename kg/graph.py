@@ -2,7 +2,8 @@
 
 Graph schema (the contract kg.rdf and kg.views rely on)
 --------------------------------------------------------
-graph.graph: {"name": "paperkg", "extractor": EXTRACTOR_VERSION}
+graph.graph: {"name": "paperkg", "extractor": EXTRACTOR_VERSION}, and "evidence" (kg.schema.EVIDENCE_LEVELS)
+             when the graph was read from an export that keeps less than "all" provenance
 
 Node keys are IRI paths relative to the base IRI (kg.rdf.BASE):
   "paper/<paper id>"            kind="Paper": title, abstract, url, authors (list), date, arxiv_id,

@@ -28,7 +28,8 @@ edge paper -> concept     the direct triple <paper> kg:<relation> <concept>, and
 edge paper -> repo        <paper> kg:codeRepository <repo>
 edge paper -> paper       <u> kg:relatedTo <v> (v is among u's related papers) and a kg:LinkEvidence with
                           kg:score, kg:rank and kg:reason (one per reason) + kg:reasonList (rdf:List, in order)
-graph.graph               <BASE> a kg:KnowledgeGraph; kg:graphName, kg:extractorVersion
+graph.graph               <BASE> a kg:KnowledgeGraph; kg:graphName, kg:extractorVersion, kg:evidenceLevel
+                          (graph attribute "evidence"; only when not "all")
 
 Only that schema is mapped: a node kind, concept type or edge key outside it raises ValueError, and
 attributes the schema does not name are not exported. Import fills schema attributes absent from the
@@ -36,6 +37,7 @@ RDF with None (lists with []); categories, sources, DOIs and aliases are sets in
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
 import hashlib
@@ -96,7 +98,8 @@ class _Terms:
 
 _K = _Terms(KG_NS, " ".join(("CodeRepository KnowledgeGraph LinkEvidence Mention Paper authorList category",
                              "confidence evidenceEnd evidenceStart evidenceText extractorVersion graphName",
-                             "hasMention labelKey listingDate mentionEnd mentionStart mentionText paperCount",
+                             "evidenceLevel hasMention labelKey listingDate mentionEnd mentionStart mentionText",
+                             "paperCount",
                              "rank reason reasonList role score", *ENTITY_TYPES, *EDGE_KEYS)))
 _R = _Terms(PREFIXES["rdf"], "first nil object predicate rest subject type")
 _X = _Terms(PREFIXES["xsd"], "anyURI date double integer")
@@ -358,10 +361,12 @@ def _check_level(evidence: str) -> None:
         raise ValueError(f"unknown evidence level {evidence!r}; choose from {', '.join(EVIDENCE_LEVELS)}")
 
 
-def iter_triples(g: nx.MultiDiGraph, evidence: str = "all") -> Iterator[Triple]:
+def iter_triples(g: nx.MultiDiGraph, evidence: str | None = None) -> Iterator[Triple]:
     """Every triple of the export of `g` (pyoxigraph Triples, order not significant).
 
-    `evidence` is one of EVIDENCE_LEVELS: how much provenance each paper -> concept link keeps.
+    `evidence` is one of EVIDENCE_LEVELS: how much provenance each paper -> concept link keeps
+    (None: the graph's own g.graph["evidence"], as from_rdf reads it, else "all"). A level other than
+    "all" is stated on the graph resource (kg:evidenceLevel), so the shapes know it is by design.
 
     >>> g = read_rdf("out/kg.nt")
     >>> sum(1 for _ in iter_triples(g)) == sum(1 for _ in open("out/kg.nt"))
@@ -369,10 +374,13 @@ def iter_triples(g: nx.MultiDiGraph, evidence: str = "all") -> Iterator[Triple]:
     >>> sum(1 for _ in iter_triples(g, "none")) < sum(1 for _ in iter_triples(g, "first"))
     True
     """
+    evidence = evidence or g.graph.get("evidence") or "all"
     _check_level(evidence)
     yield Triple(_GRAPH, _R.type, _K.KnowledgeGraph)
     yield from _optional(_GRAPH, _K.graphName, g.graph.get("name"))
     yield from _optional(_GRAPH, _K.extractorVersion, g.graph.get("extractor"))
+    if evidence != "all":  # absent means "all", which keeps the default export as it always was
+        yield Triple(_GRAPH, _K.evidenceLevel, ox.Literal(evidence))
     for key, attrs in g.nodes(data=True):
         yield from _node(key, attrs)
         for _, v, edge_key, edge_attrs in g.out_edges(key, keys=True, data=True):
@@ -419,7 +427,7 @@ def _ox_triples(triples: Iterable) -> Iterator[Triple | ox.Quad]:
             yield Triple(_to_ox(s), _to_ox(p), _to_ox(o))
 
 
-def to_rdf(g: nx.MultiDiGraph, evidence: str = "all") -> rdflib.Graph:
+def to_rdf(g: nx.MultiDiGraph, evidence: str | None = None) -> rdflib.Graph:
     """The graph as an rdflib Graph under the paperkg ontology, prefixes bound.
 
     Examples
@@ -540,8 +548,8 @@ def from_rdf(rdf: rdflib.Graph | Iterable) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     if _GRAPH in index:
         p = _Props(index[_GRAPH], index)
-        g.graph.update({k: v for k, v in (("name", p.one(_K.graphName)),
-                                         ("extractor", p.one(_K.extractorVersion))) if v is not None})
+        g.graph.update({k: v for k, v in (("name", p.one(_K.graphName)), ("extractor", p.one(_K.extractorVersion)),
+                                         ("evidence", p.one(_K.evidenceLevel))) if v is not None})
     nodes: dict[str, dict] = {}
     links: dict[tuple[str, str, str], _Props] = {}
     rdf_type = _R.type.value
@@ -693,44 +701,71 @@ def _jsonld_value(t: Any) -> dict:
     return {"@value": t.value} if dt == _XSD_STRING else {"@value": t.value, "@type": _compact(dt)}
 
 
-def _jsonld(triples: Iterable[Triple]) -> Iterator[str]:
-    """Compact JSON-LD of triples grouped by subject: the prefixes as @context, a node object a line.
-    (pyoxigraph writes expanded JSON-LD only.)"""
-    yield '{"@context":' + _JSON_DUMPS(PREFIXES) + ',\n"@graph":['
-    sep = "\n"
-    for subject, group in itertools.groupby(triples, key=lambda t: t.subject):
-        node: dict[str, Any] = {"@id": _jsonld_value(subject)["@id"]}
-        for t in group:
-            p = t.predicate.value
-            if p == _RDF_TYPE and isinstance(t.object, ox.NamedNode):
-                node.setdefault("@type", []).append(_compact(t.object.value))
-            else:
-                node.setdefault(_compact(p), []).append(_jsonld_value(t.object))
-        yield sep + _JSON_DUMPS(node)
-        sep = ",\n"
-    yield "\n]}\n"
+class _JsonLd:
+    """Compact JSON-LD of triples given grouped by subject: the prefixes as @context, a node object a
+    line. (pyoxigraph writes expanded JSON-LD only.)"""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out, self.subject, self.node, self.sep = out, None, None, "\n"
+        out.write('{"@context":' + _JSON_DUMPS(PREFIXES) + ',\n"@graph":[')
+
+    def add(self, t: Triple) -> None:
+        """Add a triple; a new subject ends the node object of the previous one."""
+        if t.subject != self.subject:
+            self._flush()
+            self.subject, self.node = t.subject, {"@id": _jsonld_value(t.subject)["@id"]}
+        p = t.predicate.value
+        if p == _RDF_TYPE and isinstance(t.object, ox.NamedNode):
+            self.node.setdefault("@type", []).append(_compact(t.object.value))
+        else:
+            self.node.setdefault(_compact(p), []).append(_jsonld_value(t.object))
+
+    def _flush(self) -> None:
+        if self.node is not None:
+            self.out.write(self.sep + _JSON_DUMPS(self.node))
+            self.sep = ",\n"
+
+    def close(self) -> None:
+        """Write the last node object and close the document."""
+        self._flush()
+        self.out.write("\n]}\n")
 
 
-def _render(fmt: str, nt: Path | bytes, out: IO[bytes]) -> None:
-    """Write format `fmt` of the sorted N-Triples `nt` (a file, or its bytes) to binary `out`."""
-    if fmt == "nt":
+def _render(nt: Path | bytes, outs: Mapping[str, IO[bytes]]) -> None:
+    """Write the formats of `outs` (format -> binary file) from the sorted N-Triples `nt` (a file or its
+    bytes), parsing it once for Turtle and JSON-LD together."""
+    if "nt" in outs:
         if isinstance(nt, bytes):
-            out.write(nt)
+            outs["nt"].write(nt)
         else:
             with open(nt, "rb") as fh:
                 while chunk := fh.read(1 << 20):
-                    out.write(chunk)
+                    outs["nt"].write(chunk)
+    if "ttl" not in outs and "jsonld" not in outs:
         return
-    parsed = (ox.parse(nt, format=ox.RdfFormat.N_TRIPLES) if isinstance(nt, bytes)
-              else ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES))
-    if fmt == "ttl":
+    parsed: Iterable = (ox.parse(nt, format=ox.RdfFormat.N_TRIPLES) if isinstance(nt, bytes)
+                        else ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES))
+    text = jsonld = None
+    if "jsonld" in outs:
+        text = io.TextIOWrapper(outs["jsonld"], encoding="utf-8", newline="\n")
+        jsonld = _JsonLd(text)
+        parsed = _tee(parsed, jsonld.add)
+    if "ttl" in outs:
         # Sorted input keeps each subject's triples together, so the serializer groups them.
-        ox.serialize(parsed, out, ox.RdfFormat.TURTLE, prefixes=_TTL_PREFIXES, base_iri=BASE)
+        ox.serialize(parsed, outs["ttl"], ox.RdfFormat.TURTLE, prefixes=_TTL_PREFIXES, base_iri=BASE)
     else:
-        wrapper = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
-        wrapper.writelines(_jsonld(parsed))
-        wrapper.flush()
-        wrapper.detach()
+        for _ in parsed:
+            pass
+    if jsonld is not None:
+        jsonld.close()
+        text.flush()
+        text.detach()  # the caller closes the binary file
+
+
+def _tee(items: Iterable, sink: Any) -> Iterator:
+    for item in items:
+        sink(item)
+        yield item
 
 
 def _check_formats(formats: Iterable[str]) -> list[str]:
@@ -750,12 +785,12 @@ def serialize(triples: Iterable | rdflib.Graph, fmt: str) -> str:
     _check_formats([fmt])
     nt = b"".join(_sorted_ntriples(_ox_triples(triples), _SORT_BUDGET))
     out = io.BytesIO()
-    _render(fmt, nt, out)
+    _render(nt, {fmt: out})
     return out.getvalue().decode("utf-8")
 
 
 def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
-              formats: Iterable[str] = ("ttl", "nt", "jsonld"), evidence: str = "all") -> dict[str, Path]:
+              formats: Iterable[str] = ("ttl", "nt", "jsonld"), evidence: str | None = None) -> dict[str, Path]:
     """Write the graph as kg.ttl / kg.nt / kg.jsonld in `out_dir`, atomically and deterministically.
 
     Parameters
@@ -763,7 +798,8 @@ def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
     g : the networkx graph (kg.graph schema) or an rdflib Graph (e.g. from to_rdf).
     out_dir : directory to write into (created if missing).
     formats : any of "ttl", "nt", "jsonld".
-    evidence : one of EVIDENCE_LEVELS ("all", the default, keeps every link's provenance).
+    evidence : one of EVIDENCE_LEVELS ("all" keeps every link's provenance); None: the graph's own
+        level (g.graph["evidence"], set by from_rdf), else "all".
 
     Returns
     -------
@@ -778,7 +814,8 @@ def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
     True
     """
     formats = _check_formats(formats)
-    _check_level(evidence)
+    if evidence is not None:
+        _check_level(evidence)
     out_dir = Path(out_dir)
     paths = {fmt: out_dir / FORMATS[fmt] for fmt in formats}
     triples = _ox_triples(g) if isinstance(g, rdflib.Graph) else iter_triples(g, evidence)
@@ -789,8 +826,7 @@ def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
         nt = paths["nt"] if "nt" in paths else Path(tmp) / "kg.nt"
         with atomic_open(nt, "wb") as fh:
             fh.writelines(lines)
-        for fmt, path in paths.items():
-            if fmt != "nt":
-                with atomic_open(path, "wb") as out:
-                    _render(fmt, nt, out)
+        with contextlib.ExitStack() as stack:
+            outs = {fmt: stack.enter_context(atomic_open(path, "wb")) for fmt, path in paths.items() if fmt != "nt"}
+            _render(nt, outs)
     return paths

@@ -288,6 +288,8 @@ def test_evidence_levels_keep_less_provenance(tmp_path):
     assert first.edges[VIT_PAPER, VIT, "uses"]["mentions"] == g.edges[VIT_PAPER, VIT, "uses"]["mentions"][:1]
     assert first.edges[VIT_PAPER, VIT, "uses"]["evidence"] == g.edges[VIT_PAPER, VIT, "uses"]["evidence"]
     none = from_rdf(to_rdf(g, "none"))
+    assert none.graph["evidence"] == "none" and "evidence" not in from_rdf(to_rdf(g)).graph
+    assert len(to_rdf(none)) == counts["none"]  # written again, it keeps its level
     assert none.edges[VIT_PAPER, VIT, "uses"] == {"relation": "uses", "role": None, "confidence": None,
                                                   "mentions": [], "evidence": None, "extractor": None}
     assert dict(none.nodes(data=True)) == dict(g.nodes(data=True))
@@ -350,7 +352,7 @@ def test_ontology_documents_every_term(ontology):
                       "codeRepository", "relatedTo", "role", "confidence", "evidenceStart", "evidenceEnd",
                       "evidenceText", "mentionStart", "mentionEnd", "mentionText", "extractorVersion",
                       "paperCount", "labelKey", "score", "rank", "reason", "reasonList", "listingDate", "category",
-                      "authorList", "hasMention", "graphName",
+                      "authorList", "hasMention", "graphName", "evidenceLevel",
                       "entityType", "caseSensitive"}  # the last two type ontology/vocab entries
     assert {str(t)[len(str(KG)):] for t in kg_terms} == expected_classes | expected_props
     for term in kg_terms:
