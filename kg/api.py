@@ -124,7 +124,7 @@ def build(inputs: Iterable[str | Path] | str | Path, output: str | Path | None =
     its previous set in one atomic swap. With `output=None` they go into a temporary folder that is
     removed with the returned object (or by its close()); no graph.html is written there unless
     `html=True`. `options` are kg.build.build's: jobs, html, use_ner, min_confidence, strict,
-    store, progress. Raises kg.build.InputError for a missing input, kg.build.NothingRead when no
+    store, evidence ("all", "first" or "none": how much provenance each link keeps), progress. Raises kg.build.InputError for a missing input, kg.build.NothingRead when no
     paper could be read, kg.build.StrictFailure (strict=True) when an input had problems.
 
     >>> import kg

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .store import KGStore, QueryResult
 
+from .schema import ENTITY_TYPES
+
 __all__ = ["QueryMixin", "PAPERS_QUERY", "CONCEPTS_QUERY"]
 
 PAPERS_QUERY = """SELECT ?paper ?id ?title WHERE {
@@ -18,7 +20,7 @@ PAPERS_QUERY = """SELECT ?paper ?id ?title WHERE {
 } ORDER BY LCASE(STR(?title)) STR(?paper)"""
 CONCEPTS_QUERY = """SELECT ?concept ?type ?label ?papers WHERE {
   ?concept a ?class ; skos:prefLabel ?label ; kg:paperCount ?papers .
-  VALUES ?class { kg:Method kg:Model kg:Dataset kg:Task kg:Metric }
+  VALUES ?class { """ + " ".join(f"kg:{t}" for t in ENTITY_TYPES) + """ }
   BIND (STRAFTER(STR(?class), "#") AS ?type)
 } ORDER BY DESC(?papers) LCASE(STR(?label)) STR(?concept)"""
 

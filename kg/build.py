@@ -20,6 +20,7 @@ from .related import RELATED_DIR, link_related
 from .model import Entity, Paper, Problem
 from .readers import path_problem, read
 from .resolve import Resolution, resolve
+from .schema import EVIDENCE_LEVELS
 
 if TYPE_CHECKING:
     from .extract.cache import ExtractionCache
@@ -185,7 +186,8 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
           progress: Callable[[int, int], None] | None = None, store: bool = True,
           use_ner: bool = True, min_confidence: float | None = None,
           strict: bool = False, cache: bool | str | Path = True, engine: str = "local",
-          scheduler: str | None = None, records: Iterable[Paper] = ()) -> tuple[nx.MultiDiGraph, BuildReport]:
+          scheduler: str | None = None, records: Iterable[Paper] = (),
+          evidence: str = "all") -> tuple[nx.MultiDiGraph, BuildReport]:
     """Build the graph and write DIR/kg.ttl (+ .nt, .jsonld), DIR/graph.html, DIR/store, DIR/related
     and DIR/problems.log (when there were problems) as one set.
 
@@ -203,7 +205,9 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     set; a path: that file; False: none) keeps each paper's extraction, keyed by its text and the
     extractor, so rebuilding a corpus re-extracts only new or changed papers. `engine`, `scheduler`,
     `records`: see build_graph. DIR/records.jsonl.gz and DIR/build.json keep what was read and how,
-    for kg.update (`kg add`, `kg remove`).
+    for kg.update (`kg add`, `kg remove`). `evidence` (kg.schema.EVIDENCE_LEVELS: "all", the default,
+    "first", "none") is how much of each paper -> concept link's provenance the RDF files keep; an
+    unknown level raises ValueError before any work.
     """
     from .extract.cache import CACHE_FILE
     from .built_corpus import write_options, write_records
@@ -211,6 +215,8 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     from .rdf import write_rdf
     from .views.html import write_html
 
+    if evidence not in EVIDENCE_LEVELS:
+        raise ValueError(f"unknown evidence level {evidence!r}; choose from {', '.join(EVIDENCE_LEVELS)}")
     inputs = list(inputs)
     check_inputs(inputs)
     out = Path(out_dir)
@@ -223,12 +229,12 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
         if report.papers == 0:
             raise NothingRead(report)
         stage = output.path
-        written: dict[str, Path] = dict(write_rdf(g, stage))
+        written: dict[str, Path] = dict(write_rdf(g, stage, evidence=evidence))
         written["related"] = report.related_index.save(stage / RELATED_DIR)
         with atomic_open(stage / RECORDS_FILE, "wb") as fh:
             write_records(fh, report.read_records)
         write_options(stage / BUILD_FILE, {"use_ner": use_ner, "min_confidence": min_confidence, "html": html,
-                                           "store": store})
+                                           "store": store, "evidence": evidence})
         written["records"], written["options"] = stage / RECORDS_FILE, stage / BUILD_FILE
         if store:
             from .store import persist_store

@@ -31,7 +31,7 @@ __all__ = ["RECORDS_FILE", "BUILD_FILE", "write_records", "read_records", "write
 RECORDS_FILE = "records.jsonl.gz"
 BUILD_FILE = "build.json"
 # The build options that change what is written; a rebuild of the folder uses the same.
-OPTIONS = ("use_ner", "min_confidence", "html", "store")
+OPTIONS = ("use_ner", "min_confidence", "html", "store", "evidence")
 
 
 def write_records(fh: IO[bytes], records: Iterable[Paper]) -> None:

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .schema import EVIDENCE_LEVELS
+
 __all__ = ["app", "main"]
 
 app = typer.Typer(
@@ -57,6 +59,10 @@ def build(
                          "or a local cluster of --jobs workers). The output is the same.")] = "local",
     scheduler: Annotated[Optional[str], typer.Option(
         "--scheduler", help="Address of a running Dask scheduler (tcp://host:8786), with --engine dask.")] = None,
+    evidence: Annotated[str, typer.Option(
+        "--evidence",
+        help="Provenance each paper -> concept link keeps in the RDF: all (every mention span and the "
+             "evidence sentence), first (the first span and the sentence), none (the direct triple only).")] = "all",
 ) -> None:
     """Build the graph: kg.ttl, kg.nt, kg.jsonld and graph.html in OUTPUT.
 
@@ -73,9 +79,13 @@ def build(
     if scheduler and engine != "dask":
         err.print("kg build: --scheduler needs --engine dask", highlight=False, markup=False)
         raise typer.Exit(2)
+    if evidence not in EVIDENCE_LEVELS:
+        err.print(f"kg build: --evidence must be one of {', '.join(EVIDENCE_LEVELS)}, not {evidence!r}",
+                  highlight=False, markup=False)
+        raise typer.Exit(2)
     _run_and_report("build", output, cache, lambda progress: run_build(
         sources, output, jobs=jobs, html=html, use_ner=ner, min_confidence=min_confidence, strict=strict,
-        cache=cache, engine=engine, scheduler=scheduler, progress=progress))
+        cache=cache, engine=engine, scheduler=scheduler, evidence=evidence, progress=progress))
 
 
 def _run_and_report(command: str, output: Path, cache: bool, run) -> None:

@@ -2,11 +2,13 @@
 
 Graph schema (the contract kg.rdf and kg.views rely on)
 --------------------------------------------------------
-graph.graph: {"name": "paperkg", "extractor": EXTRACTOR_VERSION}
+graph.graph: {"name": "paperkg", "extractor": EXTRACTOR_VERSION}, and "evidence" (kg.schema.EVIDENCE_LEVELS)
+             when the graph was read from an export that keeps less than "all" provenance
 
 Node keys are IRI paths relative to the base IRI (kg.rdf.BASE):
   "paper/<paper id>"            kind="Paper": title, abstract, url, authors (list), date, arxiv_id,
-                                categories (list), sources (list of "path:line"), record_id (the
+                                categories (sorted list), sources (sorted list of "path:line": sets
+                                in RDF, so sorted to round-trip), record_id (the
                                 input record's own identifier, or None), dois (sorted list of
                                 normalised DOIs)
   "concept/<type>/<slug>"       kind="Concept": type (Method|Model|Dataset|Task|Metric), label,
@@ -28,6 +30,7 @@ from collections.abc import Iterable
 import networkx as nx
 
 from .model import Concept, Link, Paper
+from .schema import RELATIONS  # re-exported (kg.views imports it from here): defined in kg.schema
 
 __all__ = [
     "EXTRACTOR_VERSION", "RELATIONS", "relation_for", "paper_key", "concept_key", "repo_key",
@@ -35,7 +38,6 @@ __all__ = [
 ]
 
 EXTRACTOR_VERSION = "paperkg-extract/0.1.0"
-RELATIONS: tuple[str, ...] = ("proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions")
 
 
 def relation_for(role: str, type_: str) -> str:
@@ -76,7 +78,7 @@ def _paper_attrs(p: Paper) -> dict:
     return {
         "kind": "Paper", "title": p.title, "abstract": p.abstract, "url": p.url,
         "authors": list(p.authors), "date": p.date, "arxiv_id": p.arxiv_id,
-        "categories": list(p.categories), "sources": [str(s) for s in p.sources], "record_id": p.record_id,
+        "categories": sorted(set(p.categories)), "sources": sorted({str(s) for s in p.sources}), "record_id": p.record_id,
         "dois": sorted(p.dois),
     }
 

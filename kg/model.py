@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .schema import ENTITY_TYPES, ROLE_RANK, ROLES  # re-exported: defined once in kg.schema
+
 __all__ = [
     "MAX_TEXT_CHARS", "ENTITY_TYPES", "ROLES", "ROLE_RANK", "Source", "Paper", "Problem",
     "Mention", "Entity", "Concept", "Link",
@@ -11,10 +13,6 @@ __all__ = [
 # The longest paper text (title + newline + abstract) read or extracted: longer records are cut, with
 # a problem (kg.readers). arXiv caps abstracts at 1,920 characters; spaCy refuses texts over 1,000,000.
 MAX_TEXT_CHARS = 100_000
-ENTITY_TYPES: tuple[str, ...] = ("Method", "Model", "Dataset", "Task", "Metric")
-ROLES: tuple[str, ...] = ("proposed", "used", "compared", "mentioned")
-# When two mentions of one entity disagree, the more specific role wins.
-ROLE_RANK: dict[str, int] = {"proposed": 3, "compared": 2, "used": 1, "mentioned": 0}
 
 
 @dataclass(frozen=True, order=True)

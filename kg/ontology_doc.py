@@ -18,14 +18,15 @@ from rdflib import BNode, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
-from .rdf import ONTOLOGY_IRI, PREFIXES, ontology_path
+from .rdf import ontology_path
+from .schema import BASE, KG_NS, ONTOLOGY_IRI, PREFIXES, RELATIONS, SHAPES_NS
 
 __all__ = ["check", "generate", "readme_path", "write"]
 
-_KG = ONTOLOGY_IRI + "#"
+_KG = KG_NS
 _NS = sorted(((p, ns) for p, ns in PREFIXES.items() if p != "kgr"), key=lambda kv: -len(kv[1]))
-_NS = [("kgsh", "https://w3id.org/paperkg/shapes#"), *_NS]
-_LINKS = ("proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions")
+_NS = [("kgsh", SHAPES_NS), *_NS]
+_LINKS = RELATIONS
 
 
 def readme_path() -> Path:
@@ -115,7 +116,7 @@ def generate(ontology: str | Path | None = None, shapes: str | Path | None = Non
         "",
         f"**IRI** `{ONTOLOGY_IRI}` · **version** {g.value(onto, OWL.versionInfo)} · "
         f"**license** <{g.value(onto, URIRef('http://purl.org/dc/terms/license'))}> · "
-        f"**terms** `{_KG}` · **resources** `https://w3id.org/paperkg/` + node key",
+        f"**terms** `{_KG}` · **resources** `{BASE}` + node key",
         "",
         _en(g, onto, RDFS.comment),
         "",

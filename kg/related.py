@@ -34,7 +34,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from .model import ROLE_RANK, ROLES
+from .schema import ROLE_RANK, ROLES
 
 __all__ = ["Suggestion", "RelatedIndex", "AmbiguousPaper", "link_related", "related", "open_index",
            "draft_concepts", "RELATED_DIR", "GRAPH_WEIGHT", "TYPE_WEIGHTS", "ROLE_WEIGHTS",
@@ -209,7 +209,7 @@ class RelatedIndex:
     @classmethod
     def from_graph(cls, g: nx.MultiDiGraph) -> "RelatedIndex":
         """The index of every paper of a kg graph (kg.graph schema)."""
-        from .rdf import BASE
+        from .schema import BASE
 
         keys = sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "Paper")
         papers, texts = [], []

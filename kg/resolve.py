@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from .extract.entities import norm_name
 from .graph import relation_for
 from .ids import concept_id
-from .model import ENTITY_TYPES, ROLE_RANK, Concept, Entity, Link, Paper
+from .model import Concept, Entity, Link, Paper
+from .schema import ENTITY_TYPES, ROLE_RANK
 
 __all__ = ["Resolution", "resolve"]
 

@@ -10,12 +10,16 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .store import KGStore
 
+from .schema import EDGE_KEYS, ENTITY_TYPES
+
 __all__ = ["STATS_QUERIES", "graph_stats"]
 
+_TYPES = " ".join(f"kg:{t}" for t in ENTITY_TYPES)
+_EDGES = " ".join(f"kg:{r}" for r in EDGE_KEYS)
 STATS_QUERIES = {
     "papers": "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a kg:Paper }",
-    "concepts": "SELECT ?t (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a ?t . VALUES ?t { kg:Method kg:Model kg:Dataset kg:Task kg:Metric } } GROUP BY ?t ORDER BY ?t",
-    "links": "SELECT ?r (COUNT(*) AS ?n) WHERE { ?p ?r ?c . ?p a kg:Paper . VALUES ?r { kg:proposes kg:uses kg:evaluatesOn kg:comparesWith kg:addresses kg:mentions kg:codeRepository kg:relatedTo } } GROUP BY ?r ORDER BY ?r",
+    "concepts": f"SELECT ?t (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a ?t . VALUES ?t {{ {_TYPES} }} }} GROUP BY ?t ORDER BY ?t",
+    "links": f"SELECT ?r (COUNT(*) AS ?n) WHERE {{ ?p ?r ?c . ?p a kg:Paper . VALUES ?r {{ {_EDGES} }} }} GROUP BY ?r ORDER BY ?r",
 }
 
 

@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from .io import replace_dir
-from .rdf import PREFIXES, escape_string, ontology_path
+from .rdf import escape_string, ontology_path
+from .schema import PREFIXES
 from .sparql_scan import UPDATE_VERBS, scan
 
 __all__ = [
@@ -920,7 +921,7 @@ def _arxiv_id(value: str) -> str:
 
 def _find_papers(store: OxigraphStore | RdflibStore, value: str) -> set[str]:
     """IRIs of the papers `value` names exactly (as IRI, node key or arXiv id): index lookups only."""
-    from .rdf import BASE
+    from .schema import BASE
 
     found: set[str] = set()
     for candidate in dict.fromkeys((value, BASE + value)):

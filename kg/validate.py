@@ -25,7 +25,8 @@ import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from .rdf import BASE, PREFIXES, ontology_path
+from .rdf import ontology_path
+from .schema import BASE, PREFIXES
 
 __all__ = ["INFERENCE", "ValidationReport", "Violation", "load_graph", "shapes_path", "validate"]
 

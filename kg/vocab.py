@@ -11,12 +11,12 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SKOS
 
 from kg.ids import concept_id
+from kg.schema import ENTITY_TYPES, KG_NS, KGV_NS  # ENTITY_TYPES re-exported
 
 __all__ = ["VocabEntry", "load_vocab", "vocab_folder", "ENTITY_TYPES", "KG", "KGV"]
 
-KG = Namespace("https://w3id.org/paperkg/ontology#")
-KGV = Namespace("https://w3id.org/paperkg/vocab/")
-ENTITY_TYPES: tuple[str, ...] = ("Dataset", "Model", "Method", "Task", "Metric")
+KG = Namespace(KG_NS)
+KGV = Namespace(KGV_NS)
 
 
 @dataclass(frozen=True)

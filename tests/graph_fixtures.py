@@ -142,6 +142,34 @@ def odd_graph() -> nx.MultiDiGraph:
     return g
 
 
+def tricky_graph() -> nx.MultiDiGraph:
+    """Schema-valid values that are hard to write: escapes, control characters, astral characters,
+    node keys needing percent-encoding, a date that is not a calendar date, a repeated author, absent
+    optional values, a concept link without evidence sentence, paper -> repo and paper -> paper edges."""
+    g = nx.MultiDiGraph(name="tricky", extractor=EXTRACTOR)
+    text = 'quotes " \\ and\ttabs\r\n\x01 ✓ 😀 F1 here'
+    g.add_node("paper/t odd ü", kind="Paper", title="T", abstract=text, url="https://example.org/a%20b?c#d",
+               authors=["Same", "Same", "Alpha"], date="2024-02-30", arxiv_id=None,
+               categories=["cs.AI", "cs.LG"], sources=["a:1", "b:2"], record_id="rec <1>",
+               dois=["10.1000/x"])
+    g.add_node("paper/arxiv-hep-th_9901001", kind="Paper", title="Old style id", abstract="x", url=None,
+               authors=[], date=None, arxiv_id="hep-th/9901001", categories=[], sources=[], record_id=None,
+               dois=[])
+    g.add_node("concept/metric/f1", kind="Concept", type="Metric", label="F1",
+               aliases=["F-measure", "F1", "f1-score"], paper_count=2)
+    g.add_node("repo/github.com/x/y", kind="CodeRepository", url="https://github.com/x/y")
+    start = len("T\n") + text.index("F1")
+    g.add_edge("paper/t odd ü", "concept/metric/f1", key="evaluatesOn", relation="evaluatesOn", role="used",
+               confidence=1.0, mentions=[[start, start + 2, "F1"]], evidence=None, extractor=EXTRACTOR)
+    g.add_edge("paper/t odd ü", "concept/metric/f1", key="mentions", relation="mentions", role="mentioned",
+               confidence=1e-05, mentions=[[0, 1, "T"], [start, start + 2, "F1"]],
+               evidence={"start": 0, "end": 1, "text": "T"}, extractor=EXTRACTOR)
+    g.add_edge("paper/t odd ü", "repo/github.com/x/y", key="codeRepository", relation="codeRepository")
+    g.add_edge("paper/arxiv-hep-th_9901001", "paper/t odd ü", key="relatedTo", relation="relatedTo",
+               score=0.5, rank=1, reasons=["z first", "a second"])
+    return g
+
+
 def graph_signature(g: nx.MultiDiGraph) -> dict[str, Any]:
     """Type-strict comparable form of a graph: graph attrs, nodes and keyed edges with attributes."""
     def strict(value: Any) -> Any:

@@ -12,10 +12,11 @@ import rdflib
 from rdflib import URIRef
 
 from kg.ontology_doc import generate, readme_path
-from kg.rdf import KG, ONTOLOGY_IRI, PREFIXES, ontology_path
+from kg.rdf import KG, ontology_path
+from kg.schema import ONTOLOGY_IRI, PREFIXES, RELATIONS
 
 NS = rdflib.namespace
-LINKS = ("proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions")
+LINKS = RELATIONS
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,16 +16,16 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
 from graph_fixtures import (CIFAR, EXTRACTOR, GBRL_PAPER, IMAGENET, OLD_PAPER, REPO, VIT, VIT_PAPER,
-                            graph_signature, odd_graph, small_graph)
+                            graph_signature, odd_graph, small_graph, tricky_graph)
 import kg.rdf
 from kg import model
-from kg.rdf import (BASE, CONCEPT_CLASSES, DCTERMS, FORMATS, KG, PREFIXES, PROV, RELATIONS, SCHEMA, SKOS, from_rdf,
-                    iter_triples, link_iri, node_iri, node_key, ontology_path, read_rdf, serialize, to_rdf,
-                    write_rdf)
+from kg.rdf import (BASE, CONCEPT_CLASSES, DCTERMS, EVIDENCE_LEVELS, FORMATS, KG, PREFIXES, PROV, RELATIONS,
+                    SCHEMA, SKOS, from_rdf, iter_triples, link_iri, node_iri, node_key, ontology_path, read_rdf,
+                    serialize, to_rdf, write_rdf)
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
-FIXTURES = {"small": small_graph, "odd": odd_graph}
+FIXTURES = {"small": small_graph, "tricky": tricky_graph}
 RDFLIB_FORMAT = {"ttl": "turtle", "nt": "nt", "jsonld": "json-ld"}
 OX_FORMAT = {"ttl": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES,
              "jsonld": pyoxigraph.RdfFormat.JSON_LD}
@@ -90,24 +91,34 @@ def test_round_trip_keeps_exact_floats_and_author_order():
     assert h.edges[GBRL_PAPER, IMAGENET, "mentions"]["evidence"] is None
 
 
-def test_assembled_graphs_need_no_json_fallback():
+def test_a_paper_repo_edge_is_only_the_direct_triple():
     rdf = to_rdf(small_graph())
-    assert list(rdf.triples((None, KG.extraAttributes, None))) == []
-    # a plain paper -> repo edge is just the direct triple, no reified statement
-    assert list(rdf.subjects(RDF.object, node_iri(REPO))) == []
+    assert (node_iri(GBRL_PAPER), KG.codeRepository, node_iri(REPO)) in rdf
+    assert list(rdf.subjects(RDF.object, node_iri(REPO))) == []  # no reified statement
 
 
 def test_import_fills_missing_schema_attributes():
     g = nx.MultiDiGraph()
     g.add_node("paper/t-1", kind="Paper", title="T", abstract="A", url=None, authors=[], date=None,
                arxiv_id=None, categories=[], sources=[], record_id=None, dois=[])
-    rdf = to_rdf(g)
-    assert not list(rdf.triples((None, KG.extraAttributes, None)))  # nothing needed the JSON fallback
-    h = from_rdf(rdf)
+    h = from_rdf(to_rdf(g))
     assert dict(h.nodes["paper/t-1"]) == dict(g.nodes["paper/t-1"])
     assert h.graph == {}
-    g.graph["name"] = None
-    assert from_rdf(to_rdf(g)).graph == {"name": None}
+
+
+@pytest.mark.parametrize("part", ["node kind", "concept type", "edge key"])
+def test_export_refuses_what_is_outside_the_schema(part):
+    # The mapping is exactly the schema ontology/shapes.ttl checks: anything else is an error, not a guess.
+    g = small_graph()
+    if part == "node kind":
+        g.add_node("author/jane-doe", kind="Author", name="Jane Doe")
+    elif part == "concept type":
+        g.nodes[IMAGENET]["type"] = "Software"
+    else:
+        g.add_edge(VIT_PAPER, OLD_PAPER, key="writtenBy")
+    with pytest.raises(ValueError, match=part.split()[-1]):
+        list(iter_triples(g))
+    assert odd_graph  # the fixture of such graphs stays importable for other suites
 
 
 # ----------------------------------------------------------------------------- mapping details
@@ -215,10 +226,10 @@ def test_write_rdf_is_deterministic(tmp_path):
 def test_write_rdf_is_deterministic_across_processes(tmp_path):
     script = (
         "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
-        "from graph_fixtures import odd_graph, small_graph\n"
+        "from graph_fixtures import small_graph, tricky_graph\n"
         "from kg.rdf import write_rdf\n"
         "import networkx as nx\n"
-        "g = nx.compose(small_graph(), odd_graph())\n"
+        "g = nx.compose(small_graph(), tricky_graph())\n"
         "write_rdf(g, sys.argv[3])\n"
     )
     root = Path(__file__).resolve().parents[1]
@@ -244,15 +255,46 @@ def test_streamed_export_spilling_to_disk_gives_the_same_bytes(demo, tmp_path, m
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kg.jsonld", "kg.nt", "kg.ttl"]
 
 
-def test_streamed_export_falls_back_when_a_node_shares_a_subject(tmp_path):
-    # A node whose key is a link IRI's path: the streamed groups would describe that subject twice, so
-    # the export is merged in memory instead, the same as serialize() of all triples.
-    g = small_graph()
-    u, v, key = next((u, v, k) for u, v, k in g.edges(keys=True) if k in RELATIONS)
-    g.add_node(node_key(link_iri(u, key, v)), kind="Paper", title="A paper with an odd key")
+def test_files_equal_serialize_of_the_triples(tmp_path):
+    # write_rdf (external sort, files) and serialize (in memory) render the same triples the same way.
+    g = nx.compose(small_graph(), tricky_graph())
     paths = write_rdf(g, tmp_path)
     for fmt, path in paths.items():
         assert path.read_text(encoding="utf-8") == serialize(iter_triples(g), fmt), fmt
+
+
+def test_evidence_levels_keep_less_provenance(tmp_path):
+    g = small_graph()
+    counts = {}
+    for level in EVIDENCE_LEVELS:
+        rdf = to_rdf(g, level)
+        counts[level] = len(rdf)
+        mentions = len(list(rdf.triples((None, KG.hasMention, None))))
+        links = {s for s in rdf.subjects(RDF.type, KG.LinkEvidence) if (s, KG.role, None) in rdf}
+        concept_edges = [e for e in g.edges(keys=True) if e[2] in RELATIONS]
+        # every level keeps every direct triple
+        assert all((node_iri(u), KG[k], node_iri(v)) in rdf for u, v, k in concept_edges)
+        if level == "all":
+            assert mentions == sum(len(g.edges[e]["mentions"]) for e in concept_edges)
+        elif level == "first":
+            assert mentions == len(links) == len(concept_edges)
+        else:
+            assert mentions == 0 and not links
+        assert (node_iri(OLD_PAPER), KG.relatedTo, node_iri(VIT_PAPER)) in rdf  # related picks keep their score
+        assert rdf.value(link_iri(OLD_PAPER, "relatedTo", VIT_PAPER), KG.score) is not None
+    assert counts["all"] > counts["first"] > counts["none"]
+    # read back: "first" keeps the first span of each link, "none" the links without their attributes
+    first = from_rdf(to_rdf(g, "first"))
+    assert first.edges[VIT_PAPER, VIT, "uses"]["mentions"] == g.edges[VIT_PAPER, VIT, "uses"]["mentions"][:1]
+    assert first.edges[VIT_PAPER, VIT, "uses"]["evidence"] == g.edges[VIT_PAPER, VIT, "uses"]["evidence"]
+    none = from_rdf(to_rdf(g, "none"))
+    assert none.graph["evidence"] == "none" and "evidence" not in from_rdf(to_rdf(g)).graph
+    assert len(to_rdf(none)) == counts["none"]  # written again, it keeps its level
+    assert none.edges[VIT_PAPER, VIT, "uses"] == {"relation": "uses", "role": None, "confidence": None,
+                                                  "mentions": [], "evidence": None, "extractor": None}
+    assert dict(none.nodes(data=True)) == dict(g.nodes(data=True))
+    with pytest.raises(ValueError, match="evidence level"):
+        write_rdf(g, tmp_path, evidence="some")
 
 
 def test_write_rdf_outputs_and_atomicity(tmp_path):
@@ -267,10 +309,15 @@ def test_write_rdf_outputs_and_atomicity(tmp_path):
 def test_turtle_keeps_lexical_forms_and_lists(tmp_path):
     text = write_rdf(small_graph(), tmp_path, formats=("ttl",))["ttl"].read_text(encoding="utf-8")
     assert '"0.30000000000000004"^^xsd:double' in text
-    assert 'kg:authorList ( "Zoe Zhang" "Adam Smith" "Émile Zola" )' in text
-    assert "@base <https://w3id.org/paperkg/> ." in text
-    for prefix, ns in PREFIXES.items():
-        assert f"@prefix {prefix}: <{ns}> ." in text
+    assert text.startswith("@base <https://w3id.org/paperkg/> .\n")
+    assert "\n<paper/arxiv-2403.12345> dcterms:abstract " in text  # relative to @base, predicates sorted
+    # pyoxigraph writes the prefixes relative to the base (kg: <ontology#>): they resolve to ours
+    declared = set(re.findall(r"^@prefix (\w+): <[^>]*> \.$", text, re.M))
+    assert declared == set(PREFIXES) - {"kgr"}
+    parsed = rdflib.Graph().parse(data=text, format="turtle")
+    assert {p: str(ns) for p, ns in parsed.namespaces() if p in declared} == {p: PREFIXES[p] for p in declared}
+    assert list(parsed.items(parsed.value(node_iri(VIT_PAPER), KG.authorList))) == [
+        Literal("Zoe Zhang"), Literal("Adam Smith"), Literal("Émile Zola")]
 
 
 def test_write_accepts_an_rdflib_graph(tmp_path):
@@ -305,7 +352,7 @@ def test_ontology_documents_every_term(ontology):
                       "codeRepository", "relatedTo", "role", "confidence", "evidenceStart", "evidenceEnd",
                       "evidenceText", "mentionStart", "mentionEnd", "mentionText", "extractorVersion",
                       "paperCount", "labelKey", "score", "rank", "reason", "reasonList", "listingDate", "category",
-                      "authorList", "hasMention", "edgeKey", "extraAttributes", "graphName",
+                      "authorList", "hasMention", "graphName", "evidenceLevel",
                       "entityType", "caseSensitive"}  # the last two type ontology/vocab entries
     assert {str(t)[len(str(KG)):] for t in kg_terms} == expected_classes | expected_props
     for term in kg_terms:

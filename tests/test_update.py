@@ -84,3 +84,39 @@ def test_cli_add_and_remove(halves, tmp_path):
     run = subprocess.run(kg + ["remove", records[0]["id"], "--graph", str(tmp_path / "g")], capture_output=True,
                          text=True)
     assert run.returncode == 0 and "0 / 24" in run.stdout
+
+
+def test_add_keeps_the_evidence_level_and_matches_a_fresh_build(halves, tmp_path):
+    first, second, _ = halves
+    build([first], tmp_path / "grown", store=False, evidence="first")
+    assert json.loads((tmp_path / "grown" / "build.json").read_text())["evidence"] == "first"
+    add_papers([second], tmp_path / "grown")
+    build([first, second], tmp_path / "fresh", store=False, cache=False, evidence="first")
+    assert _files(tmp_path / "grown") == _files(tmp_path / "fresh")
+    build([first, second], tmp_path / "all", store=False, html=False)
+    for name in ("kg.nt", "kg.ttl", "kg.jsonld"):
+        assert (tmp_path / "fresh" / name).stat().st_size < (tmp_path / "all" / name).stat().st_size, name
+
+
+def test_a_build_json_without_evidence_means_all(halves, tmp_path):
+    # Folders built before the option existed keep every link's provenance when papers are added.
+    first, second, _ = halves
+    build([first], tmp_path / "old", store=False, html=False)
+    options = json.loads((tmp_path / "old" / "build.json").read_text())
+    del options["evidence"]
+    (tmp_path / "old" / "build.json").write_text(json.dumps(options))
+    add_papers([second], tmp_path / "old")
+    build([first, second], tmp_path / "fresh", store=False, html=False)
+    assert (tmp_path / "old" / "kg.nt").read_bytes() == (tmp_path / "fresh" / "kg.nt").read_bytes()
+
+
+def test_cli_evidence_option(halves, tmp_path):
+    first, _, _ = halves
+    kg = [sys.executable, "-m", "kg", "build", str(first), "--no-html"]
+    run = subprocess.run(kg + ["-o", str(tmp_path / "none"), "--evidence", "none"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    text = (tmp_path / "none" / "kg.nt").read_text(encoding="utf-8")
+    assert "ontology#proposes>" in text and "ontology#hasMention>" not in text and "ontology#role>" not in text
+    run = subprocess.run(kg + ["-o", str(tmp_path / "bad"), "--evidence", "most"], capture_output=True, text=True)
+    assert run.returncode == 2 and "--evidence must be one of all, first, none" in run.stderr
+    assert not (tmp_path / "bad").exists()

@@ -20,9 +20,11 @@ from kg.rdf import (
     link_iri,
     node_iri,
     ontology_path,
+    read_rdf,
     to_rdf,
     write_rdf,
 )
+from kg.schema import EVIDENCE_LEVELS, RELATIONS
 from kg.store import open_store, run_query
 from kg.validate import Violation, validate
 
@@ -51,6 +53,19 @@ def test_demo_export_validates(demo):
     assert report.violations == [] and report.conforms, "\n".join(map(str, report.violations[:20]))
     assert report.triples > 100_000
     assert report.summary().startswith("valid: ")
+
+
+@pytest.mark.parametrize("level", EVIDENCE_LEVELS)
+def test_every_evidence_level_validates(level):
+    report = validate(to_rdf(small_graph(), level))
+    assert report.conforms, [str(v) for v in report.violations]
+
+
+@pytest.mark.parametrize("level", ["first", "none"])
+def test_demo_export_at_a_lower_evidence_level_validates(demo, tmp_path, level):
+    write_rdf(read_rdf(demo / "kg.nt"), tmp_path, formats=("nt",), evidence=level)
+    report = validate(tmp_path / "kg.nt")
+    assert report.conforms, "\n".join(map(str, report.violations[:20]))
 
 
 def test_small_graph_validates_with_and_without_inference():
@@ -181,7 +196,6 @@ def test_validate_cli_on_missing_graph(tmp_path):
 
 # ----------------------------------------------------------------------------- provenance on every fact
 
-RELATIONS = ("proposes", "uses", "evaluatesOn", "comparesWith", "addresses", "mentions")
 
 
 def test_every_paper_concept_link_has_its_evidence(store):

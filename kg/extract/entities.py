@@ -14,7 +14,8 @@ from collections import Counter, defaultdict
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from ..model import ROLE_RANK, Entity, Mention
+from ..model import Entity, Mention
+from ..schema import ROLE_RANK
 from ..vocab import VocabEntry
 from .extensions import span_value  # importing it registers the Doc and Span extensions
 from .gazetteer import ENTITIES_KEY, doc_text
