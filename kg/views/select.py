@@ -17,6 +17,8 @@ from typing import Any
 
 import networkx as nx
 
+from ..schema import ENTITY_TYPES
+
 __all__ = [
     "View", "KINDS", "GROUPS", "CONCEPT_TYPES", "COOCCURS", "NodeNotFound", "node_group", "node_label",
     "load_graph", "find_nodes", "parse_types", "papers_view", "cooccurrence_view", "ego_view",
@@ -25,7 +27,7 @@ __all__ = [
 
 #: The kinds of view `make_view` (and `kg view --kind`) knows.
 KINDS: tuple[str, ...] = ("overview", "papers-map", "papers", "cooccurrence", "ego", "communities")
-CONCEPT_TYPES: tuple[str, ...] = ("Method", "Model", "Dataset", "Task", "Metric")
+CONCEPT_TYPES: tuple[str, ...] = ENTITY_TYPES
 #: Node groups: the legend entries and the names `--types` accepts.
 GROUPS: tuple[str, ...] = ("Paper", *CONCEPT_TYPES, "CodeRepository")
 #: Relation (edge key) of the concept -> concept edges of the co-occurrence view.
