@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .api_export import ExportMixin
+from .api_graph import GraphMixin
 from .api_query import QueryMixin
 from .api_related import RelatedMixin
 
@@ -47,7 +48,7 @@ def _check_folder(path: Path) -> None:
         raise FileNotFoundError(f"{path} holds no {' or '.join(GRAPH_FILES)}: not a folder written by `kg build`")
 
 
-class KnowledgeGraph(QueryMixin, RelatedMixin, ExportMixin):
+class KnowledgeGraph(QueryMixin, RelatedMixin, GraphMixin, ExportMixin):
     """A built paper graph: the folder `kg build` wrote, queried, ranked, viewed and exported from Python.
 
     Make one with kg.build or kg.open (KnowledgeGraph(path) is kg.open). `path` is the folder;

@@ -226,3 +226,28 @@ def test_extract_equals_kg_extract(tmp_path):
     mine = kg.extract(record["title"], record["abstract"])
     assert [e.to_json() for e in mine] == cli["entities"]
     assert "BadChain" in [e.name for e in mine]
+
+
+def test_graph_lookups_equal_kg_graph_and_kg_views(graph):
+    from kg.graph import concepts_of, papers_using
+    from kg.views import communities, find_nodes
+
+    g = graph.to_networkx()
+    paper = graph.find(BADCHAIN)
+    assert paper == find_nodes(g, BADCHAIN) and g.nodes[paper[0]]["title"] == BADCHAIN
+    assert graph.concepts_of(BADCHAIN) == concepts_of(g, paper[0]) != []
+    proposed = graph.concepts_of(paper[0], relation="proposes")
+    assert proposed and all(rel == "proposes" for rel, _ in proposed)
+    concept = proposed[0][1]
+    assert graph.papers_using(g.nodes[concept]["label"]) == papers_using(g, concept)
+    assert (paper[0], "proposes") in graph.papers_using(concept)
+    assert graph.communities() == communities(g)
+
+
+def test_graph_lookups_name_what_they_could_not_find(graph):
+    with pytest.raises(LookupError, match="did you mean"):
+        graph.find("backdor chain of thougt prompting")
+    with pytest.raises(LookupError, match="0 concept nodes"):
+        graph.papers_using(BADCHAIN)  # a paper's title, not a concept's name
+    with pytest.raises(LookupError, match="paper nodes"):
+        graph.concepts_of("Large")  # in many titles

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 import time
 from pathlib import Path
 
@@ -18,6 +19,8 @@ def test_notebook_is_committed_without_outputs() -> None:
     assert code
     for cell in code:
         assert cell.outputs == [] and cell.execution_count is None, "clear the notebook's outputs before committing"
+        # the notebook shows the public API: `import kg` and the KnowledgeGraph it returns, no submodules
+        assert not re.search(r"^\s*(from|import)\s+kg\.", cell.source, re.M), cell.source
 
 
 def test_notebook_runs(tmp_path: Path) -> None:
