@@ -199,6 +199,26 @@ def test_truncated_gz_is_one_problem_and_keeps_what_came_before(tmp_path):
     assert len(corrupt) == 1 and corrupt[0].path == str(path) and "truncated" in corrupt[0].message
 
 
+def test_decompression_bomb_is_stopped_at_the_cap_and_keeps_the_records_before(tmp_path, monkeypatch):
+    from kg.readers import compressed
+
+    monkeypatch.setattr(compressed, "MIN_CAP", 1 << 20)  # the ratio cap, not the 256 MiB floor, is tested
+    lines = "".join(f'{{"id": "x{i}", "title": "Paper number {i} on graphs", "abstract": "Abstract {i}."}}\n'
+                    for i in range(200)).encode()
+    body = lines + b"\n" * (64 << 20)  # 64 MiB of blank lines: about 1,000x smaller compressed
+    gz = tmp_path / "bomb.jsonl.gz"
+    gz.write_bytes(gzip.compress(body, compresslevel=9))
+    zipped = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("inner.jsonl", body)
+    for path, label in ((gz, str(gz)), (zipped, f"{zipped}:inner.jsonl")):
+        papers, problems = _read(path)
+        assert len(papers) == 200
+        bomb = [p for p in problems if "decompression bomb" in p.message]
+        assert len(bomb) == 1 and bomb[0].path == label, problems
+        assert "over 100x its compressed size" in bomb[0].message
+
+
 def test_sniffing_sees_the_decompressed_bytes(tmp_path):
     utf16 = tmp_path / "papers.jsonl.gz"
     utf16.write_bytes(gzip.compress('{"title": "t", "abstract": "a"}\n'.encode("utf-16")))

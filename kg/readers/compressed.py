@@ -5,6 +5,8 @@ chunks into a temporary file named like the inner file, which is then read like 
 and binary checks and the format sniffing all see the decompressed bytes, and memory stays bounded
 whatever the size. Problems and provenance name ``archive.gz`` or ``archive.zip:member.jsonl``. A corrupt
 or truncated archive is one problem; the records decompressed before the damage are still read.
+A stream that inflates past ``MAX_RATIO`` times its compressed size (and past ``MIN_CAP``) is stopped
+there as a likely decompression bomb, one problem, so a 40 kB archive cannot fill the disk.
 """
 from __future__ import annotations
 
@@ -22,12 +24,31 @@ from pathlib import Path
 
 from ..model import Paper, Problem, Source
 
-__all__ = ["COMPRESSED", "inner_name", "open_stream", "read_compressed"]
+__all__ = ["COMPRESSED", "MAX_RATIO", "MIN_CAP", "inner_name", "open_stream", "read_compressed"]
 
 COMPRESSED: dict[str, str] = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zip": "zip"}
 _OPENERS: dict[str, Callable] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 _ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, RuntimeError, NotImplementedError)
 _CHUNK = 1 << 20
+# Text of papers compresses about 3-12x (xz on JSON Lines is the high end); zip and gzip bombs reach
+# 1,000x and more. The floor keeps small, very regular files (a CSV of ids) readable whatever the ratio.
+MAX_RATIO = 100
+MIN_CAP = 256 << 20
+
+
+class _TooLarge(Exception):
+    def __init__(self, cap: int) -> None:
+        super().__init__(cap)
+        self.cap = cap
+
+
+def _cap(compressed_size: int) -> int:
+    """The most bytes a stream of `compressed_size` bytes may inflate to.
+
+    >>> _cap(1000) == MIN_CAP, _cap(10 << 20) == 1000 << 20
+    (True, True)
+    """
+    return max(MAX_RATIO * compressed_size, MIN_CAP)
 
 
 def inner_name(path: str | Path) -> str:
@@ -52,18 +73,24 @@ def _safe(name: str) -> str:
     return base.lstrip(".") or "member"
 
 
-def _copy(src, dest: str) -> Exception | None:
-    """Decompress `src` into the file `dest` in chunks; the error that stopped it, if any."""
+def _copy(src, dest: str, cap: int) -> Exception | None:
+    """Decompress `src` into the file `dest` in chunks, at most `cap` bytes; the error that stopped it,
+    if any."""
     # read1 hands out what is decompressed so far: on a truncated stream, read(n) would raise and lose
     # the last up to n bytes that were good.
     read = getattr(src, "read1", src.read)
+    written = 0
     with open(dest, "wb") as out:
         try:
             while True:
                 data = read(_CHUNK)
                 if not data:
                     return None
+                if written + len(data) > cap:
+                    out.write(data[:cap - written])
+                    return _TooLarge(cap)
                 out.write(data)
+                written += len(data)
         except _ERRORS as e:
             return e
 
@@ -93,9 +120,18 @@ def _rename(found: list[Problem], tmp: str, shown: str) -> list[Problem]:
 
 
 def _why(e: Exception) -> str:
+    if isinstance(e, _TooLarge):
+        return (f"inflates past {e.cap >> 20} MiB, over {MAX_RATIO}x its compressed size: stopped there as a "
+                "likely decompression bomb")
     if isinstance(e, EOFError):
         return "truncated (the compressed stream ends early)"
     return f"{type(e).__name__}: {e}"
+
+
+def _stopped(what: str, e: Exception) -> str:
+    if isinstance(e, _TooLarge):
+        return f"{what} {_why(e)}; the records before the cap were read"
+    return f"corrupt {what} ({_why(e)}); what came before the damage was read"
 
 
 def read_compressed(path: str | Path, fmt: str | None, problems: list[Problem],
@@ -108,14 +144,13 @@ def read_compressed(path: str | Path, fmt: str | None, problems: list[Problem],
             tmp = os.path.join(folder, _safe(inner_name(shown)))
             try:
                 with open_stream(path) as src:
-                    error = _copy(src, tmp)
+                    error = _copy(src, tmp, _cap(os.path.getsize(path)))
             except _ERRORS as e:
                 error = e
             if error is None or os.path.exists(tmp) and os.path.getsize(tmp):
                 yield from _read_one(tmp, shown, fmt, problems, read_file)
             if error is not None:
-                problems.append(Problem(shown, 0, f"corrupt {COMPRESSED[ext]} file ({_why(error)}); "
-                                                  "what came before the damage was read"))
+                problems.append(Problem(shown, 0, _stopped(f"{COMPRESSED[ext]} file", error)))
             return
         yield from _read_zip(path, shown, fmt, folder, problems, read_file)
 
@@ -146,14 +181,13 @@ def _read_zip(path, shown: str, fmt: str | None, folder: str, problems: list[Pro
             tmp = os.path.join(folder, f"{n}-{_safe(base)}")
             try:
                 with archive.open(member) as src:
-                    error = _copy(src, tmp)
+                    error = _copy(src, tmp, _cap(member.compress_size))
             except _ERRORS as e:
                 error = e
             if error is None or os.path.exists(tmp) and os.path.getsize(tmp):
                 yield from _read_one(tmp, label, fmt, problems, read_file)
             if error is not None:
-                problems.append(Problem(label, 0, f"corrupt zip member ({_why(error)}); "
-                                                  "what came before the damage was read"))
+                problems.append(Problem(label, 0, _stopped("zip member", error)))
             if os.path.exists(tmp):
                 os.remove(tmp)
         if not read_any:
