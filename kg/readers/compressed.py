@@ -120,9 +120,6 @@ def _rename(found: list[Problem], tmp: str, shown: str) -> list[Problem]:
 
 
 def _why(e: Exception) -> str:
-    if isinstance(e, _TooLarge):
-        return (f"inflates past {e.cap >> 20} MiB, over {MAX_RATIO}x its compressed size: stopped there as a "
-                "likely decompression bomb")
     if isinstance(e, EOFError):
         return "truncated (the compressed stream ends early)"
     return f"{type(e).__name__}: {e}"
@@ -130,7 +127,8 @@ def _why(e: Exception) -> str:
 
 def _stopped(what: str, e: Exception) -> str:
     if isinstance(e, _TooLarge):
-        return f"{what} {_why(e)}; the records before the cap were read"
+        return (f"{what} inflates past {e.cap >> 20} MiB, over {MAX_RATIO}x its compressed size: stopped there "
+                "as a likely decompression bomb; the records before the cap were read")
     return f"corrupt {what} ({_why(e)}); what came before the damage was read"
 
 
