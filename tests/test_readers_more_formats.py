@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import io
 import lzma
 import shutil
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from kg.dedupe import deduplicate
 from kg.readers import detect_format, read, read_file
 
 FORMATS = Path(__file__).resolve().parent / "data" / "formats"
+SHARED_FORMATS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "formats"
 RIS, PUBMED, CSV, TSV = (FORMATS / n for n in ("zotero-export.ris", "efetch-pubmed.xml", "zotero-export.csv",
                                                "papers-sheet.tsv"))
 MARK = "Mark My Words: Analyzing and Evaluating Language Model Watermarks"
@@ -211,7 +214,10 @@ def test_decompression_bomb_is_stopped_at_the_cap_and_keeps_the_records_before(t
     zipped = tmp_path / "bomb.zip"
     with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("inner.jsonl", body)
-    for path, label in ((gz, str(gz)), (zipped, f"{zipped}:inner.jsonl")):
+    tarred = tmp_path / "bomb.tar.gz"
+    with tarfile.open(tarred, "w:gz", compresslevel=9) as t:
+        _add(t, "inner.jsonl", body)
+    for path, label in ((gz, str(gz)), (zipped, f"{zipped}:inner.jsonl"), (tarred, f"{tarred}:inner.jsonl")):
         papers, problems = _read(path)
         assert len(papers) == 200
         bomb = [p for p in problems if "decompression bomb" in p.message]
@@ -252,6 +258,133 @@ def test_zip_members_each_read_and_named(tmp_path):
     bad.write_bytes(b"PK\x03\x04 truncated")
     papers, problems = _read(bad)
     assert papers == [] and len(problems) == 1 and problems[0].path == str(bad)
+
+
+def _add(archive: tarfile.TarFile, name: str, data: bytes = b"", kind: bytes = tarfile.REGTYPE,
+         link: str = "") -> None:
+    """Add a member as hostile archives write them: the name exactly as given (tarfile.add would strip a
+    leading "/"), any type."""
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname, info.size = kind, link, len(data)
+    archive.addfile(info, io.BytesIO(data) if data else None)
+
+
+def _as_read(papers, problems, prefix: str):
+    """What was read, with each source and problem path less `prefix` (the folder, or "archive:")."""
+    cut = lambda path: path[len(prefix):] if path.startswith(prefix) else path  # noqa: E731
+    return ([(p.title, p.abstract, p.authors, p.date, p.arxiv_id, p.categories, p.dois, p.record_id,
+              [(cut(s.path), s.line, s.format) for s in p.sources]) for p in papers],
+            [(cut(p.path), p.line, p.message) for p in problems])
+
+
+@pytest.mark.parametrize("suffix,mode", [(".tar", "w"), (".tgz", "w:gz"), (".tar.gz", "w:gz"),
+                                         (".tar.bz2", "w:bz2"), (".tar.xz", "w:xz")])
+def test_tar_members_read_as_the_files_themselves(tmp_path, suffix, mode):
+    files = sorted(FORMATS.iterdir())
+    path = tmp_path / f"formats{suffix}"
+    with tarfile.open(path, mode) as t:
+        t.add(FORMATS, "formats", recursive=False)  # a folder entry, as tar writes one
+        for f in files:
+            t.add(f, f"formats/{f.name}")
+        _add(t, "formats/._zotero-export.csv", b"\0\x05\x16\x07")  # AppleDouble and macOS forks: skipped
+        _add(t, "__MACOSX/formats/._efetch-pubmed.xml", b"\0\x05\x16\x07")
+        _add(t, "formats/README.md", b"not an input")
+    direct_problems, tar_problems = [], []
+    direct = list(read([FORMATS], direct_problems))
+    tarred = list(read([tmp_path], tar_problems))
+    assert len(tarred) == len(direct) == 40 and len({p.title for p in tarred}) == 9  # 9 papers, many formats
+    assert _as_read(tarred, tar_problems, f"{path}:formats/") == _as_read(direct, direct_problems, f"{FORMATS}/")
+    assert detect_format(path) is None  # each member has its own format
+
+
+def test_shared_arxiv_digest_in_a_tar_reads_as_the_file(tmp_path):
+    digest = SHARED_FORMATS / "arxiv-daily-2025-12-16.json"
+    if not digest.is_file():
+        pytest.skip(f"needs ../shared beside the repository ({digest} not found)")
+    archive = tmp_path / "daily.tar.xz"
+    with tarfile.open(archive, "w:xz") as t:
+        t.add(digest, f"./daily/{digest.name}")  # tar -C dir . writes "./" before every name
+    papers, problems = _read(archive)
+    direct, direct_problems = _read(digest)
+    assert problems == direct_problems == [] and len(papers) == len(direct) == 112
+    assert [p.title for p in papers] == [p.title for p in direct]
+    assert {s.path for p in papers for s in p.sources} == {f"{archive}:daily/{digest.name}"}
+
+
+def test_bad_tar_members_are_located_and_the_others_still_read(tmp_path):
+    path = tmp_path / "mixed.tar.gz"
+    with tarfile.open(path, "w:gz") as t:
+        t.add(RIS, "zotero-export.ris")
+        _add(t, "broken.jsonl", b'{"title": "A", "abstract": "B"}\nnot json\n')
+        _add(t, "utf16.jsonl", '{"title": "t", "abstract": "a"}\n'.encode("utf-16"))
+        t.add(CSV, "zotero-export.csv")
+    papers, problems = _read(path)
+    assert [p.title for p in papers] == [p.title for p in _read(RIS)[0]] + ["A"] + [p.title for p in _read(CSV)[0]]
+    assert [(p.path, p.line) for p in problems] == [(f"{path}:broken.jsonl", 2), (f"{path}:utf16.jsonl", 0)]
+    assert "UTF-16" in problems[1].message
+
+    cut = tmp_path / "cut.tar.gz"  # the stream ends inside the CSV member: what came before is kept
+    whole = path.read_bytes()
+    cut.write_bytes(whole[: len(whole) - 200])
+    papers, problems = _read(cut)
+    assert [p.title for p in papers][:4] == [p.title for p in _read(RIS)[0]] + ["A"]
+    assert [p.path for p in problems][-1] == f"{cut}:zotero-export.csv" and "truncated" in problems[-1].message
+
+    plain = tmp_path / "plain.tar"  # a damaged header: tarfile would end there silently
+    with tarfile.open(plain, "w") as t:
+        t.add(RIS, "zotero-export.ris")
+        t.add(CSV, "zotero-export.csv")
+        t.add(TSV, "papers-sheet.tsv")
+    data = bytearray(plain.read_bytes())
+    with tarfile.open(plain) as t:
+        (_, csv), (tsv_at, _) = ((m.offset, m.offset_data) for m in t.getmembers()[1:])
+    data[tsv_at:tsv_at + 100] = b"x" * 100
+    plain.write_bytes(data)
+    papers, problems = _read(plain)
+    assert len(papers) == 6 and [(p.path, p.line) for p in problems] == [(str(plain), 0)]
+    assert f"no readable member header at byte {tsv_at}" in problems[0].message
+    plain.write_bytes(data[:csv + 700])  # the archive ends inside the CSV member's data
+    papers, problems = _read(plain)
+    assert len(papers) == 3 and [(p.path, p.line) for p in problems] == [(f"{plain}:zotero-export.csv", 0)]
+    assert "truncated (the archive ends inside the member)" in problems[0].message
+
+    for name, data in (("not-a-tar.tar", b"title,abstract\na,b\n" * 40), ("empty.tar", b"")):
+        bad = tmp_path / name
+        bad.write_bytes(data)
+        papers, problems = _read(bad)
+        assert papers == [] and [(p.path, "corrupt tar file" in p.message) for p in problems] == [(str(bad), True)]
+    only_notes = tmp_path / "notes.tar"
+    with tarfile.open(only_notes, "w") as t:
+        _add(t, "notes.md", b"no papers")
+    assert [p.message.split(" (")[0] for p in _read(only_notes)[1]] == ["tar file holds no input file"]
+
+
+def test_tar_links_and_escaping_paths_are_refused_never_extracted(tmp_path):
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "in" / "hostile.tar"
+    record = b'{"title": "Escaped", "abstract": "Written outside."}\n'
+    with tarfile.open(path, "w") as t:
+        _add(t, "../../escape.jsonl", record)
+        _add(t, "/tmp/kg-absolute-escape.jsonl", record)
+        _add(t, "ok/../../../climb.jsonl", record)
+        _add(t, "link.jsonl", kind=tarfile.SYMTYPE, link="/etc/passwd")
+        _add(t, "hard.jsonl", kind=tarfile.LNKTYPE, link="ok.jsonl")
+        _add(t, "fifo.jsonl", kind=tarfile.FIFOTYPE)
+        _add(t, "ok.jsonl", b'{"title": "Kept", "abstract": "Inside."}\n')
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    papers, problems = _read(path)
+    assert [p.title for p in papers] == ["Kept"]
+    assert [(p.path.split(":", 1)[1], p.message.split(";")[0]) for p in problems] == [
+        ("../../escape.jsonl", "member path is absolute or climbs out of the archive with '..' (path traversal)"),
+        ("/tmp/kg-absolute-escape.jsonl", problems[0].message.split(";")[0]),
+        ("ok/../../../climb.jsonl", problems[0].message.split(";")[0]),
+        ("link.jsonl", "member is a symbolic link (-> /etc/passwd)"),
+        ("hard.jsonl", "member is a hard link (-> ok.jsonl)"),
+        ("fifo.jsonl", "member is not a regular file (a device, FIFO or unknown type)"),
+    ]
+    assert all(p.path.startswith(f"{path}:") for p in problems)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written beside the archive
+    assert not Path("/tmp/kg-absolute-escape.jsonl").exists()
 
 
 # --- the same papers in three formats are one paper each ----------------------------------------------------

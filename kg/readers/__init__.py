@@ -11,7 +11,8 @@ Supported formats (the value of `detect_format` and of `Source.format`):
 - ``pubmed``      PubMed XML ``PubmedArticleSet`` (.xml), from efetch or the baseline files
 - ``csv``         CSV / TSV tables with a header naming title and abstract columns (.csv, .tsv, .tab)
 
-Any of them may be compressed (.gz, .bz2, .xz, or members of a .zip): the inner name decides the format.
+Any of them may be compressed (.gz, .bz2, .xz, or members of a .zip or a tar archive: .tar, .tgz, .tar.gz,
+.tar.bz2, .tar.xz): the inner name decides the format.
 
 Bad input never raises: each problem is appended to the caller's list as a ``Problem(path, line,
 message)`` (line 0 = the whole file) and reading goes on with the next record or file. A binary,
@@ -39,7 +40,7 @@ from pathlib import Path
 from ..model import MAX_TEXT_CHARS, Paper, Problem
 from .code_links import find_code_urls
 from .common import cap_length
-from .compressed import COMPRESSED, inner_name, open_stream, read_compressed
+from .compressed import COMPRESSED, inner_name, is_archive, open_stream, read_compressed
 from .listing import looks_like_listing
 from .ris import looks_like_ris
 
@@ -174,7 +175,7 @@ def detect_format(path: str | Path) -> str | None:
     """The file's format, one of FORMATS: from the extension where it is decisive (.jsonl, .bib, .atom),
     else sniffed from the content; None if unsupported or unreadable."""
     if os.path.splitext(os.fspath(path))[1].lower() in COMPRESSED:
-        if os.fspath(path).lower().endswith(".zip"):
+        if is_archive(path):
             return None  # each member has its own format
         try:  # sniff the decompressed start, not the compressed bytes
             with open_stream(path) as fh:
@@ -309,11 +310,12 @@ def read(paths: Iterable[str | Path], problems: list[Problem] | None = None) -> 
         shown = str(given)
         if os.path.isdir(given):
             for path in _walk(shown, problems, set()):
-                ext = os.path.splitext(path)[1].lower()
-                if ext in COMPRESSED and ext != ".zip":
-                    ext = os.path.splitext(inner_name(path))[1].lower()  # papers.jsonl.gz is JSON Lines
-                if ext not in EXTENSIONS and ext != ".zip":
-                    continue  # not an input file: skipped silently inside folders
+                if not is_archive(path):  # an archive's members are looked at one by one
+                    ext = os.path.splitext(path)[1].lower()
+                    if ext in COMPRESSED:
+                        ext = os.path.splitext(inner_name(path))[1].lower()  # papers.jsonl.gz is JSON Lines
+                    if ext not in EXTENSIONS:
+                        continue  # not an input file: skipped silently inside folders
                 yield from read_file(path, None, problems)
         else:
             yield from read_file(given, None, problems)

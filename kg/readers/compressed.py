@@ -1,4 +1,5 @@
-"""Compressed inputs: .gz, .bz2, .xz (one file) and .zip (each member its own file) of any supported format.
+"""Compressed inputs: .gz, .bz2, .xz (one file), .zip and tar archives (.tar, .tgz / .tar.gz, .tar.bz2,
+.tar.xz; each member its own file) of any supported format.
 
 The inner name decides the format (``papers.jsonl.gz`` is JSON Lines). Each stream is decompressed in
 chunks into a temporary file named like the inner file, which is then read like any input: the encoding
@@ -7,6 +8,11 @@ whatever the size. Problems and provenance name ``archive.gz`` or ``archive.zip:
 or truncated archive is one problem; the records decompressed before the damage are still read.
 A stream that inflates past ``MAX_RATIO`` times its compressed size (and past ``MIN_CAP``) is stopped
 there as a likely decompression bomb, one problem, so a 40 kB archive cannot fill the disk.
+
+Tar archives are read as one stream (``tarfile`` mode ``r|``), members in archive order, nothing
+extracted: each member's bytes go to the temporary file as a zip member's do. Links, special files and
+member paths that are absolute or climb out with ``..`` are refused (one problem each, naming
+``archive.tar:member``); the cap counts the whole decompressed stream, headers and skipped members too.
 """
 from __future__ import annotations
 
@@ -15,20 +21,25 @@ import gzip
 import lzma
 import os
 import re
+import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from ..model import Paper, Problem, Source
 
-__all__ = ["COMPRESSED", "MAX_RATIO", "MIN_CAP", "inner_name", "open_stream", "read_compressed"]
+__all__ = ["COMPRESSED", "MAX_RATIO", "MIN_CAP", "inner_name", "is_archive", "open_stream", "read_compressed"]
 
-COMPRESSED: dict[str, str] = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zip": "zip"}
+COMPRESSED: dict[str, str] = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zip": "zip", ".tar": "tar",
+                              ".tgz": "gzip"}
 _OPENERS: dict[str, Callable] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, RuntimeError, NotImplementedError)
+# How a tar archive's name ends -> the compression of the whole stream ("" for none).
+_TARS: dict[str, str] = {".tar": "", ".tgz": ".gz", ".tar.gz": ".gz", ".tar.bz2": ".bz2", ".tar.xz": ".xz"}
+_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, tarfile.TarError, RuntimeError,
+           NotImplementedError)
 _CHUNK = 1 << 20
 # Text of papers compresses about 3-12x (xz on JSON Lines is the high end); zip and gzip bombs reach
 # 1,000x and more. The floor keeps small, very regular files (a CSV of ids) readable whatever the ratio.
@@ -60,6 +71,21 @@ def inner_name(path: str | Path) -> str:
     name = os.path.basename(os.fspath(path))
     stem, ext = os.path.splitext(name)
     return stem if ext.lower() in _OPENERS else name
+
+
+def _tar_compression(path: str | Path) -> str | None:
+    """The compression suffix of the tar archive `path` ("" for a plain .tar), None if it is no tar archive."""
+    name = os.fspath(path).lower()
+    return next((comp for suffix, comp in _TARS.items() if name.endswith(suffix)), None)
+
+
+def is_archive(path: str | Path) -> bool:
+    """True for a .zip or tar archive: many members, each read as a file of its own format.
+
+    >>> is_archive("corpus.tar.gz"), is_archive("export.zip"), is_archive("papers.jsonl.gz")
+    (True, True, False)
+    """
+    return os.fspath(path).lower().endswith(".zip") or _tar_compression(path) is not None
 
 
 def open_stream(path: str | Path):
@@ -95,6 +121,38 @@ def _copy(src, dest: str, cap: int) -> Exception | None:
             return e
 
 
+class _Capped:
+    """The decompressed bytes of a tar archive as tarfile reads them, at most `cap`: past the cap or at
+    damage the stream just ends, and `error` says why (_TooLarge, or the decompressor's error).
+
+    Ending rather than raising keeps every byte before the damage (tarfile gathers a read's chunks and
+    would drop them with the exception). The whole stream counts, headers and skipped members too: a
+    bomb's member sizes are not to be trusted.
+    """
+
+    def __init__(self, raw, cap: int) -> None:
+        self.raw, self.cap, self.count = raw, cap, 0
+        self.error: Exception | None = None
+        self._read = getattr(raw, "read1", raw.read)  # what is decompressed so far, as in _copy
+
+    def read(self, size: int = -1) -> bytes:
+        if self.error is not None:
+            return b""
+        want = self.cap - self.count + 1  # one byte past the cap tells a bomb from a stream ending at it
+        if size is not None and size >= 0:
+            want = min(size, want)
+        try:
+            data = self._read(want)
+        except _ERRORS as e:
+            self.error = e
+            return b""
+        self.count += len(data)
+        if self.count > self.cap:
+            self.error = _TooLarge(self.cap)
+            return data[:len(data) - (self.count - self.cap)]
+        return data
+
+
 def _relabel(paper: Paper, tmp: str, shown: str) -> Paper:
     paper.sources = [replace(s, path=shown + s.path[len(tmp):]) if s.path.startswith(tmp) else s
                      for s in paper.sources]
@@ -122,6 +180,8 @@ def _rename(found: list[Problem], tmp: str, shown: str) -> list[Problem]:
 def _why(e: Exception) -> str:
     if isinstance(e, EOFError):
         return "truncated (the compressed stream ends early)"
+    if isinstance(e, tarfile.ReadError) and str(e) == "unexpected end of data":
+        return "truncated (the archive ends inside the member)"
     return f"{type(e).__name__}: {e}"
 
 
@@ -134,29 +194,65 @@ def _stopped(what: str, e: Exception) -> str:
 
 def read_compressed(path: str | Path, fmt: str | None, problems: list[Problem],
                     read_file: Callable) -> Iterator[Paper]:
-    """Papers of a compressed file, each inner file read by `read_file(path, fmt, problems)`."""
+    """Papers of a compressed file or archive, each inner file read by `read_file(path, fmt, problems)`."""
     shown = os.fspath(path)
     ext = os.path.splitext(shown)[1].lower()
     with tempfile.TemporaryDirectory(prefix="kg-archive-") as folder:
-        if ext != ".zip":
+        if _tar_compression(shown) is not None:
+            yield from _read_tar(path, shown, fmt, folder, problems, read_file)
+        elif ext == ".zip":
+            yield from _read_zip(path, shown, fmt, folder, problems, read_file)
+        else:
             tmp = os.path.join(folder, _safe(inner_name(shown)))
-            try:
-                with open_stream(path) as src:
-                    error = _copy(src, tmp, _cap(os.path.getsize(path)))
-            except _ERRORS as e:
-                error = e
-            if error is None or os.path.exists(tmp) and os.path.getsize(tmp):
-                yield from _read_one(tmp, shown, fmt, problems, read_file)
-            if error is not None:
-                problems.append(Problem(shown, 0, _stopped(f"{COMPRESSED[ext]} file", error)))
-            return
-        yield from _read_zip(path, shown, fmt, folder, problems, read_file)
+            yield from _read_member(lambda: open_stream(path), f"{COMPRESSED[ext]} file", shown, tmp,
+                                    _cap(os.path.getsize(path)), fmt, problems, read_file)
+
+
+def _read_member(open_src: Callable, kind: str, label: str, tmp: str, cap: int, fmt: str | None,
+                 problems: list[Problem], read_file: Callable,
+                 stream: _Capped | None = None) -> Generator[Paper, None, Exception | None]:
+    """Papers of one compressed stream (a file, or an archive's member): `open_src()` decompressed into
+    `tmp`, at most `cap` bytes, then read, named `label`. A damaged or oversized stream is one problem
+    and the records before the damage are still read; the error, if any, is returned. `stream`: the
+    tar stream the member is read from, whose own error says more than tarfile's "unexpected end"."""
+    try:
+        with open_src() as src:
+            error = _copy(src, tmp, cap)
+    except _ERRORS as e:
+        error = e
+    if error is not None and stream is not None and stream.error is not None:
+        error = stream.error
+    if error is None or os.path.exists(tmp) and os.path.getsize(tmp):
+        yield from _read_one(tmp, label, fmt, problems, read_file)
+    if error is not None:
+        problems.append(Problem(label, 0, _stopped(kind, error)))
+    if os.path.exists(tmp):
+        os.remove(tmp)  # one member on disk at a time
+    return error
+
+
+def _wanted(name: str, fmt: str | None) -> bool:
+    """Whether the archive member `name` is read: not hidden, not a macOS resource fork, and of a supported
+    format (any, when `fmt` is given); the others are skipped silently, as in a folder."""
+    from . import EXTENSIONS  # the formats a member may be in (import here: the package imports this module)
+
+    base = name.rsplit("/", 1)[-1]
+    if base.startswith(".") or name.startswith("__MACOSX/"):
+        return False
+    stem, ext = os.path.splitext(base.lower())
+    inner_ext = os.path.splitext(stem)[1] if ext in _OPENERS else ext
+    return fmt is not None or inner_ext in EXTENSIONS
+
+
+def _no_input(shown: str, kind: str) -> Problem:
+    from . import EXTENSIONS
+
+    return Problem(shown, 0, f"{kind} holds no input file (supported: {', '.join(sorted(EXTENSIONS))}); skipped",
+                   skipped=False)
 
 
 def _read_zip(path, shown: str, fmt: str | None, folder: str, problems: list[Problem],
               read_file: Callable) -> Iterator[Paper]:
-    from . import EXTENSIONS  # the formats a member may be in (import here: the package imports this module)
-
     try:
         archive = zipfile.ZipFile(path)
     except _ERRORS as e:
@@ -166,28 +262,102 @@ def _read_zip(path, shown: str, fmt: str | None, folder: str, problems: list[Pro
         members = [m for m in archive.infolist() if not m.is_dir()]
         read_any = False
         for n, member in enumerate(sorted(members, key=lambda m: m.filename)):
-            name = member.filename
-            base = name.rsplit("/", 1)[-1]
-            if base.startswith(".") or name.startswith("__MACOSX/"):
-                continue  # hidden files and macOS resource forks, as hidden files in folders
-            stem, ext = os.path.splitext(base.lower())
-            inner_ext = os.path.splitext(stem)[1] if ext in _OPENERS else ext
-            if fmt is None and inner_ext not in EXTENSIONS:
-                continue  # not an input file: skipped silently, as in a folder
+            if not _wanted(member.filename, fmt):
+                continue
+            read_any = True
+            tmp = os.path.join(folder, f"{n}-{_safe(member.filename)}")
+            yield from _read_member(lambda: archive.open(member), "zip member", f"{shown}:{member.filename}", tmp,
+                                    _cap(member.compress_size), fmt, problems, read_file)
+        if not read_any:
+            problems.append(_no_input(shown, "zip file"))
+
+
+def _escapes(name: str) -> bool:
+    """True for a member path that is absolute or climbs out with '..', as a path-traversal attack does.
+
+    >>> _escapes("/etc/x.jsonl"), _escapes("a/../../x.jsonl"), _escapes("C:x.jsonl"), _escapes("a/b..c.jsonl")
+    (True, True, True, False)
+    """
+    return (name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name) is not None
+            or ".." in name.replace("\\", "/").split("/"))
+
+
+def _refusal(member: tarfile.TarInfo) -> str | None:
+    """Why the tar member is not read although its name is that of an input file, or None to read it."""
+    if _escapes(member.name):
+        return "member path is absolute or climbs out of the archive with '..' (path traversal); not read"
+    if member.issym() or member.islnk():
+        what = "symbolic link" if member.issym() else "hard link"
+        return f"member is a {what} (-> {_printable(member.linkname)}); links in archives are not followed; not read"
+    if not member.isreg():
+        return "member is not a regular file (a device, FIFO or unknown type); not read"
+    return None
+
+
+def _printable(name: str) -> str:
+    # tarfile decodes undecodable name bytes to lone surrogates, which the UTF-8 problem log cannot hold.
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _tar_members(archive: tarfile.TarFile, stream: _Capped, shown: str, kind: str,
+                 problems: list[Problem]) -> Iterator[tarfile.TarInfo]:
+    """The members of a tar stream in order; a damaged or oversized stream ends them with one problem."""
+    while True:
+        try:
+            member = archive.next()
+        except _ERRORS as e:
+            problems.append(Problem(shown, 0, _stopped(kind, stream.error or e)))
+            return
+        if member is None:
+            break
+        archive.members.clear()  # TarFile keeps every header read: a stream of millions of members must not
+        yield member
+    # tarfile ends the archive, silently, at the first header it cannot read: what follows tells a real
+    # end (zero padding) from a damaged header; reading to the end also lets gzip check its CRC. Read
+    # through tarfile's stream object, which holds the bytes it has buffered past the header.
+    at, more = archive.offset, False
+    while data := archive.fileobj.read(_CHUNK):
+        more = more or bool(data.strip(b"\0"))
+    if stream.error is not None:
+        problems.append(Problem(shown, 0, _stopped(kind, stream.error)))
+    elif more:
+        problems.append(Problem(shown, 0, f"{kind} has no readable member header at byte {at} but data after it "
+                                          "(a damaged header, or archives joined end to end); the rest was not read"))
+
+
+def _read_tar(path, shown: str, fmt: str | None, folder: str, problems: list[Problem],
+              read_file: Callable) -> Iterator[Paper]:
+    comp = _tar_compression(shown)
+    kind = f"{COMPRESSED[comp]}-compressed tar file" if comp else "tar file"
+    try:
+        raw = _OPENERS[comp](path, "rb") if comp else open(path, "rb")
+    except _ERRORS as e:
+        problems.append(Problem(shown, 0, f"cannot read {kind} ({_why(e)}); skipped"))
+        return
+    with raw:
+        stream = _Capped(raw, _cap(os.path.getsize(path)))
+        try:
+            archive = tarfile.open(fileobj=stream, mode="r|")  # reads the first header
+        except _ERRORS as e:
+            e = stream.error or e
+            problems.append(Problem(shown, 0, _stopped(kind, e) if isinstance(e, _TooLarge) else
+                                    f"corrupt {kind} ({_why(e)}); skipped"))
+            return
+        read_any = False
+        for n, member in enumerate(_tar_members(archive, stream, shown, kind, problems)):
+            name = _printable(re.sub(r"^(?:\./)+", "", member.name))
+            if member.isdir() or not _wanted(name, fmt):
+                continue
             read_any = True
             label = f"{shown}:{name}"
-            tmp = os.path.join(folder, f"{n}-{_safe(base)}")
-            try:
-                with archive.open(member) as src:
-                    error = _copy(src, tmp, _cap(member.compress_size))
-            except _ERRORS as e:
-                error = e
-            if error is None or os.path.exists(tmp) and os.path.getsize(tmp):
-                yield from _read_one(tmp, label, fmt, problems, read_file)
+            why = _refusal(member)
+            if why is not None:
+                problems.append(Problem(label, 0, why))
+                continue
+            tmp = os.path.join(folder, f"{n}-{_safe(name)}")
+            error = yield from _read_member(lambda: archive.extractfile(member), "tar member", label, tmp,
+                                            stream.cap, fmt, problems, read_file, stream)
             if error is not None:
-                problems.append(Problem(label, 0, _stopped("zip member", error)))
-            if os.path.exists(tmp):
-                os.remove(tmp)
+                return  # the stream itself is damaged or at its cap: no member after this one can be read
         if not read_any:
-            problems.append(Problem(shown, 0, "zip file holds no input file (supported: "
-                                              f"{', '.join(sorted(EXTENSIONS))}); skipped", skipped=False))
+            problems.append(_no_input(shown, kind))
