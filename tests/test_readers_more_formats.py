@@ -101,6 +101,53 @@ def _pubmed(articles: str) -> bytes:
             f'{articles}</PubmedArticleSet>\n').encode()
 
 
+MARK_SUBJECTS = ["Benchmarking", "Computer Security", "Computer Security/methods", "Computer Security/standards",
+                 "Humans", "Natural Language Processing", "watermarking", "large language models", "benchmark"]
+
+
+def test_pubmed_mesh_headings_and_keywords_are_categories():
+    papers, problems = _read(PUBMED)
+    assert problems == []
+    assert papers[0].categories == MARK_SUBJECTS  # MeSH descriptors (and Descriptor/qualifier), then keywords
+    assert papers[1].categories == ["Age of Information", "mobile edge computing", "deep reinforcement learning"]
+    assert papers[2].categories == papers[3].categories == []
+
+
+def test_pubmed_subjects_reach_the_rdf():
+    import rdflib
+
+    from kg.graph import assemble, paper_key
+    from kg.rdf import KG, from_rdf, node_iri, to_rdf
+
+    papers, _ = _read(PUBMED)
+    rdf = to_rdf(assemble(papers, {}, [], related_k=0))
+    subjects = {str(o) for o in rdf.objects(node_iri(paper_key(papers[0].id)), KG.category)}
+    assert subjects == set(MARK_SUBJECTS)
+    assert all(isinstance(o, rdflib.Literal) and o.datatype in (None, rdflib.XSD.string)
+               for o in rdf.objects(None, KG.category))
+    asked = rdf.query('SELECT ?t WHERE { ?p kg:category "Natural Language Processing" ; dcterms:title ?t }',
+                      initNs={"kg": KG, "dcterms": rdflib.namespace.DCTERMS})
+    assert [str(row.t) for row in asked] == [MARK]
+    back = from_rdf(rdf).nodes[paper_key(papers[1].id)]
+    assert back["categories"] == sorted(papers[1].categories)
+
+
+def test_pubmed_odd_mesh_and_keyword_markup(tmp_path):
+    path = tmp_path / "odd.xml"
+    path.write_bytes(_pubmed(
+        "<PubmedArticle><MedlineCitation><PMID>7</PMID><Article><ArticleTitle>T</ArticleTitle><Abstract>"
+        "<AbstractText>A.</AbstractText></Abstract></Article><MeshHeadingList>"
+        "<MeshHeading><DescriptorName UI=\"D009369\">Neoplasms</DescriptorName>"
+        "<QualifierName UI=\"Q000188\">drug therapy</QualifierName></MeshHeading>"
+        "<MeshHeading><QualifierName UI=\"Q000379\">methods</QualifierName></MeshHeading>"  # no descriptor
+        "<MeshHeading><DescriptorName UI=\"D006801\">Humans</DescriptorName></MeshHeading></MeshHeadingList>"
+        "<KeywordList Owner=\"NOTNLM\"><Keyword><i>In vitro</i> growth</Keyword><Keyword> </Keyword>"
+        "<Keyword>Humans</Keyword></KeywordList></MedlineCitation></PubmedArticle>\n"))
+    (p,), problems = _read(path)
+    assert problems == []
+    assert p.categories == ["Neoplasms", "Neoplasms/drug therapy", "Humans", "In vitro growth"]
+
+
 def test_pubmed_missing_title_medline_date_collective_name(tmp_path):
     path = tmp_path / "pubmed25n0001.xml"
     path.write_bytes(_pubmed(

@@ -1,5 +1,8 @@
 """PubMed XML (``PubmedArticleSet``, from efetch or the annual baseline files), streamed with expat.
 
+MeSH headings (``MeshHeadingList``: each descriptor, and ``Descriptor/qualifier`` for each of its
+qualifiers, as PubMed searches them) and keywords (``KeywordList``) become the paper's categories.
+
 One article is held at a time, so a baseline file of a gigabyte stays small in memory. As for Atom feeds
 (arxiv_atom), entity declarations are refused and no external DTD is loaded (the DOCTYPE that efetch
 writes names one), so a hostile file cannot expand entities.
@@ -28,7 +31,7 @@ class _Forbidden(Exception):
 
 
 class _Article:
-    __slots__ = ("line", "pmid", "title", "sections", "authors", "ids", "date", "elocation_doi")
+    __slots__ = ("line", "pmid", "title", "sections", "authors", "ids", "date", "elocation_doi", "subjects")
 
     def __init__(self, line: int):
         self.line = line
@@ -39,6 +42,7 @@ class _Article:
         self.ids: dict[str, str] = {}
         self.date: dict[str, str] = {}
         self.elocation_doi = ""
+        self.subjects: list[str] = []  # MeSH headings, then keywords, in document order
 
 
 class _Handler:
@@ -53,6 +57,7 @@ class _Handler:
         self.attrs: dict[str, str] = {}
         self.author: dict[str, str] | None = None
         self.done: list[_Article] = []
+        self.descriptor = ""  # the DescriptorName of the MeshHeading being read, for its qualifiers
         self.root: str | None = None
 
     def _under(self, *names: str) -> bool:
@@ -79,9 +84,13 @@ class _Handler:
             or (parent == "PubDate" and name in ("Year", "Month", "Day", "MedlineDate"))
             or (self.author is not None and parent == "Author" and name in ("LastName", "ForeName", "Initials",
                                                                              "CollectiveName"))
+            or (name in ("DescriptorName", "QualifierName") and parent == "MeshHeading" and grand == "MeshHeadingList")
+            or (name == "Keyword" and parent == "KeywordList" and grand in ("MedlineCitation", "BookDocument"))
         )
         if name == "Author" and parent == "AuthorList" and grand in ("Article", "BookDocument"):
             self.author = {}
+        if name == "MeshHeading":
+            self.descriptor = ""  # a heading without its descriptor must not lend its qualifiers the last one
         if collect:
             self.text, self.depth, self.attrs = [], len(self.stack), attrs
 
@@ -109,6 +118,16 @@ class _Handler:
             elif parent == "PubDate":
                 if len(self.stack) >= 3 and self.stack[-3] in ("JournalIssue", "Book"):
                     a.date.setdefault(name, value)
+            elif name == "DescriptorName":
+                self.descriptor = value
+                if value:
+                    a.subjects.append(value)
+            elif name == "QualifierName":
+                if value and self.descriptor:  # the DTD puts the descriptor first: "Neoplasms/drug therapy"
+                    a.subjects.append(f"{self.descriptor}/{value}")
+            elif name == "Keyword":
+                if value:
+                    a.subjects.append(value)
             elif self.author is not None:
                 self.author[name] = value
         elif a is not None and name == "Author" and self.author is not None:
@@ -161,6 +180,7 @@ def _paper(a: _Article, path: str, problems: list[Problem]) -> Paper | None:
         source=Source(path, a.line, FORMAT),
         record_id=pmid or None,
         dois=[d] if (d := normalize_doi(doi)) else None,
+        categories=a.subjects,
     )
 
 
