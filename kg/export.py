@@ -29,6 +29,12 @@ become U+FFFD in every format so that all of them agree. Node-link JSON keeps ev
 
 Every format is deterministic: nodes sorted by id, edges by (source, target, relation); a rerun on the
 same graph writes the same bytes.
+
+GraphML and GEXF are written as a stream (the standard library's XMLGenerator), a node or edge at a
+time, after one walk over the records that finds each attribute's declared type: neither an XML tree
+nor a flattened copy of the graph is held. `networkx.read_graphml` reads back exactly `scalar_graph(g)`,
+the in-memory graph those two formats hold (`read_gexf` the same, with GEXF's own edge `id` attribute);
+a carriage return in text is written as "&#13;" so that it is not read back as a newline.
 """
 from __future__ import annotations
 
@@ -44,12 +50,13 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+from xml.sax.saxutils import XMLGenerator
 
 import networkx as nx
 
 from .io import atomic_open, replace_dir
 
-__all__ = ["EXPORT_FORMATS", "export_graph", "node_records", "edge_records", "neo4j_type"]
+__all__ = ["EXPORT_FORMATS", "export_graph", "node_records", "edge_records", "scalar_graph", "neo4j_type"]
 
 #: Format name -> what `export_graph` writes when `output` is an existing folder (Neo4j: a folder).
 EXPORT_FORMATS: dict[str, str] = {
@@ -148,9 +155,13 @@ def _ordered(first: Record, attrs: Record) -> Record:
     return rec
 
 
-def node_records(g: nx.MultiDiGraph, *, flat: bool = True) -> Iterator[tuple[str, Record]]:
+def node_records(g: nx.MultiDiGraph, *, flat: bool = True,
+                 community: dict[Hashable, int] | None = None) -> Iterator[tuple[str, Record]]:
     """(node id, attributes) of every node, sorted by id: kind, type, label, community first, then the
     node's own attributes (flattened after the module's rules when `flat`, else as they are).
+
+    `community` (node -> community, as a previous call computed it) saves computing the communities
+    again when the records are walked more than once.
 
     >>> from kg.rdf import read_rdf
     >>> n, rec = next(r for r in node_records(read_rdf("out/")) if r[1]["kind"] == "Concept")
@@ -159,7 +170,7 @@ def node_records(g: nx.MultiDiGraph, *, flat: bool = True) -> Iterator[tuple[str
     """
     from .views.select import node_group, node_label
 
-    community = _communities(g)
+    community = _communities(g) if community is None else community
     for n in sorted(g.nodes, key=str):
         d = g.nodes[n]
         own = dict(kv for k, v in d.items() for kv in _flatten(str(k), v)) if flat else dict(d)
@@ -192,58 +203,234 @@ def _joined(rec: Record) -> Record:
     return {k: "; ".join(str(x) for x in v) if isinstance(v, list) else v for k, v in rec.items()}
 
 
-def _unify(records: list[Record]) -> None:
-    """An attribute whose values are of different types becomes text everywhere (GraphML and GEXF
-    declare one type per attribute)."""
-    types: dict[str, set] = defaultdict(set)
+def _types(records: Iterable[Record]) -> dict[str, type]:
+    """Attribute name -> the one type its values have, in order of first appearance. An attribute
+    whose values are of different types is `str` (GraphML and GEXF declare one type per attribute)."""
+    types: dict[str, type] = {}
     for rec in records:
         for k, v in rec.items():
-            types[k].add(type(v))
-    mixed = {k for k, ts in types.items() if len(ts) > 1}
-    for rec in records:
-        for k in mixed & rec.keys():
-            rec[k] = str(rec[k])
+            if types.setdefault(k, type(v)) is not type(v):
+                types[k] = str
+    return types
+
+
+def _typed(rec: Record, types: dict[str, type]) -> Record:
+    """`rec` with the values of mixed-type attributes as text (see _types)."""
+    return {k: v if type(v) is types[k] else str(v) for k, v in rec.items()}
 
 
 # --------------------------------------------------------------------------- GraphML, GEXF
+#
+# Both are written as a stream: a first walk over the records finds each attribute's type (the key
+# and attribute declarations come before the nodes), a second writes the nodes and edges one at a
+# time through the standard library's XMLGenerator. Neither the XML tree nor a flattened copy of
+# the graph is ever held, so memory stays that of the graph itself (issue 16: 100k-1M papers).
+
+#: Python type of a flattened value -> its type name in both GraphML and GEXF (as networkx names them).
+_XML_TYPES: dict[type, str] = {bool: "boolean", int: "long", float: "double", str: "string"}
 
 
-def _scalar_graph(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """A copy of `g` with flattened, scalar attributes, sorted; edge keys are the edge ids."""
-    nodes = [(n, _joined(rec)) for n, rec in node_records(g)]
-    edges = [(u, v, eid, _joined(rec)) for eid, u, v, rec in edge_records(g)]
-    _unify([rec for _, rec in nodes])
-    _unify([rec for *_, rec in edges])
+class _XMLWriter(XMLGenerator):
+    """XMLGenerator that keeps carriage returns in text and indents as networkx's writers do."""
+
+    def characters(self, content: str) -> None:
+        # A raw "\r" would be read back as "\n" (XML end-of-line handling); "&#13;" stays "\r".
+        # ignorableWhitespace is XMLGenerator's way to write markup as it is.
+        first, *rest = content.split("\r")
+        super().characters(first)
+        for part in rest:
+            self.ignorableWhitespace("&#13;")
+            super().characters(part)
+
+    def line(self, depth: int) -> None:
+        self.ignorableWhitespace("\n" + "  " * depth)
+
+    def leaf(self, name: str, attrs: dict[str, str], text: str | None = None) -> None:
+        self.startElement(name, attrs)
+        if text is not None:
+            self.characters(text)
+        self.endElement(name)
+
+
+def _xml_value(v: Scalar) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"  # GraphML and GEXF booleans are XML Schema's (Java's) literals
+    return str(v)  # repr for floats: read back exactly
+
+
+def _scalar_records(g: nx.MultiDiGraph, community: dict[Hashable, int]
+                    ) -> tuple[Callable[[], Iterator[tuple[str, Record]]],
+                               Callable[[], Iterator[tuple[str, str, str, Record]]]]:
+    """Walks over the flattened, scalar node and edge records (lists joined), restartable."""
+    def nodes() -> Iterator[tuple[str, Record]]:
+        return ((n, _joined(rec)) for n, rec in node_records(g, community=community))
+
+    def edges() -> Iterator[tuple[str, str, str, Record]]:
+        return ((eid, u, v, _joined(rec)) for eid, u, v, rec in edge_records(g))
+    return nodes, edges
+
+
+def _graph_data(g: nx.MultiDiGraph) -> Record:
+    """The graph's own attributes that are scalars, sorted by name."""
+    found = ((str(k), _scalar(v)) for k, v in sorted(g.graph.items(), key=lambda kv: str(kv[0])))
+    return {k: v for k, v in found if v is not None}
+
+
+def scalar_graph(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """The graph GraphML and GEXF hold, in memory: flattened, scalar attributes (lists joined by "; ",
+    mixed-type attributes as text), nodes and edges sorted, edge keys the edge ids.
+
+    `networkx.read_graphml` of a GraphML export gives this graph back (GEXF adds its own `id` edge
+    attribute and graph `mode`). Meant for checking an export and for small graphs: the writers
+    stream and never build it.
+
+    >>> from kg.rdf import read_rdf
+    >>> h = scalar_graph(read_rdf("out/"))
+    >>> u, v, k, d = next(iter(h.edges(keys=True, data=True)))
+    >>> k == f"{u}|{d['relation']}|{v}", all(not isinstance(x, list) for _, a in h.nodes(data=True) for x in a.values())
+    (True, True)
+    """
+    nodes, edges = _scalar_records(g, _communities(g))
+    node_types, edge_types = _types(rec for _, rec in nodes()), _types(rec for *_, rec in edges())
     h = nx.MultiDiGraph()
-    h.graph.update((str(k), v) for k, v in sorted(g.graph.items(), key=lambda kv: str(kv[0]))
-                   if _scalar(v) is not None)
-    h.add_nodes_from(nodes)
-    for u, v, eid, rec in edges:
-        h.add_edge(u, v, key=eid, **rec)
+    h.graph.update(_graph_data(g))
+    h.add_nodes_from((n, _typed(rec, node_types)) for n, rec in nodes())
+    for eid, u, v, rec in edges():
+        h.add_edge(u, v, key=eid, **_typed(rec, edge_types))
     return h
 
 
 def _write_graphml(g: nx.MultiDiGraph, output: Path) -> list[Path]:
-    h = _scalar_graph(g)
-    with atomic_open(output, "wb") as fh:
-        nx.write_graphml(h, fh, encoding="utf-8", prettyprint=True)
+    """GraphML as networkx writes it (keys d0, d1, ... for graph, node and edge data), streamed."""
+    from networkx.readwrite.graphml import GraphML
+
+    nodes, edges = _scalar_records(g, _communities(g))
+    graph_data = _graph_data(g)
+    keys: dict[tuple[str, str], str] = {}  # (for, attribute name) -> key id
+    declared: list[tuple[str, str, str, str]] = []
+    for scope, types in (("graph", _types([graph_data])), ("node", _types(rec for _, rec in nodes())),
+                         ("edge", _types(rec for *_, rec in edges()))):
+        for name, typ in types.items():
+            keys[scope, name] = f"d{len(keys)}"
+            declared.append((keys[scope, name], scope, name, _XML_TYPES[typ]))
+    types = {(scope, name): typ for _, scope, name, typ in declared}
+
+    def data(x: _XMLWriter, scope: str, rec: Record, depth: int) -> None:
+        for name, value in rec.items():
+            x.line(depth)
+            text = _xml_value(value) if types[scope, name] != "string" else str(value)
+            x.leaf("data", {"key": keys[scope, name]}, text)
+
+    with atomic_open(output) as fh:  # text: XMLGenerator writes str
+        x = _XMLWriter(fh, encoding="utf-8", short_empty_elements=True)
+        x.startDocument()
+        x.startElement("graphml", {"xmlns": GraphML.NS_GRAPHML, "xmlns:xsi": GraphML.NS_XSI,
+                                   "xsi:schemaLocation": GraphML.SCHEMALOCATION})
+        for key_id, scope, name, typ in declared:
+            x.line(1)
+            x.leaf("key", {"id": key_id, "for": scope, "attr.name": name, "attr.type": typ})
+        x.line(1)
+        x.startElement("graph", {"edgedefault": "directed"})
+        data(x, "graph", graph_data, 2)
+        for n, rec in nodes():
+            x.line(2)
+            x.startElement("node", {"id": n})
+            data(x, "node", rec, 3)
+            x.line(2)
+            x.endElement("node")
+        for eid, u, v, rec in edges():
+            x.line(2)
+            x.startElement("edge", {"source": u, "target": v, "id": eid})
+            data(x, "edge", rec, 3)
+            x.line(2)
+            x.endElement("edge")
+        x.line(1)
+        x.endElement("graph")
+        x.line(0)
+        x.endElement("graphml")
+        x.ignorableWhitespace("\n")
+        x.endDocument()
     return [output]
 
 
 def _write_gexf(g: nx.MultiDiGraph, output: Path) -> list[Path]:
-    from networkx.readwrite.gexf import GEXFWriter
+    """GEXF 1.2draft as networkx writes it (node label as the node's label, edge id ours), streamed;
+    no lastmodifieddate, so that reruns agree."""
+    from networkx.readwrite.gexf import GEXF
 
-    h = _scalar_graph(g)
-    for u, v, k, d in h.edges(keys=True, data=True):
-        d["id"] = k  # GEXF edge ids: ours, not a counter
-    writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
-    # The writer stamps today's date on <meta>; an optional attribute, left out so that reruns agree.
-    meta = writer.xml.find("meta")
-    if meta is not None:
-        meta.attrib.pop("lastmodifieddate", None)
-    writer.add_graph(h)
-    with atomic_open(output, "wb") as fh:
-        writer.write(fh)
+    from . import __version__
+
+    spec = GEXF.versions["1.2draft"]
+    nodes, edges = _scalar_records(g, _communities(g))
+    # The node label is the <node label=...> of GEXF (what Gephi shows), not one more attribute.
+    node_types = _types({k: v for k, v in rec.items() if k != "label"} for _, rec in nodes())
+    edge_types = _types(rec for *_, rec in edges())
+    ids = {("node", name): str(i) for i, name in enumerate(node_types)}
+    ids.update((("edge", name), str(len(node_types) + i)) for i, name in enumerate(edge_types))
+    types = {"node": node_types, "edge": edge_types}
+
+    def attvalues(x: _XMLWriter, scope: str, rec: Record) -> None:
+        if not rec:
+            return
+        x.line(4)
+        x.startElement("attvalues", {})
+        for name, value in rec.items():
+            x.line(5)
+            text = _xml_value(value) if types[scope][name] is not str else str(value)
+            x.leaf("attvalue", {"for": ids[scope, name], "value": text})
+        x.line(4)
+        x.endElement("attvalues")
+
+    with atomic_open(output) as fh:  # text: XMLGenerator writes str
+        x = _XMLWriter(fh, encoding="utf-8", short_empty_elements=True)
+        x.startDocument()
+        x.startElement("gexf", {"xmlns": spec["NS_GEXF"], "xmlns:xsi": spec["NS_XSI"],
+                                "xsi:schemaLocation": spec["SCHEMALOCATION"], "version": spec["VERSION"]})
+        x.line(1)
+        x.startElement("meta", {})
+        x.line(2)
+        x.leaf("creator", {}, f"paperkg {__version__}")
+        x.line(1)
+        x.endElement("meta")
+        x.line(1)
+        x.startElement("graph", {"defaultedgetype": "directed", "mode": "static",
+                                 "name": str(_graph_data(g).get("name", ""))})
+        for scope in ("node", "edge"):
+            if types[scope]:
+                x.line(2)
+                x.startElement("attributes", {"mode": "static", "class": scope})
+                for name, typ in types[scope].items():
+                    x.line(3)
+                    x.leaf("attribute", {"id": ids[scope, name], "title": name, "type": _XML_TYPES[typ]})
+                x.line(2)
+                x.endElement("attributes")
+        x.line(2)
+        x.startElement("nodes", {})
+        for n, rec in nodes():
+            x.line(3)
+            rec = dict(rec)
+            x.startElement("node", {"id": n, "label": str(rec.pop("label", n))})
+            attvalues(x, "node", _typed(rec, node_types))
+            x.line(3)
+            x.endElement("node")
+        x.line(2)
+        x.endElement("nodes")
+        x.line(2)
+        x.startElement("edges", {})
+        for eid, u, v, rec in edges():
+            x.line(3)
+            x.startElement("edge", {"source": u, "target": v, "id": eid})
+            attvalues(x, "edge", _typed(rec, edge_types))
+            x.line(3)
+            x.endElement("edge")
+        x.line(2)
+        x.endElement("edges")
+        x.line(1)
+        x.endElement("graph")
+        x.line(0)
+        x.endElement("gexf")
+        x.ignorableWhitespace("\n")
+        x.endDocument()
     return [output]
 
 

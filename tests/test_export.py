@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kg.cli import app
-from kg.export import EXPORT_FORMATS, export_graph
+from kg.export import EXPORT_FORMATS, export_graph, scalar_graph
 from kg.rdf import read_rdf
 
 DATA = Path(__file__).resolve().parent / "data" / "guideline_test.jsonl"
@@ -93,6 +93,69 @@ def test_xml_formats_read_back_with_attributes(g, tmp_path, fmt, read):
         elif k != "codeRepository":
             assert got["evidence_text"] == d["evidence"]["text"]
             assert got["mentions_count"] == len(d["mentions"])
+
+
+def _edges(h: nx.Graph) -> list[tuple]:
+    """(source, target, key, data) of every edge; a simple graph's key is its GEXF/GraphML edge id."""
+    if h.is_multigraph():
+        return sorted(h.edges(keys=True, data=True))
+    return sorted((u, v, d["id"] if "id" in d else None, d) for u, v, d in h.edges(data=True))
+
+
+def test_graphml_reads_back_as_the_scalar_graph(g, tmp_path):
+    """Every node, edge and attribute (values and their types) that scalar_graph holds, and nothing else."""
+    want = scalar_graph(g)
+    [path] = export_graph(g, "graphml", tmp_path / "kg.graphml")
+    back = nx.read_graphml(path, force_multigraph=True)
+    assert dict(back.nodes(data=True)) == dict(want.nodes(data=True))
+    assert sorted(back.edges(keys=True, data=True)) == sorted(want.edges(keys=True, data=True))
+    assert {k: v for k, v in back.graph.items() if not k.endswith("_default")} == want.graph
+
+
+def test_gexf_reads_back_as_the_scalar_graph(g, tmp_path):
+    want = scalar_graph(g)
+    [path] = export_graph(g, "gexf", tmp_path / "kg.gexf")
+    back = nx.read_gexf(path)
+    assert dict(back.nodes(data=True)) == dict(want.nodes(data=True))
+    # GEXF keeps the edge id as an attribute of its own, as networkx reads it
+    assert _edges(back) == sorted((u, v, k, {**d, "id": k}) for u, v, k, d in want.edges(keys=True, data=True))
+    assert back.graph["mode"] == "static"
+
+
+@pytest.mark.parametrize("fmt,read", [("graphml", nx.read_graphml), ("gexf", nx.read_gexf)])
+def test_xml_formats_keep_types_carriage_returns_and_mixed_attributes(nasty, tmp_path, fmt, read):
+    h, paper, concept = nasty
+    h = h.copy()
+    h.nodes[paper]["flag"] = True
+    h.nodes[concept]["flag"] = False
+    h.nodes[paper]["weight"] = 2         # a number on one node ...
+    h.nodes[concept]["weight"] = "high"  # ... text on another: text for all (one declared type)
+    [path] = export_graph(h, fmt, tmp_path / f"kg.{fmt}")
+    back = read(path)
+    assert back.nodes[paper]["abstract"] == NASTY + "\r\n" + NASTY  # "\r" is not read back as "\n"
+    assert back.nodes[paper]["flag"] is True and back.nodes[concept]["flag"] is False
+    assert back.nodes[paper]["weight"] == "2" and back.nodes[concept]["weight"] == "high"
+    assert isinstance(back.nodes[paper]["community"], int)
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_xml_formats_are_streamed_not_built_in_memory(g, tmp_path, fmt):
+    """Memory taken while writing does not grow with the text written: no XML tree, no copy of the graph."""
+    import tracemalloc
+
+    h = g.copy()
+    for _, d in h.nodes(data=True):
+        if d["kind"] == "Paper":
+            d["abstract"] = " ".join([d["abstract"]] * 40)
+    export_graph(h, fmt, tmp_path / f"warm.{fmt}")  # imports and caches out of the measurement
+    tracemalloc.start()
+    try:
+        [path] = export_graph(h, fmt, tmp_path / f"kg.{fmt}")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert path.stat().st_size > 1_500_000
+    assert peak < path.stat().st_size / 3, (peak, path.stat().st_size)
 
 
 @pytest.mark.parametrize("fmt", sorted(EXPORT_FORMATS))
