@@ -207,14 +207,17 @@ def test_semantic_scholar_single_paper_batch_and_dataset():
 
 
 def test_semantic_scholar_dataset_line_without_abstract(tmp_path):
-    """The "papers" dataset has no abstracts (they are in the "abstracts" dataset): such a line is a
-    located problem, not a paper without text."""
+    """The "papers" dataset has no abstracts (they are in the "abstracts" dataset): without that dataset
+    among the inputs, such a line is a located problem saying so, not a paper without text (the join
+    is tested in test_readers_s2_datasets.py)."""
     line = json.loads((FORMATS / "semantic-scholar-papers-dataset.jsonl").read_text().splitlines()[0])
     del line["abstract"]
     path = tmp_path / "papers.jsonl"
     path.write_text(json.dumps(line) + "\n", encoding="utf-8")
     papers, problems = read_all(path)
-    assert papers == [] and [(p.line, p.message) for p in problems] == [(1, "missing abstract in record without id; skipped")]
+    assert papers == [] and [(p.line, p.message) for p in problems] == [(1, (
+        "missing abstract in record corpusid 265506005; skipped (a record of Semantic Scholar's papers dataset: "
+        "give its abstracts dataset files too, they are joined on corpusid)"))]
 
 
 # ----------------------------------------------------------------------------------- CSL-JSON (Zotero)

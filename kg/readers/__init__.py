@@ -43,6 +43,7 @@ from .common import cap_length
 from .compressed import COMPRESSED, inner_name, is_archive, open_stream, read_compressed
 from .listing import looks_like_listing
 from .ris import looks_like_ris
+from .s2_datasets import DatasetRecord, join
 
 __all__ = ["FORMATS", "EXTENSIONS", "read", "read_file", "detect_format", "find_code_urls", "path_problem",
            "encoding_problem"]
@@ -261,13 +262,18 @@ def read_file(path: str | Path, fmt: str | None = None, problems: list[Problem] 
     if fmt is not None and fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     problems = _sink() if problems is None else problems
+    return join(_read_file(path, fmt, problems), problems)
+
+
+def _read_file(path: str | Path, fmt: str | None, problems: list[Problem]) -> Iterator[Paper | DatasetRecord]:
+    """read_file's Papers, and the Semantic Scholar dataset records that `join` puts together."""
     shown = str(path)
     why = path_problem(path)
     if why is not None:
         problems.append(Problem(shown, 0, why))
         return
     if os.path.splitext(shown)[1].lower() in COMPRESSED:
-        yield from read_compressed(path, fmt, problems, read_file)
+        yield from read_compressed(path, fmt, problems, _read_file)
         return
     try:
         head = _head(path)
@@ -289,7 +295,7 @@ def read_file(path: str | Path, fmt: str | None = None, problems: list[Problem] 
     try:
         for paper in _reader(fmt)(path, problems):
             papers += 1
-            yield cap_length(paper, MAX_TEXT_CHARS, problems)
+            yield cap_length(paper, MAX_TEXT_CHARS, problems) if isinstance(paper, Paper) else paper
     except OSError as e:
         problems.append(Problem(shown, 0, f"cannot read file: {e.strerror or e}"))
     except Exception as e:  # a reader bug must not stop a million-file build; keep the traceback in the log
@@ -302,10 +308,17 @@ def read_file(path: str | Path, fmt: str | None = None, problems: list[Problem] 
 
 
 def read(paths: Iterable[str | Path], problems: list[Problem] | None = None) -> Iterator[Paper]:
-    """Stream the Papers of files and folders (recursively, sorted), sniffing each file's format."""
+    """Stream the Papers of files and folders (recursively, sorted), sniffing each file's format.
+
+    Semantic Scholar's papers and abstracts dataset files among them are joined on corpusid
+    (kg.readers.s2_datasets): those papers come after the others, in the order they were read."""
     problems = _sink() if problems is None else problems
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    return join(_read_all(paths, problems), problems)
+
+
+def _read_all(paths: Iterable[str | Path], problems: list[Problem]) -> Iterator[Paper | DatasetRecord]:
     for given in paths:
         shown = str(given)
         if os.path.isdir(given):
@@ -316,9 +329,9 @@ def read(paths: Iterable[str | Path], problems: list[Problem] | None = None) -> 
                         ext = os.path.splitext(inner_name(path))[1].lower()  # papers.jsonl.gz is JSON Lines
                     if ext not in EXTENSIONS:
                         continue  # not an input file: skipped silently inside folders
-                yield from read_file(path, None, problems)
+                yield from _read_file(path, None, problems)
         else:
-            yield from read_file(given, None, problems)
+            yield from _read_file(given, None, problems)
 
 
 class _LoggingList(list):

@@ -46,6 +46,9 @@ def _label(rec: dict) -> str:
         rid = rec.get(key)
         if rid not in (None, "") and not isinstance(rid, (dict, list)):
             return f"record {str(rid)!r}"
+    corpusid = rec.get("corpusid")  # Semantic Scholar datasets: no other id at the top level
+    if isinstance(corpusid, (int, str)) and not isinstance(corpusid, bool) and corpusid != "":
+        return f"record corpusid {corpusid}"
     return "record without id"
 
 
@@ -199,12 +202,15 @@ def _first_version_date(rec: dict) -> str | None:
     return None
 
 
-def paper_from_record(rec: object, path: str, line: int, fmt: str, problems: list[Problem]) -> Paper | None:
+def paper_from_record(rec: object, path: str, line: int, fmt: str, problems: list[Problem], *,
+                      title_only: bool = False) -> Paper | None:
     """The Paper of one decoded JSON value, or None (and a Problem) if it is not a usable record.
 
     A title or abstract that is not a string skips the record; another field of the wrong type
     (``"url": 42``, an author that is a list) is refused with a Problem and the record kept. Lone
-    surrogates (``"\\ud800"``, which no UTF-8 output can hold) become U+FFFD, with a Problem.
+    surrogates (``"\\ud800"``, which no UTF-8 output can hold) become U+FFFD, with a Problem. A record
+    without an abstract is skipped, unless `title_only` (then it is read with an empty abstract: a
+    Semantic Scholar paper that the abstracts dataset has no abstract for, see s2_datasets).
     """
     if not isinstance(rec, dict):
         problems.append(Problem(path, line, f"expected a JSON object, got {type(rec).__name__}; skipped"))
@@ -226,7 +232,7 @@ def paper_from_record(rec: object, path: str, line: int, fmt: str, problems: lis
         abstract, why = abstract_from_inverted_index(rec["abstract_inverted_index"])
         for reason in why:
             f.warn(reason, "see the abstract")
-    if abstract is None or not abstract.strip():
+    if (abstract is None or not abstract.strip()) and not title_only:
         problems.append(Problem(path, line, f"missing abstract in {f.label}; skipped"))
         return None
     snapshot = is_arxiv_snapshot(rec)
@@ -246,7 +252,7 @@ def paper_from_record(rec: object, path: str, line: int, fmt: str, problems: lis
     record_id = f.optional("id", "paperId", "corpusid", numbers=True)
     return make_paper(
         title=title,
-        abstract=abstract,
+        abstract=abstract or "",
         url=url,
         authors=authors,
         date=date,
