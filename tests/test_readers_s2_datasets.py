@@ -114,8 +114,8 @@ def test_bad_and_repeated_abstracts_are_located(tmp_path):
     got = [(p.line, p.message) for p in problems if p.path == str(path)]
     assert got == [
         (2, f"a second abstract for corpusid 265506007 (the first at {path}:1 is kept); skipped"),
-        (6, "abstract is empty in abstracts record corpusid 13756489; skipped"),
-        (7, "abstract is a int, not text in abstracts record corpusid 13756489; skipped"),
+        (6, "missing abstract in abstracts record corpusid 13756489; skipped"),
+        (7, "abstract is a number (42), not text, in abstracts record corpusid 13756489; skipped"),
         (4, "abstract for corpusid 265506099, which no papers record of the inputs has; skipped"),
     ]
 

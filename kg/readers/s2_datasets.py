@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from ..model import MAX_TEXT_CHARS, Paper, Problem, Source
 from .common import cap_length
 from .records import RECORD_KEYS, paper_from_record
+from .records import _kind as kind_of  # the same words as the other records' problems
 
 __all__ = ["DatasetRecord", "dataset_kind", "join", "MAX_UNMATCHED"]
 
@@ -108,14 +109,16 @@ class _Store:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _abstract_problem(item: DatasetRecord, store: _Store, problems: list[Problem]) -> bool:
+def _store_abstract(item: DatasetRecord, store: _Store, problems: list[Problem]) -> bool:
     """Store an abstracts record; False (and a located problem) when it cannot be used."""
     src = item.sources[0]
     text = item.record.get("abstract")
-    if not isinstance(text, str) or not text.strip():
-        what = "empty" if isinstance(text, str) or text is None else f"a {type(text).__name__}, not text"
-        problems.append(Problem(src.path, src.line, f"abstract is {what} in abstracts record corpusid "
-                                                    f"{item.corpusid}; skipped"))
+    label = f"abstracts record corpusid {item.corpusid}"
+    if text is not None and not isinstance(text, str):
+        problems.append(Problem(src.path, src.line, f"abstract is {kind_of(text)}, not text, in {label}; skipped"))
+        return False
+    if text is None or not text.strip():
+        problems.append(Problem(src.path, src.line, f"missing abstract in {label}; skipped"))
         return False
     first = store.db.execute("SELECT path, line FROM abstract WHERE corpusid = ?", (item.corpusid,)).fetchone()
     if first is not None:
@@ -151,7 +154,7 @@ def join(items: Iterable[Paper | DatasetRecord], problems: list[Problem]) -> Ite
                 continue
             store = store or _Store()
             if item.kind == "abstract":
-                _abstract_problem(item, store, problems)
+                _store_abstract(item, store, problems)
             else:
                 src = item.sources[0]
                 store.seq += 1
