@@ -99,7 +99,7 @@ class KnowledgeGraph(QueryMixin, RelatedMixin, GraphMixin, ExportMixin):
         >>> graph.close(); graph.path.is_dir()   # a folder of one's own is kept
         True
         """
-        self._store = self._index = self._graph = None
+        self._store = self._index = self._graph = self._paper_refs = None
         if self._temporary is not None:
             self._temporary.cleanup()
 

@@ -28,11 +28,12 @@ class RelatedMixin:
         return self._index
 
     def related(self, paper: str, top: int = 5) -> list[Suggestion]:
-        """The `top` papers to read next for `paper` (arXiv id, IRI, node key or part of a title), best
-        first, each with its score and reasons, as `kg related PAPER` ranks them.
+        """The `top` papers to read next for `paper`, best first, each with its score and reasons, as
+        `kg related PAPER` ranks them. `paper` is named as `paper()` takes it (kg.paper_lookup): node
+        key or IRI, arXiv id in any spelling, DOI, record id, the exact title or a part of it.
 
-        Raises LookupError when no paper matches, kg.related.AmbiguousPaper (its `candidates` listed)
-        when several do.
+        Raises kg.related.PaperNotFound when no paper matches, kg.related.AmbiguousPaper (its
+        `candidates` listed) when several do; both are LookupErrors.
 
         >>> import kg
         >>> graph = kg.open("out")

@@ -354,8 +354,9 @@ def related(
             found = find_related(graph, title=title, abstract=abstract, top=top)
         else:
             found = find_related(graph, paper, top=top)
-    except AmbiguousPaper as exc:
-        err.print(f"[yellow]{exc}[/]", highlight=False)
+    except AmbiguousPaper as exc:  # its message names the keys: the list below names them with their titles
+        err.print(f"[yellow]{exc.query!r} matches {len(exc.candidates)} papers; give one of their ids or a longer "
+                  "part of the title[/]", highlight=False)
         for key, title in exc.candidates[:20]:
             err.print(f"  {key}  {title}", highlight=False, markup=False)
         if len(exc.candidates) > 20:

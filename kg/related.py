@@ -34,9 +34,10 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from .paper_lookup import AmbiguousPaper, PaperNotFound, PaperRef, match_papers, resolve_paper
 from .schema import ROLE_RANK, ROLES
 
-__all__ = ["Suggestion", "RelatedIndex", "AmbiguousPaper", "link_related", "related", "open_index",
+__all__ = ["Suggestion", "RelatedIndex", "AmbiguousPaper", "PaperNotFound", "link_related", "related", "open_index",
            "draft_concepts", "RELATED_DIR", "GRAPH_WEIGHT", "TYPE_WEIGHTS", "ROLE_WEIGHTS",
            "RELATED_MAX_PAPERS", "tokenize"]
 
@@ -116,6 +117,8 @@ class _Paper:
     id: str
     title: str
     concepts: tuple[tuple[str, str], ...]  # (concept key, role), one per concept (its strongest role)
+    record_id: str | None = None  # the input record's own id, where `id` is its arXiv id
+    dois: tuple[str, ...] = ()
 
 
 def _paper_concepts(g: nx.MultiDiGraph, key: str) -> tuple[tuple[str, str], ...]:
@@ -134,14 +137,6 @@ def _identifier(key: str, attrs: dict) -> str:
     return attrs.get("arxiv_id") or attrs.get("record_id") or key.split("/", 1)[1]
 
 
-_ARXIV_PREFIX = re.compile(r"^(?:arxiv:\s*|https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/)", re.IGNORECASE)
-
-
-def _arxiv_form(text: str) -> str:
-    text = _ARXIV_PREFIX.sub("", text.strip())
-    return re.sub(r"(?:v\d+)?(?:\.pdf)?$", "", text)
-
-
 class RelatedIndex:
     """What related-work ranking needs of a graph: a BM25 index of the papers' text and their concepts.
 
@@ -156,6 +151,7 @@ class RelatedIndex:
         self.concepts = concepts  # concept key -> {"label", "type", "paper_count", "aliases"}
         self.base = base
         self._names: dict[str, str] | None = None
+        self._refs: list[PaperRef] | None = None
         self.vocab = vocab
         self.terms = {i: t for t, i in vocab.items()}
         self.matrix = matrix.tocsr()  # papers x terms, BM25 weights
@@ -216,7 +212,10 @@ class RelatedIndex:
         for key in keys:
             d = g.nodes[key]
             title = d.get("title") or ""
-            papers.append(_Paper(key, _identifier(key, d), title, _paper_concepts(g, key)))
+            ident = _identifier(key, d)
+            record = d.get("record_id")
+            papers.append(_Paper(key, ident, title, _paper_concepts(g, key),
+                                 record if record and record != ident else None, tuple(d.get("dois") or ())))
             # The title counts twice: it says what the paper is about in the fewest words.
             texts.append(f"{title} {title} {d.get('abstract') or ''}")
         concepts = {n: {"label": d.get("label"), "type": d.get("type"), "paper_count": d.get("paper_count") or 0,
@@ -250,7 +249,8 @@ class RelatedIndex:
         with (folder / "papers.jsonl").open("w", encoding="utf-8") as fh:
             for p in self.papers:
                 fh.write(json.dumps({"key": p.key, "id": p.id, "title": p.title,
-                                     "concepts": [list(c) for c in p.concepts]}, ensure_ascii=False) + "\n")
+                                     "concepts": [list(c) for c in p.concepts], "record_id": p.record_id,
+                                     "dois": list(p.dois)}, ensure_ascii=False) + "\n")
         (folder / "concepts.json").write_text(json.dumps(self.concepts, ensure_ascii=False, sort_keys=True),
                                               encoding="utf-8")
         (folder / "vocab.json").write_text(json.dumps({"base": self.base, "terms": sorted(self.vocab, key=self.vocab.get)},
@@ -269,7 +269,8 @@ class RelatedIndex:
         with (folder / "papers.jsonl").open(encoding="utf-8") as fh:
             for line in fh:
                 d = json.loads(line)
-                papers.append(_Paper(d["key"], d["id"], d["title"], tuple(tuple(c) for c in d["concepts"])))
+                papers.append(_Paper(d["key"], d["id"], d["title"], tuple(tuple(c) for c in d["concepts"]),
+                                     d.get("record_id"), tuple(d.get("dois") or ())))  # absent from older indexes
         concepts = json.loads((folder / "concepts.json").read_text(encoding="utf-8"))
         meta = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
         with np.load(folder / "matrix.npz") as z:
@@ -280,20 +281,22 @@ class RelatedIndex:
 
     # ------------------------------------------------------------------ lookup
 
+    def paper_refs(self) -> list[PaperRef]:
+        """What kg.paper_lookup needs of each paper of the index (built once)."""
+        if self._refs is None:
+            self._refs = [PaperRef(p.key, p.title, tuple(i for i in (p.id, p.record_id) if i), p.dois)
+                          for p in self.papers]
+        return self._refs
+
     def find(self, query: str) -> list[str]:
-        """Keys of the papers `query` names: a node key, an IRI, an arXiv id or record id (exact), else
-        every paper whose title contains it (case-insensitive)."""
-        q = query.strip()
-        if q in self.position:
-            return [q]
-        if self.base and q.startswith(self.base) and q[len(self.base):] in self.position:
-            return [q[len(self.base):]]
-        arxiv = _arxiv_form(q)
-        hits = [p.key for p in self.papers if p.id in (q, arxiv) or p.key in (f"paper/{q}", f"paper/arxiv-{arxiv}")]
-        if hits:
-            return hits
-        low = q.lower()
-        return [p.key for p in self.papers if low and low in p.title.lower()]
+        """Keys of the papers `query` names (kg.paper_lookup.match_papers: a node key or IRI, an arXiv
+        id, DOI or record id, the exact title, else every title containing it), sorted."""
+        return match_papers(self.paper_refs(), query, base=self.base)
+
+    def resolve(self, query: str) -> str:
+        """The key of the one paper `query` names (kg.paper_lookup.resolve_paper); PaperNotFound or
+        AmbiguousPaper, both LookupErrors, otherwise."""
+        return resolve_paper(self.paper_refs(), query, base=self.base)
 
     def iri(self, key: str) -> str:
         """The IRI of a paper node key (as kg.rdf exports it)."""
@@ -532,16 +535,6 @@ def _phrase(label: str, type_: str | None, mine: str, theirs: str) -> str:
     return f"both use {label}"
 
 
-class AmbiguousPaper(LookupError):
-    """A paper reference (part of a title) that several papers match; `candidates` are (key, title)."""
-
-    def __init__(self, query: str, candidates: list[tuple[str, str]]) -> None:
-        super().__init__(f"{query!r} matches {len(candidates)} papers; give one of their ids or a longer part "
-                         "of the title")
-        self.query = query
-        self.candidates = candidates
-
-
 def open_index(source: str | Path | nx.MultiDiGraph | RelatedIndex) -> RelatedIndex:
     """The related-work index of a built folder (DIR/related, written by kg build), a graph, or itself."""
     if isinstance(source, RelatedIndex):
@@ -574,11 +567,12 @@ def draft_concepts(index: RelatedIndex, title: str, abstract: str) -> list[tuple
 
 def related(source: str | Path | nx.MultiDiGraph | RelatedIndex, paper: str | None = None, *,
             title: str | None = None, abstract: str = "", top: int = 5) -> list[Suggestion]:
-    """The papers to read next: for a paper of the graph (`paper`: node key, IRI, arXiv or record id,
-    or part of its title), or for a draft not in it (`title` and `abstract`). Best first, with reasons.
+    """The papers to read next: for a paper of the graph (`paper`: node key, IRI, arXiv id in any
+    spelling, DOI, record id, exact title or part of it: kg.paper_lookup.resolve_paper), or for a
+    draft not in it (`title` and `abstract`). Best first, with reasons.
 
-    `source` is a folder kg build wrote, a graph, or a RelatedIndex. Raises LookupError when no paper
-    matches, AmbiguousPaper when several do.
+    `source` is a folder kg build wrote, a graph, or a RelatedIndex. Raises PaperNotFound (a
+    LookupError) when no paper matches, AmbiguousPaper (one too) when several do.
 
     >>> import networkx as nx
     >>> g = nx.MultiDiGraph()
@@ -595,12 +589,7 @@ def related(source: str | Path | nx.MultiDiGraph | RelatedIndex, paper: str | No
         if title is None:
             raise ValueError("give a paper of the graph, or the title (and abstract) of a draft")
         return index.related_text(f"{title} {title} {abstract}", draft_concepts(index, title, abstract), top)
-    keys = index.find(paper)
-    if not keys:
-        raise LookupError(f"no paper matches {paper!r}")
-    if len(keys) > 1:
-        raise AmbiguousPaper(paper, [(k, index.papers[index.position[k]].title) for k in keys])
-    return index.related(keys[0], top)
+    return index.related(index.resolve(paper), top)
 
 
 def link_related(g: nx.MultiDiGraph, k: int = 5) -> RelatedIndex:
