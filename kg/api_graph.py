@@ -6,10 +6,13 @@ to type.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import networkx as nx
+
+    from .paper_lookup import PaperRef
 
 __all__ = ["GraphMixin"]
 
@@ -20,37 +23,64 @@ class GraphMixin:
     def _nx(self) -> nx.MultiDiGraph:  # provided by KnowledgeGraph
         raise NotImplementedError
 
-    def find(self, name: str) -> list[str]:
+    _paper_refs: tuple[nx.MultiDiGraph, list[PaperRef]] | None = None
+
+    def find(self, name: str, *, kinds: str | Iterable[str] | None = None) -> list[str]:
         """Node keys a name stands for, case-insensitively: a node key; else the concepts whose label or
         an alias is `name`; else the papers whose title contains it (what `kg view --around` looks up).
 
-        Raises kg.views.NodeNotFound, a LookupError naming close labels and titles, when nothing matches.
+        `kinds` looks among those kinds of node only: "Paper", a concept type ("Dataset", "Method",
+        ...), "Concept" for all five, "CodeRepository"; a comma-separated string or a list.
+
+        Raises kg.views.NodeNotFound, a LookupError naming close labels and titles, when nothing matches;
+        ValueError for an unknown kind.
 
         >>> import kg
         >>> kg.open("out").find("Large Language Models")
         ['concept/method/large-language-models']
         >>> kg.open("out").find("BadChain: Backdoor")
         ['paper/t-19bd8513e82da1ba']
+        >>> kg.open("out").find("BadChain"), kg.open("out").find("BadChain", kinds="Paper")
+        (['concept/method/badchain'], ['paper/t-19bd8513e82da1ba'])
         """
         from .views import find_nodes
 
-        return find_nodes(self._nx(), name)
+        return find_nodes(self._nx(), name, kinds=kinds)
+
+    def paper(self, name: str) -> str:
+        """The node key of the one paper `name` names: a node key or IRI, an arXiv id in any spelling
+        ("2403.12345", "arXiv:2403.12345v2", "hep-th/9901001", an arxiv.org URL), a DOI (with or
+        without https://doi.org/), a record id, the exact title (case and punctuation aside), else a
+        part of the title only one paper has (kg.paper_lookup.resolve_paper, as `related` resolves).
+
+        Raises kg.paper_lookup.PaperNotFound or AmbiguousPaper (LookupErrors; the latter names the
+        candidates) when none or several match.
+
+        >>> import kg
+        >>> kg.open("out").paper("badchain: backdoor chain-of-thought prompting for large language models")
+        'paper/t-19bd8513e82da1ba'
+        """
+        from .paper_lookup import paper_refs, resolve_paper
+
+        g = self._nx()
+        if self._paper_refs is None or self._paper_refs[0] is not g:
+            self._paper_refs = (g, paper_refs(g))
+        return resolve_paper(self._paper_refs[1], name)
 
     def _one(self, name: str, kind: str) -> str:
+        if kind == "Paper":
+            return self.paper(name)
         g = self._nx()
         keys = [k for k in self.find(name) if g.nodes[k].get("kind") == kind]
-        if not keys and kind == "Paper":  # a concept named like the paper ("BadChain") shadows its title
-            needle = name.casefold()
-            keys = sorted(k for k, d in g.nodes(data=True)
-                          if d.get("kind") == "Paper" and needle in str(d.get("title", "")).casefold())
         if len(keys) != 1:
             found = ", ".join(keys) if keys else "none"
             raise LookupError(f"{name!r} names {len(keys)} {kind.lower()} nodes ({found}); pass a node key")
         return keys[0]
 
     def concepts_of(self, paper: str, relation: str | None = None) -> list[tuple[str, str]]:
-        """(relation, concept key) pairs of one paper (a node key or part of its title), sorted,
-        optionally of one relation only ("proposes", "uses", "comparesWith", "addresses", ...).
+        """(relation, concept key) pairs of one paper, sorted, optionally of one relation only
+        ("proposes", "uses", "comparesWith", "addresses", ...). The paper is named as `paper` takes
+        it: node key, arXiv id, DOI, record id, title or a part of it only one title has.
 
         >>> import kg
         >>> kg.open("out").concepts_of("BadChain", relation="proposes")

@@ -251,3 +251,106 @@ def test_graph_lookups_name_what_they_could_not_find(graph):
         graph.papers_using(BADCHAIN)  # a paper's title, not a concept's name
     with pytest.raises(LookupError, match="paper nodes"):
         graph.concepts_of("Large")  # in many titles
+
+
+# ---------------------------------------------------------------- which paper a name means (kg.paper_lookup)
+
+ID_RECORDS = [  # papers named by an arXiv id (new and old style), DOIs, a record id, and titles inside titles
+    {"id": "2403.12345", "title": "Sparse Attention for Long Documents", "doi": "10.1145/3485447.3512056",
+     "abstract": "We evaluate BERT on SQuAD and propose SparseDoc."},
+    {"arxiv_id": "hep-th/9901001", "title": "Strings on Branes", "abstract": "We study D-branes with a matrix model."},
+    {"id": "W42", "title": "Sparse Attention for Long Documents at Scale", "doi": "https://doi.org/10.5555/ABC.123",
+     "abstract": "We fine-tune RoBERTa on TriviaQA with sparse attention."},
+    {"title": "Sparse Attention Revisited", "abstract": "We compare Longformer with BigBird on GLUE."},
+]
+NEW_STYLE, OLD_STYLE = "paper/arxiv-2403.12345", "paper/arxiv-hep-th_9901001"
+
+
+@pytest.fixture(scope="module")
+def id_graph(tmp_path_factory) -> kg.KnowledgeGraph:
+    folder = tmp_path_factory.mktemp("ids")
+    source = folder / "ids.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in ID_RECORDS), encoding="utf-8")
+    return kg.build([source], folder / "out", html=False)
+
+
+def _key_of(g: nx.MultiDiGraph, title: str) -> str:
+    return next(n for n, d in g.nodes(data=True) if d.get("kind") == "Paper" and d.get("title") == title)
+
+
+@pytest.mark.parametrize("spelling", [
+    NEW_STYLE, "arxiv-2403.12345", "https://w3id.org/paperkg/paper/arxiv-2403.12345",
+    "2403.12345", " 2403.12345 ", "2403.12345v2", "arXiv:2403.12345", "arXiv:2403.12345v2", "ARXIV: 2403.12345",
+    "arxiv.org/abs/2403.12345", "https://arxiv.org/abs/2403.12345v1", "https://arxiv.org/pdf/2403.12345v3",
+    "10.48550/arXiv.2403.12345", "10.1145/3485447.3512056", "https://doi.org/10.1145/3485447.3512056",
+    "doi:10.1145/3485447.3512056", "HTTPS://DOI.ORG/10.1145/3485447.3512056",
+    "Sparse Attention for Long Documents", "sparse attention for long documents.",  # exact title beats "... at Scale"
+])
+def test_every_spelling_of_a_papers_ids_names_the_same_node(id_graph, spelling):
+    from kg.graph import concepts_of
+
+    g = id_graph.to_networkx()
+    assert id_graph.paper(spelling) == NEW_STYLE
+    assert id_graph.concepts_of(spelling) == concepts_of(g, NEW_STYLE) != []
+    assert id_graph.related(spelling, top=2) == id_graph.related(NEW_STYLE, top=2) != []
+    assert related(id_graph.path, spelling, top=2) == id_graph.related(NEW_STYLE, top=2)  # the saved index
+
+
+def test_old_style_arxiv_ids_record_ids_and_dois_without_arxiv(id_graph):
+    g = id_graph.to_networkx()
+    scale = _key_of(g, "Sparse Attention for Long Documents at Scale")
+    for spelling in ("hep-th/9901001", "HEP-TH/9901001", "arXiv:hep-th/9901001v2", "https://arxiv.org/abs/hep-th/9901001"):
+        assert id_graph.paper(spelling) == OLD_STYLE, spelling
+        assert id_graph.concepts_of(spelling) == id_graph.concepts_of(OLD_STYLE)
+    for spelling in ("W42", "10.5555/abc.123", "https://doi.org/10.5555/ABC.123", "at scale"):
+        assert id_graph.paper(spelling) == scale, spelling
+        assert id_graph.related(spelling, top=2) == id_graph.related(scale, top=2)
+
+
+def test_an_ambiguous_title_names_the_candidates(id_graph):
+    from kg.paper_lookup import PaperNotFound
+
+    g = id_graph.to_networkx()
+    sparse = sorted(_key_of(g, r["title"]) for r in ID_RECORDS if r["title"].startswith("Sparse"))
+    with pytest.raises(AmbiguousPaper) as exc:
+        id_graph.concepts_of("sparse attention")
+    assert str(exc.value).startswith("'sparse attention' names 3 paper nodes whose titles contain it (")
+    assert all(key in str(exc.value) for key in sparse) and exc.value.rule == "title part"
+    with pytest.raises(AmbiguousPaper) as via_related:
+        id_graph.related("Sparse Attention")
+    assert via_related.value.candidates == [(k, g.nodes[k]["title"]) for k in sparse]
+    for unknown in ("2401.99999", "arXiv:hep-th/9901002", "10.1000/nothing"):
+        with pytest.raises(PaperNotFound, match="no paper matches"):
+            id_graph.concepts_of(unknown)
+        with pytest.raises(PaperNotFound, match="no paper matches"):
+            id_graph.related(unknown)
+
+
+def test_kg_related_takes_the_same_spellings(id_graph):
+    cli = kg_cli("related", "arXiv:2403.12345v2", "--graph", str(id_graph.path), "--top", "2", "--format", "json")
+    assert json.loads(cli.stdout) == [s.to_json() for s in id_graph.related(NEW_STYLE, top=2)]
+
+
+def test_find_kinds_keeps_only_those_nodes(graph):
+    from kg.views import NodeNotFound, find_nodes
+
+    g = graph.to_networkx()
+    name = "Large Language Models"
+    concept = graph.find(name)
+    assert g.nodes[concept[0]]["type"] == "Method"
+    assert graph.find(name, kinds="Concept") == graph.find(name, kinds="method") == concept
+    assert graph.find(name, kinds=["Paper", "Method"]) == concept  # concepts still come before titles
+    papers = graph.find(name, kinds="Paper")
+    assert len(papers) > 1 and all(g.nodes[k]["kind"] == "Paper" for k in papers)
+    assert all(name.casefold() in g.nodes[k]["title"].casefold() for k in papers)
+    assert papers == find_nodes(g, name, kinds="Paper")
+    assert graph.find("BadChain", kinds="Paper") == [graph.paper(BADCHAIN)] != graph.find("BadChain")
+    datasets = [k for k, d in g.nodes(data=True) if d.get("type") == "Dataset"]
+    label = g.nodes[datasets[0]]["label"]
+    assert graph.find(label, kinds="Dataset") == [datasets[0]]
+    with pytest.raises(NodeNotFound):
+        graph.find(name, kinds="Dataset")
+    with pytest.raises(NodeNotFound):
+        graph.find(datasets[0], kinds="Paper")  # a node key of another kind
+    with pytest.raises(ValueError, match="unknown node type"):
+        graph.find(name, kinds="Papers,Gadgets")

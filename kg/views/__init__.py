@@ -49,12 +49,13 @@ from .select import (
     load_graph,
     make_view,
     papers_view,
+    parse_node_kinds,
     parse_types,
 )
 
 __all__ = [
     "write_view", "render_view", "write_html", "render_html", "write_view_html", "make_view", "load_graph",
-    "find_nodes", "parse_types", "papers_view", "cooccurrence_view", "cooccurrence_graph", "ego_view",
+    "find_nodes", "parse_node_kinds", "parse_types", "papers_view", "cooccurrence_view", "cooccurrence_graph", "ego_view",
     "communities_view", "communities", "View", "ViewInfo", "NodeNotFound", "KINDS", "GROUPS",
     "DEFAULT_MAX_NODES", "DEFAULT_MAX_EDGES", "PHYSICS_MAX_NODES", "NODE_COLORS", "EDGE_COLORS",
     "COMMUNITY_COLORS", "overview_view", "papers_map_view",

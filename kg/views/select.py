@@ -21,7 +21,7 @@ from ..schema import ENTITY_TYPES
 
 __all__ = [
     "View", "KINDS", "GROUPS", "CONCEPT_TYPES", "COOCCURS", "NodeNotFound", "node_group", "node_label",
-    "load_graph", "find_nodes", "parse_types", "papers_view", "cooccurrence_view", "ego_view",
+    "load_graph", "find_nodes", "parse_node_kinds", "parse_types", "papers_view", "cooccurrence_view", "ego_view",
     "communities_view", "make_view",
 ]
 
@@ -122,19 +122,52 @@ def load_graph(path: str | Path) -> nx.MultiDiGraph:
     return read_rdf(path)
 
 
-def find_nodes(g: nx.MultiDiGraph, name: str) -> list[str]:
+def parse_node_kinds(kinds: str | Iterable[str] | None) -> frozenset[str] | None:
+    """Node groups named in `kinds` as `parse_types` reads them, where "Concept" (or "concepts") also
+    stands for every concept type; None for all.
+
+    >>> sorted(parse_node_kinds("paper,dataset")), len(parse_node_kinds(["Concept"])), parse_node_kinds(None)
+    (['Dataset', 'Paper'], 5, None)
+    """
+    if kinds is None:
+        return None
+    items = kinds.split(",") if isinstance(kinds, str) else list(kinds)
+    concept = {i.strip().casefold() for i in items} & {"concept", "concepts"}
+    rest = [i for i in items if i.strip().casefold() not in concept]
+    chosen = set(CONCEPT_TYPES) if concept else set()
+    if rest or not chosen:
+        chosen |= parse_types(rest)
+    return frozenset(chosen)
+
+
+def find_nodes(g: nx.MultiDiGraph, name: str, *, kinds: str | Iterable[str] | None = None) -> list[str]:
     """Nodes a name stands for, case-insensitively: a node key; else the concepts whose label or an alias
     is `name`; else the papers whose title contains it; else the code repositories whose URL contains it.
 
-    Raises NodeNotFound (with close labels and titles as suggestions) when nothing matches.
+    `kinds` keeps only nodes of those groups (see `parse_node_kinds`: "Paper", a concept type such as
+    "Dataset", "Concept" for every type, "CodeRepository"; a comma-separated string or a list), before
+    the rules above are tried. Raises NodeNotFound (with close labels and titles of those kinds as
+    suggestions) when nothing matches, ValueError for an unknown kind.
+
+    >>> g = nx.MultiDiGraph()
+    >>> g.add_node("concept/method/pruning", kind="Concept", type="Method", label="Pruning")
+    >>> g.add_node("paper/p1", kind="Paper", title="Pruning at scale")
+    >>> find_nodes(g, "pruning"), find_nodes(g, "pruning", kinds="Paper")
+    (['concept/method/pruning'], ['paper/p1'])
+    >>> find_nodes(g, "pruning", kinds=["Dataset"])
+    Traceback (most recent call last):
+    kg.views.select.NodeNotFound: no concept label or alias is 'pruning' and no paper title contains it
     """
+    chosen = parse_node_kinds(kinds)
     query = _clean(name).casefold()
     if not query:
         raise NodeNotFound(name, [])
-    if name in g:
+    if name in g and (chosen is None or node_group(name, g.nodes[name]) in chosen):
         return [name]
     concepts, papers, repos = [], [], []
     for n, d in g.nodes(data=True):
+        if chosen is not None and node_group(n, d) not in chosen:
+            continue
         kind = d.get("kind")
         if kind == "Concept" and any(a.casefold() == query for a in _names(d)):
             concepts.append(n)
@@ -146,7 +179,9 @@ def find_nodes(g: nx.MultiDiGraph, name: str) -> list[str]:
     if found:
         return sorted(found, key=str)
     labels: dict[str, str] = {}
-    for _, d in g.nodes(data=True):
+    for n, d in g.nodes(data=True):
+        if chosen is not None and node_group(n, d) not in chosen:
+            continue
         names = _names(d) if d.get("kind") == "Concept" else [_clean(d.get("title"))] if d.get("title") else []
         for a in names:
             labels.setdefault(a.casefold(), a)
