@@ -39,8 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.extract.boundaries import boundary_variants, mention_owners
-from kg.extract.features import DocContext, boundary_uncertain, entity_features, role_features
+from kg.extract.boundaries import mention_owners
+from kg.extract.features import DocContext, entity_features, role_features, variants_to_score
+from kg.extract.lexicon import LEXICON_FILE, Lexicon, mine_lexicon
 from kg.extract.ner import CLUSTERS_FILE
 from kg.extract.pipeline import build_pipeline
 from kg.extract.scorer import NOT_ENTITY, SCORER_FILE
@@ -106,7 +107,15 @@ def match(gold: list[dict], cands: list, names) -> dict[int, dict]:
     return used
 
 
-def candidate_rows(records: Sequence[dict], ner_dir: Path | None) -> list[dict]:
+def write_lexicon(records: Sequence[dict], path: Path) -> Path:
+    """The term lexicon mined from `records` (kg/extract/lexicon.py), written to `path`."""
+    from kg.extract.pipeline import blank_english
+
+    mine_lexicon(records, blank_english()).write(path)
+    return path
+
+
+def candidate_rows(records: Sequence[dict], ner_dir: Path | None, lexicon: Path | None = None) -> list[dict]:
     """One row per candidate entity of each record, and per boundary variant of it: features, gold labels.
 
     A candidate matches the gold entity the shared scorer would pair it with; a variant matches a
@@ -115,19 +124,21 @@ def candidate_rows(records: Sequence[dict], ner_dir: Path | None) -> list[dict]:
     from bench.extraction import _scorer
 
     names = _scorer().names
-    nlp = build_pipeline(ner_model=str(ner_dir) if ner_dir else None, use_ner=ner_dir is not None, use_scorer=False)
+    nlp = build_pipeline(ner_model=str(ner_dir) if ner_dir else None, use_ner=ner_dir is not None, use_scorer=False,
+                         lexicon_path=str(lexicon) if lexicon else None)
     rows = []
     texts = [f"{r.get('title') or ''}\n{r.get('abstract') or ''}" for r in records]
     clusters = nlp.get_pipe("paperkg_ner").crf.clusters if ner_dir else None
+    lex = nlp.get_pipe("paperkg_lexicon").lexicon
     for rec, doc in zip(records, nlp.pipe(texts)):
-        ctx = DocContext.of(doc, clusters=clusters)
+        ctx = DocContext.of(doc, clusters=clusters, lexicon=lex)
         cands = doc._.entities
         hits = match(rec["entities"], cands, names)
         taken = {id(g) for g in hits.values()}
         owner = mention_owners(cands, len(ctx.text))
         for i, ent in enumerate(cands):
             options = [(None, ent, hits.get(i))]
-            variants = boundary_variants(ent, ctx.text, owner, i) if boundary_uncertain(ent, ctx) else []
+            variants = variants_to_score(ent, ctx, owner, i)
             for kind, var in variants:
                 forms = _forms(var, names)
                 g = next((g for g in rec["entities"] if names(g) & forms and (id(g) not in taken or g is hits.get(i))),
@@ -186,13 +197,13 @@ def write_scorer(out: Path, type_model: dict, role_model: dict, threshold: float
 
 
 def evaluate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path, thresholds: Sequence[float],
-             roles: bool = False) -> dict:
+             roles: bool = False, lexicon: Path | None = None) -> dict:
     """Typed F1 (and more) of the full pipeline on `records` for each threshold (shared scorer); with
     `roles`, also "role_accuracy": the share of found entities that have the gold role."""
     from bench.extraction import role_agreement, score
 
     out = {}
-    nlp = build_pipeline(ner_model=str(ner_dir), scorer_model=str(scorer_dir))
+    nlp = build_pipeline(ner_model=str(ner_dir), scorer_model=str(scorer_dir), lexicon_path=lexicon and str(lexicon))
     scorer = nlp.get_pipe("paperkg_entity_scorer")
     texts = [f"{r.get('title') or ''}\n{r.get('abstract') or ''}" for r in records]
     scorer.min_confidence = 0.0
@@ -214,14 +225,15 @@ def evaluate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path, threshold
     return out
 
 
-def calibrate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path) -> dict:
+def calibrate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path, lexicon: Path | None = None) -> dict:
     """Isotonic map from the type model's probability to the share of entities so scored that are right
     (typed) on `records`, as breakpoints {"x", "y"} the scorer interpolates."""
     from sklearn.isotonic import IsotonicRegression
 
     from bench.extraction import right_entities
 
-    nlp = build_pipeline(ner_model=str(ner_dir), scorer_model=str(scorer_dir), min_confidence=0.0)
+    nlp = build_pipeline(ner_model=str(ner_dir), scorer_model=str(scorer_dir), min_confidence=0.0,
+                         lexicon_path=lexicon and str(lexicon))
     texts = [f"{r.get('title') or ''}\n{r.get('abstract') or ''}" for r in records]
     with tempfile.TemporaryDirectory() as tmp:
         gold, pred = Path(tmp) / "gold.jsonl", Path(tmp) / "pred.jsonl"
@@ -248,7 +260,9 @@ def _summary(res: dict) -> str:
 def _fold_job(args: tuple) -> list[dict]:
     k, train_recs, fold_recs, cache, clusters = args
     ner_dir = train_crf(train_recs, cache / f"crf-fold{k}", clusters)
-    rows = candidate_rows(fold_recs, ner_dir)
+    # The fold's papers see a lexicon mined without them, as a new paper sees the shipped one.
+    lexicon = write_lexicon(train_recs, cache / f"lexicon-fold{k}" / LEXICON_FILE)
+    rows = candidate_rows(fold_recs, ner_dir, lexicon)
     for r in rows:
         r["fold"] = k
     return rows
@@ -277,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
     clusters = out / "ner" / CLUSTERS_FILE
     clusters.parent.mkdir(parents=True, exist_ok=True)
     train_clusters.main(["--out", str(clusters)])
+    lexicon = write_lexicon(records, out / "lexicon" / LEXICON_FILE)
+    log(f"lexicon: {len(Lexicon.load(lexicon))} terms marked in >= 2 of the {len(records)} papers")
     jobs = [(k, [r for r in records if fold_of(r, args.folds) != k], [r for r in records if fold_of(r, args.folds) == k],
              args.cache, clusters) for k in range(args.folds)]
     with ProcessPoolExecutor(args.jobs) as pool:
@@ -294,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         for c in GRID:
             tdir = Path(tmp) / f"scorer-{c}"
             write_scorer(tdir, fit(rows, "type", "x", TYPE_CLASSES, c), fit(rows, "role", "xr", ROLES, c), 0.5, {})
-            res = evaluate(dev, final_crf, tdir, THRESHOLDS)
+            res = evaluate(dev, final_crf, tdir, THRESHOLDS, lexicon=lexicon)
             for t, r in res.items():
                 if best is None or r["typed"]["f1"] > best[0]:
                     best = (r["typed"]["f1"], c, t, r)
@@ -307,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for b in PROPOSED_BIASES:
             write_scorer(Path(tmp), type_model, role_model, threshold, {}, b)
-            by_bias[b] = evaluate(dev, final_crf, Path(tmp), (threshold,), roles=True)[threshold]
+            by_bias[b] = evaluate(dev, final_crf, Path(tmp), (threshold,), roles=True, lexicon=lexicon)[threshold]
             log(f"proposed bias {b}: proposed recall {by_bias[b]['proposed_recall']}, "
                 f"role accuracy {by_bias[b]['role_accuracy']}")
     reached = [b for b in PROPOSED_BIASES if by_bias[b]["proposed_recall"] >= PROPOSED_TARGET]
@@ -315,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     res = by_bias[bias]
     with tempfile.TemporaryDirectory() as tmp:
         write_scorer(Path(tmp), type_model, role_model, threshold, {}, bias)
-        calibration = calibrate(dev, final_crf, Path(tmp))
+        calibration = calibrate(dev, final_crf, Path(tmp), lexicon)
     log(f"calibration: {len(calibration['x'])} points; threshold {threshold} -> confidence "
         f"{float(np.interp(threshold, calibration['x'], calibration['y'])):.3f}")
     if args.cv:
@@ -329,8 +345,9 @@ def main(argv: list[str] | None = None) -> int:
                 fold_recs = jobs[k][2]
                 for src in sorted({r["_source"] for r in fold_recs}):
                     part = [r for r in fold_recs if r["_source"] == src]
-                    by_source.setdefault(src, []).append(evaluate(part, args.cache / f"crf-fold{k}", kdir,
-                                                                  (threshold,))[threshold])
+                    by_source.setdefault(src, []).append(evaluate(
+                        part, args.cache / f"crf-fold{k}", kdir, (threshold,),
+                        lexicon=args.cache / f"lexicon-fold{k}" / LEXICON_FILE)[threshold])
         for src, results in by_source.items():
             mean = sum(r["typed"]["f1"] for r in results) / len(results)
             log(f"CV {src}: mean typed F1 over {len(results)} folds {mean:.3f}")

@@ -69,7 +69,7 @@ def extractor_fingerprint(use_ner: bool = True, ner_model: str | None = None,
     _tree_digest(h, _ROOT / "extract", "*.py")
     for module in ("model.py", "vocab.py"):
         h.update(hashlib.sha256((_ROOT / module).read_bytes()).digest())
-    for sub in ("ner", "scorer"):
+    for sub in ("ner", "scorer", "lexicon"):
         _tree_digest(h, _ROOT / "data" / sub, "*")
     _tree_digest(h, ontology_path("vocab"), "*")
     if ner_model:

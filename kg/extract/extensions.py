@@ -15,8 +15,8 @@ from spacy.tokens import Doc, Span
 __all__ = ["SPAN_EXTENSIONS", "DOC_EXTENSIONS", "register", "span_value"]
 
 # Span extensions, all defaulting to None:
-#   source     which finder proposed the span ("vocab", "abbrev-long", "abbrev-short", "title", "shape",
-#              "cue", "ner")
+#   source     which finder proposed the span ("vocab", "lexicon", "abbrev-long", "abbrev-short", "title",
+#              "shape", "cue", "ner")
 #   vocab_id   the vocabulary concept a gazetteer match names ("dataset/imagenet")
 #   long_form  the defining long form of a short form ("ViT" -> the span "Vision Transformer")
 #   names      the names a conjoined span reads as ("CIFAR-10/100-LT" -> CIFAR-10-LT, CIFAR-100-LT)
