@@ -1,7 +1,8 @@
-"""Train the shipped extraction models: the CRF NER and the entity scorer on top of it.
+"""Train the shipped extraction models: the CRF NER and the entity scorer on top of it, and mine the
+term lexicon of the rules-only pipeline.
 
-    python -m bench.train_extractor                 # rebuilds kg/data/ner and kg/data/scorer
-    python -m bench.train_extractor --out /tmp/m    # elsewhere (folders ner/ and scorer/ in it)
+    python -m bench.train_extractor                 # rebuilds kg/data/ner, kg/data/scorer, kg/data/lexicon
+    python -m bench.train_extractor --out /tmp/m    # elsewhere (folders ner/, scorer/ and lexicon/ in it)
 
 Training data (never the held-out test files): the demo corpus gold (tests/data/guideline_train.jsonl
 and guideline_dev.jsonl) and the arxiv-recent train split (tests/data/arxiv_recent/train.jsonl);
@@ -39,8 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
-from kg.extract.boundaries import mention_owners
-from kg.extract.features import DocContext, entity_features, role_features, variants_to_score
+from kg.extract.boundaries import boundary_variants, mention_owners
+from kg.extract.features import DocContext, boundary_uncertain, entity_features, role_features
 from kg.extract.lexicon import LEXICON_FILE, Lexicon, mine_lexicon
 from kg.extract.ner import CLUSTERS_FILE
 from kg.extract.pipeline import build_pipeline
@@ -108,14 +109,14 @@ def match(gold: list[dict], cands: list, names) -> dict[int, dict]:
 
 
 def write_lexicon(records: Sequence[dict], path: Path) -> Path:
-    """The term lexicon mined from `records` (kg/extract/lexicon.py), written to `path`."""
+    """The term lexicon mined from `records` (kg/extract/lexicon.py, for the --no-ner pipeline), written to `path`."""
     from kg.extract.pipeline import blank_english
 
     mine_lexicon(records, blank_english()).write(path)
     return path
 
 
-def candidate_rows(records: Sequence[dict], ner_dir: Path | None, lexicon: Path | None = None) -> list[dict]:
+def candidate_rows(records: Sequence[dict], ner_dir: Path | None) -> list[dict]:
     """One row per candidate entity of each record, and per boundary variant of it: features, gold labels.
 
     A candidate matches the gold entity the shared scorer would pair it with; a variant matches a
@@ -124,21 +125,19 @@ def candidate_rows(records: Sequence[dict], ner_dir: Path | None, lexicon: Path 
     from bench.extraction import _scorer
 
     names = _scorer().names
-    nlp = build_pipeline(ner_model=str(ner_dir) if ner_dir else None, use_ner=ner_dir is not None, use_scorer=False,
-                         lexicon_path=str(lexicon) if lexicon else None)
+    nlp = build_pipeline(ner_model=str(ner_dir) if ner_dir else None, use_ner=ner_dir is not None, use_scorer=False)
     rows = []
     texts = [f"{r.get('title') or ''}\n{r.get('abstract') or ''}" for r in records]
     clusters = nlp.get_pipe("paperkg_ner").crf.clusters if ner_dir else None
-    lex = nlp.get_pipe("paperkg_lexicon").lexicon
     for rec, doc in zip(records, nlp.pipe(texts)):
-        ctx = DocContext.of(doc, clusters=clusters, lexicon=lex)
+        ctx = DocContext.of(doc, clusters=clusters)
         cands = doc._.entities
         hits = match(rec["entities"], cands, names)
         taken = {id(g) for g in hits.values()}
         owner = mention_owners(cands, len(ctx.text))
         for i, ent in enumerate(cands):
             options = [(None, ent, hits.get(i))]
-            variants = variants_to_score(ent, ctx, owner, i)
+            variants = boundary_variants(ent, ctx.text, owner, i) if boundary_uncertain(ent, ctx) else []
             for kind, var in variants:
                 forms = _forms(var, names)
                 g = next((g for g in rec["entities"] if names(g) & forms and (id(g) not in taken or g is hits.get(i))),
@@ -197,13 +196,13 @@ def write_scorer(out: Path, type_model: dict, role_model: dict, threshold: float
 
 
 def evaluate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path, thresholds: Sequence[float],
-             roles: bool = False, lexicon: Path | None = None) -> dict:
+             roles: bool = False) -> dict:
     """Typed F1 (and more) of the full pipeline on `records` for each threshold (shared scorer); with
     `roles`, also "role_accuracy": the share of found entities that have the gold role."""
     from bench.extraction import role_agreement, score
 
     out = {}
-    nlp = build_pipeline(ner_model=str(ner_dir), scorer_model=str(scorer_dir), lexicon_path=lexicon and str(lexicon))
+    nlp = build_pipeline(ner_model=str(ner_dir), scorer_model=str(scorer_dir))
     scorer = nlp.get_pipe("paperkg_entity_scorer")
     texts = [f"{r.get('title') or ''}\n{r.get('abstract') or ''}" for r in records]
     scorer.min_confidence = 0.0
@@ -225,15 +224,14 @@ def evaluate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path, threshold
     return out
 
 
-def calibrate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path, lexicon: Path | None = None) -> dict:
+def calibrate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path) -> dict:
     """Isotonic map from the type model's probability to the share of entities so scored that are right
     (typed) on `records`, as breakpoints {"x", "y"} the scorer interpolates."""
     from sklearn.isotonic import IsotonicRegression
 
     from bench.extraction import right_entities
 
-    nlp = build_pipeline(ner_model=str(ner_dir), scorer_model=str(scorer_dir), min_confidence=0.0,
-                         lexicon_path=lexicon and str(lexicon))
+    nlp = build_pipeline(ner_model=str(ner_dir), scorer_model=str(scorer_dir), min_confidence=0.0)
     texts = [f"{r.get('title') or ''}\n{r.get('abstract') or ''}" for r in records]
     with tempfile.TemporaryDirectory() as tmp:
         gold, pred = Path(tmp) / "gold.jsonl", Path(tmp) / "pred.jsonl"
@@ -260,9 +258,7 @@ def _summary(res: dict) -> str:
 def _fold_job(args: tuple) -> list[dict]:
     k, train_recs, fold_recs, cache, clusters = args
     ner_dir = train_crf(train_recs, cache / f"crf-fold{k}", clusters)
-    # The fold's papers see a lexicon mined without them, as a new paper sees the shipped one.
-    lexicon = write_lexicon(train_recs, cache / f"lexicon-fold{k}" / LEXICON_FILE)
-    rows = candidate_rows(fold_recs, ner_dir, lexicon)
+    rows = candidate_rows(fold_recs, ner_dir)
     for r in rows:
         r["fold"] = k
     return rows
@@ -310,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         for c in GRID:
             tdir = Path(tmp) / f"scorer-{c}"
             write_scorer(tdir, fit(rows, "type", "x", TYPE_CLASSES, c), fit(rows, "role", "xr", ROLES, c), 0.5, {})
-            res = evaluate(dev, final_crf, tdir, THRESHOLDS, lexicon=lexicon)
+            res = evaluate(dev, final_crf, tdir, THRESHOLDS)
             for t, r in res.items():
                 if best is None or r["typed"]["f1"] > best[0]:
                     best = (r["typed"]["f1"], c, t, r)
@@ -323,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for b in PROPOSED_BIASES:
             write_scorer(Path(tmp), type_model, role_model, threshold, {}, b)
-            by_bias[b] = evaluate(dev, final_crf, Path(tmp), (threshold,), roles=True, lexicon=lexicon)[threshold]
+            by_bias[b] = evaluate(dev, final_crf, Path(tmp), (threshold,), roles=True)[threshold]
             log(f"proposed bias {b}: proposed recall {by_bias[b]['proposed_recall']}, "
                 f"role accuracy {by_bias[b]['role_accuracy']}")
     reached = [b for b in PROPOSED_BIASES if by_bias[b]["proposed_recall"] >= PROPOSED_TARGET]
@@ -331,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
     res = by_bias[bias]
     with tempfile.TemporaryDirectory() as tmp:
         write_scorer(Path(tmp), type_model, role_model, threshold, {}, bias)
-        calibration = calibrate(dev, final_crf, Path(tmp), lexicon)
+        calibration = calibrate(dev, final_crf, Path(tmp))
     log(f"calibration: {len(calibration['x'])} points; threshold {threshold} -> confidence "
         f"{float(np.interp(threshold, calibration['x'], calibration['y'])):.3f}")
     if args.cv:
@@ -345,9 +341,8 @@ def main(argv: list[str] | None = None) -> int:
                 fold_recs = jobs[k][2]
                 for src in sorted({r["_source"] for r in fold_recs}):
                     part = [r for r in fold_recs if r["_source"] == src]
-                    by_source.setdefault(src, []).append(evaluate(
-                        part, args.cache / f"crf-fold{k}", kdir, (threshold,),
-                        lexicon=args.cache / f"lexicon-fold{k}" / LEXICON_FILE)[threshold])
+                    by_source.setdefault(src, []).append(evaluate(part, args.cache / f"crf-fold{k}", kdir,
+                                                                  (threshold,))[threshold])
         for src, results in by_source.items():
             mean = sum(r["typed"]["f1"] for r in results) / len(results)
             log(f"CV {src}: mean typed F1 over {len(results)} folds {mean:.3f}")

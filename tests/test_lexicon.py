@@ -1,5 +1,5 @@
-"""The mined term lexicon and the head-word phrase finder: what they propose, and that the shipped lexicon
-is exactly what the training script mines from the training gold."""
+"""The mined term lexicon of the rules-only pipeline: what it proposes, and that the shipped lexicon is
+exactly what the training script mines from the training gold."""
 from __future__ import annotations
 
 import json
@@ -29,8 +29,7 @@ def small_lexicon(tmp_path: Path) -> str:
     lex = Lexicon({"urban planning": Term("urban planning", (("Task", 4),), 4, 5),
                    "sam": Term("SAM", (("Model", 6),), 6, 6),
                    "foonet": Term("Foonet", (("Model", 9),), 9, 9),
-                   "rare phrase": Term("rare phrase", (("Method", 2),), 2, 40)},
-                  heads={"estimation": {"Task": 30, "Method": 2}, "rotation": {"Task": 7}})
+                   "rare phrase": Term("rare phrase", (("Method", 2),), 2, 40)})
     path = tmp_path / "terms.json"
     lex.write(path)
     return str(path)
@@ -48,7 +47,6 @@ def test_mined_terms_count_the_papers_that_mark_them_and_those_that_hold_them():
     marking = sum(any(key in {" ".join(f.lower().split()) for f in [e["name"], *e.get("aliases", [])]}
                       for e in r["entities"]) for r in records)
     assert lex.terms[key].marked == marking
-    assert lex.heads and all(sum(t.values()) >= 5 for t in lex.heads.values())
 
 
 def test_the_shipped_lexicon_is_mined_from_the_training_gold_only(tmp_path: Path):
@@ -73,18 +71,5 @@ def test_lexicon_terms_become_candidates_where_annotators_usually_mark_them(smal
     assert _candidates(nlp, "\nWe fine-tune Foonet.")["Foonet"] == ("Model", "lexicon")
     assert "Foonet" not in _candidates(nlp, "\nWe fine-tune Foonet-B/16 and Open-Foonet.")
     assert nlp.get_pipe("paperkg_lexicon").lexicon.get("Rare  Phrase").rate == 0.05
-
-
-def test_head_word_phrases_fill_the_gaps_the_other_finders_leave(small_lexicon: str):
-    nlp = build_pipeline(lexicon_path=small_lexicon, use_ner=False)
-    nlp.add_pipe("paperkg_phrases", before="paperkg_select")
-    doc = nlp("A title\nWe study in-hand object rotation and robust pose estimation, not the rotation of it.")
-    found = {s.text: (s.label_, span_value(s, "source")) for s in doc.spans["kg_candidates"]}
-    phrases = {t: label for t, (label, src) in found.items() if src == "phrase"}
-    assert phrases == {"in-hand object rotation": "Task", "robust pose estimation": "Task"}
-    chosen = {s.text for s in doc.spans["kg_entities"]}
-    # A gap is filled; a vocabulary term ("pose estimation") is not swallowed by a phrase around it.
-    assert "in-hand object rotation" in chosen and "pose estimation" in chosen and "robust pose estimation" not in chosen
-    # The default pipeline has them; without the NER (and so without the entity scorer to sort them) not.
-    assert "paperkg_phrases" in build_pipeline(lexicon_path=small_lexicon).pipe_names
-    assert "paperkg_phrases" not in build_pipeline(lexicon_path=small_lexicon, use_ner=False).pipe_names
+    # The default pipeline (CRF and entity scorer, which learned these names) has no lexicon.
+    assert "paperkg_lexicon" not in build_pipeline(lexicon_path=small_lexicon).pipe_names

@@ -60,14 +60,13 @@ def _word_ok(word: str) -> bool:
     return word.lower() not in STOPWORDS and any(c.isalpha() for c in word)
 
 
-def boundary_variants(ent: Entity, text: str, owner: list[int] | None = None, own: int = -1,
-                      kinds: tuple[str, ...] = ("L+", "R+", "L-", "R-")) -> list[tuple[str, Entity]]:
+def boundary_variants(ent: Entity, text: str, owner: list[int] | None = None, own: int = -1
+                      ) -> list[tuple[str, Entity]]:
     """(kind, variant) pairs for `ent`: its first mention extended or cut by one word at either end.
 
     kind is "L+", "R+" (one more word on the left / right), "L-", "R-" (one fewer). A variant's
     mentions are every occurrence of its text; an extension never takes in a character another
-    candidate's mention holds (`owner`, from mention_owners; `own` is this entity's index there);
-    `kinds` limits which are made.
+    candidate's mention holds (`owner`, from mention_owners; `own` is this entity's index there).
     Vocabulary entities are left as they are but for extensions ("embodied world model" around
     "world model").
 
@@ -92,8 +91,6 @@ def boundary_variants(ent: Entity, text: str, owner: list[int] | None = None, ow
             out.append(("R-", start, start + words[-2].end()))
     variants = []
     for kind, a, b in out:
-        if kind not in kinds:
-            continue
         if kind.endswith("+") and owner is not None and any(o not in (-1, own) for o in owner[a:b]):
             continue
         form = text[a:b]

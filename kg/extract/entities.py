@@ -25,10 +25,11 @@ __all__ = ["norm_name", "doc_entities", "VocabIndex", "EntityGrouper", "CONFIDEN
 # An entity's confidence is the share of such entities that are right (typed, entity-level) on held-out
 # guideline folds, by its most trusted source (`python -m bench.extraction --gold
 # tests/data/guideline_train.jsonl --folds 5 --calibration`); each further mention adds 0.03. "cue" is
-# too rare there to measure; "lexicon" and "phrase" are set below the sources they rank after, not
-# measured (in the default pipeline the entity scorer's calibrated confidence replaces these).
+# too rare there to measure; "lexicon" (only in the --no-ner pipeline) is set between the sources it
+# ranks between, not measured.
 CONFIDENCE = {"vocab": 0.87, "title": 0.83, "abbrev-long": 0.66, "abbrev-short": 0.66, "cue": 0.7,
-              "lexicon": 0.6, "shape": 0.53, "ner": 0.48, "phrase": 0.4}
+              "lexicon": 0.6,
+              "shape": 0.53, "ner": 0.48}
 
 
 _NOT_KEY = re.compile(r"[^0-9a-z+]+")

@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span
 
 from ..model import Entity
-from .boundaries import boundary_variants
 from .extensions import span_value
 from .candidates import name_shaped
 from .cues import COMPARE, DATASET_NOUNS, METRIC_NOUNS, MODEL_NOUNS, OWN_WORK, PROPOSE, USE, plurals
 from .gazetteer import ENTITIES_KEY, doc_text
-from .lexicon import Lexicon
 from .ner import span_posterior
 
-__all__ = ["DocContext", "entity_features", "role_features", "name_key", "boundary_uncertain", "variants_to_score"]
+__all__ = ["DocContext", "entity_features", "role_features", "name_key", "boundary_uncertain"]
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-']*|\d+(?:\.\d+)?%?")
 _SIZE = re.compile(r"(?:^|[\s\-_])\d+(?:\.\d+)?\s?[BMK]\b|\b\d+x\d+B\b", re.IGNORECASE)
@@ -86,23 +84,20 @@ class DocContext:
     own_work: int = 0
     spans: dict[tuple[int, int], Span] = field(default_factory=dict)
     clusters: dict[str, list[int]] | None = None
-    lexicon: Lexicon | None = None
     # Memos: the words around a position, and what found a candidate (its variants ask again).
     _before: dict = field(default_factory=dict, repr=False)
     _after: dict = field(default_factory=dict, repr=False)
     _found: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def of(cls, doc: Doc, spans_key: str = ENTITIES_KEY, clusters: dict[str, list[int]] | None = None,
-           lexicon: Lexicon | None = None) -> "DocContext":
-        """The context of a processed Doc (its selected spans under `spans_key`; word clusters and the
-        term lexicon if given)."""
+    def of(cls, doc: Doc, spans_key: str = ENTITIES_KEY, clusters: dict[str, list[int]] | None = None) -> "DocContext":
+        """The context of a processed Doc (its selected spans under `spans_key`; word clusters if given)."""
         text = doc_text(doc)
         title_end = text.find("\n")
         m = OWN_WORK.search(text, max(title_end, 0))
         own = len(text) if m is None else m.start()
         spans = {(s.start_char, s.end_char): s for s in doc.spans.get(spans_key, [])}
-        return cls(doc, text, title_end if title_end >= 0 else len(text), own, spans, clusters, lexicon)
+        return cls(doc, text, title_end if title_end >= 0 else len(text), own, spans, clusters)
 
     def words_before(self, start: int, n: int) -> list[str]:
         """The last `n` words before character `start`, within its sentence or line."""
@@ -147,17 +142,6 @@ def boundary_uncertain(ent: Entity, ctx: DocContext, sure: float = 0.8, outside:
     left = span_posterior(ctx.doc, span.start - 1, span.start) if span.start > 0 else None
     right = span_posterior(ctx.doc, span.end, span.end + 1) if span.end < len(ctx.doc) else None
     return bool(left and left[0] > outside or right and right[0] > outside)
-
-
-def variants_to_score(ent: Entity, ctx: DocContext, owner: list[int], index: int) -> list[tuple[str, Entity]]:
-    """The boundary variants (kind, reading) worth scoring beside candidate `index`: none when the NER
-    is sure of its boundaries; for a head-word phrase only one word fewer on the left (the finder
-    took the longest phrase before its head, and the head ends it)."""
-    if not boundary_uncertain(ent, ctx):
-        return []
-    if _found_by(ent, ctx)["sources"] == ["phrase"]:
-        return boundary_variants(ent, ctx.text, owner, index, kinds=("L-",))
-    return boundary_variants(ent, ctx.text, owner, index)
 
 
 def _found_by(ent: Entity, ctx: DocContext) -> dict:
@@ -238,8 +222,6 @@ def entity_features(ent: Entity, ctx: DocContext, base: Entity | None = None, ki
         if len(words) > 1:
             feats.append(f"first={words[0]}")
     feats.append(f"name={name_key(ent.name)}")
-    if ctx.lexicon is not None:
-        feats += _lexicon_features(ent, ctx.lexicon)
     for m in ent.mentions[:3]:
         before, after = ctx.words_before(m.start, 3), ctx.words_after(m.end, 2)
         feats += [f"p3={w}" for w in before]
@@ -256,20 +238,6 @@ def entity_features(ent: Entity, ctx: DocContext, base: Entity | None = None, ki
         if near & _METRIC_WORDS:
             feats.append("near_metric_noun")
     return sorted(set(feats))
-
-
-def _lexicon_features(ent: Entity, lexicon: Lexicon) -> list[str]:
-    """What annotators of other papers made of this name: how often they marked it where it occurs, as what."""
-    term = next((t for n in (ent.name, *ent.aliases) if (t := lexicon.get(n)) is not None), None)
-    if term is None:
-        return ["lex_none"]
-    rate = min(int(term.rate * 5), 4)
-    marked = 2 if term.marked <= 2 else 5 if term.marked <= 5 else 20 if term.marked <= 20 else 21
-    feats = [f"lex_rate={rate}", f"lex_type={term.type}", f"lex_rate_type={rate}:{term.type}",
-             f"lex_marked={marked}", f"lex_vs={ent.type}:{term.type}"]
-    total = sum(n for _, n in term.types)
-    feats += [f"lex_also={t}" for t, n in term.types if t != term.type and n * 4 >= total]
-    return feats
 
 
 def role_features(ent: Entity, ctx: DocContext, type_: str) -> list[str]:

@@ -5,8 +5,13 @@ are in none of them ("machine learning", "Qwen2.5-VL", "long-horizon planning").
 mined from the hand-annotated training papers by bench/train_extractor.py (``mine_lexicon``): every
 name or alias marked in at least `min_papers` papers, its types, the number of papers that mark it
 and the number of papers whose text holds it at all. The ratio of the two is corpus-level termhood
-(how often this string, when it occurs, is an entity), a feature of the entity scorer; names marked
-often enough are also proposed as candidates (source "lexicon"), for the scorer to decide.
+(how often this string, when it occurs, is an entity); names marked often enough become candidates
+(source "lexicon").
+
+It serves the rules-and-vocabularies pipeline (``kg extract --no-ner``): there it lifts held-out
+typed F1 from 0.554 to 0.599 (bench/README.md). The default pipeline leaves it out: its CRF and
+entity scorer learned the same names from the same papers, and a scorer retrained with the lexicon's
+candidates and termhood features scored no better on held-out papers (bench/README.md, "Tried").
 """
 from __future__ import annotations
 
@@ -69,12 +74,9 @@ class Lexicon:
     ('Task', 0.75)
     """
 
-    def __init__(self, terms: dict[str, Term], min_papers: int = 2,
-                 heads: dict[str, dict[str, int]] | None = None) -> None:
+    def __init__(self, terms: dict[str, Term], min_papers: int = 2) -> None:
         self.terms = terms
         self.min_papers = min_papers
-        # Last words of marked multi-word names ("planning", "estimation", "loss") -> types as marked.
-        self.heads = heads or {}
 
     def get(self, name: str) -> Term | None:
         """The term for `name` (any case and spacing), if mined."""
@@ -85,7 +87,7 @@ class Lexicon:
 
     def to_json(self) -> dict:
         """The JSON form, keys sorted (byte-identical for the same terms)."""
-        return {"min_papers": self.min_papers, "heads": {h: dict(sorted(t.items())) for h, t in sorted(self.heads.items())},
+        return {"min_papers": self.min_papers,
                 "terms": {k: [t.form, dict(t.types), t.marked, t.seen] for k, t in sorted(self.terms.items())}}
 
     def write(self, path: Path | str) -> None:
@@ -103,7 +105,7 @@ class Lexicon:
             return cls({})
         data = json.loads(path.read_text(encoding="utf-8"))
         terms = {k: Term(v[0], tuple(sorted(v[1].items())), int(v[2]), int(v[3])) for k, v in data["terms"].items()}
-        return cls(terms, int(data.get("min_papers", 2)), data.get("heads"))
+        return cls(terms, int(data.get("min_papers", 2)))
 
 
 def _matchers(nlp: Language, forms: Iterable[str]) -> tuple[PhraseMatcher, PhraseMatcher]:
@@ -127,11 +129,9 @@ def _matches(doc: Doc, matchers: tuple[PhraseMatcher, PhraseMatcher]) -> list[tu
     return [(strings[mid], s, e) for m in matchers for mid, s, e in m(doc)]
 
 
-def mine_lexicon(records: Sequence[dict], nlp: Language, min_papers: int = 2, min_heads: int = 5) -> Lexicon:
+def mine_lexicon(records: Sequence[dict], nlp: Language, min_papers: int = 2) -> Lexicon:
     """The lexicon of gold records ({"title", "abstract", "entities": [{"name", "type", "aliases"}]}):
-    every name or alias marked in at least `min_papers` papers, with the papers whose text holds it;
-    and the lower-case last words of marked multi-word names, with their types, where at least
-    `min_heads` papers mark such a name.
+    every name or alias marked in at least `min_papers` papers, with the papers whose text holds it.
 
     `nlp` tokenizes (paperkg's blank English pipeline: the tokens the matcher will see).
 
@@ -146,14 +146,9 @@ def mine_lexicon(records: Sequence[dict], nlp: Language, min_papers: int = 2, mi
     marked: Counter = Counter()
     types: dict[str, Counter] = defaultdict(Counter)
     forms: dict[str, Counter] = defaultdict(Counter)
-    heads: dict[str, Counter] = defaultdict(Counter)
     for rec in records:
         here: dict[str, str] = {}
-        head_here: dict[str, str] = {}
         for ent in rec.get("entities") or []:
-            words = (ent.get("name") or "").split()
-            if len(words) > 1 and words[-1].isalpha() and words[-1].islower():
-                head_here.setdefault(words[-1], ent["type"])
             for form in {ent.get("name") or "", *(ent.get("aliases") or [])}:
                 form = " ".join(form.split())
                 if form and not is_generic(form) and len(form) <= 80:
@@ -163,12 +158,10 @@ def mine_lexicon(records: Sequence[dict], nlp: Language, min_papers: int = 2, mi
         for key, type_ in here.items():
             marked[key] += 1
             types[key][type_] += 1
-        for head, type_ in head_here.items():
-            heads[head][type_] += 1
-    head_table = {h: dict(t) for h, t in heads.items() if sum(t.values()) >= min_heads}
+
     keep = {k for k, n in marked.items() if n >= min_papers}
     if not keep:
-        return Lexicon({}, min_papers, head_table)
+        return Lexicon({}, min_papers)
     matchers = _matchers(nlp, (f for k in keep for f in forms[k]))
     seen: Counter = Counter()
     texts = (f"{r.get('title') or ''}\n{r.get('abstract') or ''}" for r in records)
@@ -176,7 +169,7 @@ def mine_lexicon(records: Sequence[dict], nlp: Language, min_papers: int = 2, mi
         seen.update({key for key, _, _ in _matches(doc, matchers)})
     terms = {k: Term(min(forms[k].items(), key=lambda f: (-f[1], f[0]))[0], tuple(sorted(types[k].items())),
                      marked[k], max(seen[k], marked[k])) for k in keep}
-    return Lexicon(terms, min_papers, head_table)
+    return Lexicon(terms, min_papers)
 
 
 def _glued(text: str, start: int, end: int) -> bool:

@@ -13,15 +13,14 @@ from ..model import MAX_TEXT_CHARS, Entity, Paper
 from .gazetteer import TEXT_KEY
 if TYPE_CHECKING:
     from .cache import ExtractionCache
-from . import abbreviations, candidates, entities, gazetteer, lexicon, ner, phrases, roles, scorer, select  # noqa: F401
+from . import abbreviations, candidates, entities, gazetteer, lexicon, ner, roles, scorer, select  # noqa: F401
 
 __all__ = ["blank_english", "build_pipeline", "extract_papers", "extract_text", "PIPE_NAMES"]
 
 # The default pipeline. The statistical NER ("paperkg_ner") runs after the rule candidates and only
 # fills the gaps they leave; the shipped model is trained for the entity guideline (bench/train_ner.py).
 PIPE_NAMES = ("sentencizer", "paperkg_line_breaks", "paperkg_abbreviations", "paperkg_gazetteer",
-              "paperkg_candidates", "paperkg_lexicon", "paperkg_ner", "paperkg_phrases", "paperkg_select", "paperkg_roles",
-              "paperkg_entities", "paperkg_entity_scorer")
+              "paperkg_candidates", "paperkg_ner", "paperkg_select", "paperkg_roles", "paperkg_entities", "paperkg_entity_scorer")
 
 
 # A full stop after a capital that follows a digit or a small letter ends a sentence, not an
@@ -77,10 +76,10 @@ def build_pipeline(vocab_dir: str | None = None, ner_model: str | None = None, *
     """A fresh spaCy pipeline: sentences, abbreviations, gazetteer, candidates, NER, selection, roles,
     and the grouping into paper-level entities (``doc._.entities``).
 
-    `lexicon_path`: the mined term lexicon (default kg/data/lexicon/terms.json, kg/extract/lexicon.py);
     `ner_model`: a model directory written by bench/train_ner.py (default the one in kg/data/ner),
     `ner_config` more settings of its factory;
-    `use_ner=False` leaves the NER out (rules and vocabularies alone). The entity scorer (a learned
+    `use_ner=False` leaves the NER out (rules and vocabularies alone, with the lexicon of names annotators
+    marked, `lexicon_path`, default kg/data/lexicon/terms.json: kg/extract/lexicon.py). The entity scorer (a learned
     keep/type/role decision with calibrated confidence, kg/extract/scorer.py) comes last:
     `scorer_model` is a folder written by bench/train_extractor.py (default kg/data/scorer),
     `min_confidence` overrides its threshold, `use_scorer=False` leaves it out (every candidate, rule
@@ -101,13 +100,12 @@ def build_pipeline(vocab_dir: str | None = None, ner_model: str | None = None, *
     nlp.add_pipe("paperkg_abbreviations")
     nlp.add_pipe("paperkg_gazetteer", config={"vocab_dir": vocab_dir})
     nlp.add_pipe("paperkg_candidates")
-    # After the rules, whose readings of the same offsets stand: the lexicon fills what they miss.
-    nlp.add_pipe("paperkg_lexicon", config={"lexicon_path": str(lexicon_path) if lexicon_path else None})
+    if not use_ner:
+        # After the rules, whose readings of the same offsets stand: the lexicon fills what they miss.
+        nlp.add_pipe("paperkg_lexicon", config={"lexicon_path": str(lexicon_path) if lexicon_path else None})
     if use_ner:
         # After the rule candidates: where both read the same offsets, the rules' reading is kept.
         nlp.add_pipe("paperkg_ner", config={"model_path": str(ner_model) if ner_model else None, **(ner_config or {})})
-        # Phrases ending in a telling head word: many, so only where the entity scorer sorts them.
-        nlp.add_pipe("paperkg_phrases")
     nlp.add_pipe("paperkg_select")
     nlp.add_pipe("paperkg_roles")
     nlp.add_pipe("paperkg_entities")

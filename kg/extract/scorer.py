@@ -25,10 +25,9 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
-from .boundaries import mention_owners
-from .features import DocContext, entity_features, role_features, variants_to_score
+from .boundaries import boundary_variants, mention_owners
+from .features import DocContext, boundary_uncertain, entity_features, role_features
 from .gazetteer import ENTITIES_KEY
-from .lexicon import Lexicon
 
 __all__ = ["EntityScorer", "LinearModel", "DEFAULT_SCORER_DIR", "SCORER_FILE", "NOT_ENTITY"]
 
@@ -106,7 +105,6 @@ class EntityScorer:
         self.nlp = nlp
         self.spans_key = spans_key
         self._clusters: dict | None = None
-        self._lexicon: Lexicon | None = None
         data = load_scorer(model_path)
         self.meta = data.get("meta", {})
         self.type_model = LinearModel.from_json(data["type"])
@@ -139,23 +137,16 @@ class EntityScorer:
             self._clusters = self.nlp.get_pipe("paperkg_ner").crf.clusters or {}
         return self._clusters or None
 
-    @property
-    def lexicon(self) -> Lexicon | None:
-        """The mined term lexicon (its termhood is a feature), if the pipeline has the lexicon matcher."""
-        if self._lexicon is None and "paperkg_lexicon" in self.nlp.pipe_names:
-            self._lexicon = self.nlp.get_pipe("paperkg_lexicon").lexicon
-        return self._lexicon
-
     def __call__(self, doc: Doc) -> Doc:
-        ctx = DocContext.of(doc, self.spans_key, self.clusters, self.lexicon)
+        ctx = DocContext.of(doc, self.spans_key, self.clusters)
         ents = doc._.entities or []
         owner = mention_owners(ents, len(ctx.text)) if self.boundaries else None
         options = []  # (candidate index, reading, features)
         for i, ent in enumerate(ents):
             options.append((i, ent, entity_features(ent, ctx)))
-            if self.boundaries:
+            if self.boundaries and boundary_uncertain(ent, ctx):
                 options += [(i, v, entity_features(v, ctx, base=ent, kind=k))
-                            for k, v in variants_to_score(ent, ctx, owner, i)]
+                            for k, v in boundary_variants(ent, ctx.text, owner, i)]
         probs = self.type_model.proba_many([f for _, _, f in options]) if options else np.zeros((0, 1))
         types = np.array(self._types)
         best: dict[int, tuple[float, int, object]] = {}

@@ -29,9 +29,8 @@ def in_formula(text: str, start: int, end: int) -> bool:
     after = text[end:end + 80].split()[:_MATH_WINDOW]
     return sum(bool(_MATH_WORD.match(w)) for w in before + after) >= _MATH_MIN
 
-# The statistical NER's spans (its best path, then its posterior's alternatives), then head-word
-# phrases: they fill gaps, in this order.
-_STATISTICAL = ("ner", "ner-alt", "phrase")
+# The statistical NER's spans: its best path, then its posterior's alternatives; they fill gaps.
+_STATISTICAL = ("ner", "ner-alt")
 # Equal-length overlaps go to the more trustworthy source.
 SOURCE_PRIORITY = {"vocab": 0, "ner": 1, "lexicon": 1, "title": 2, "abbrev-long": 3, "abbrev-short": 3, "cue": 4, "shape": 5}
 
@@ -39,7 +38,7 @@ SOURCE_PRIORITY = {"vocab": 0, "ner": 1, "lexicon": 1, "title": 2, "abbrev-long"
 def _common_term(span) -> bool:
     """A vocabulary term or long form of ordinary words ("contrastive learning", "Zero-Shot Learning"),
     not a coined name ("ViT", "ResNet-50")."""
-    return span_value(span, "source") in ("vocab", "abbrev-long", "lexicon") and not any(c.isdigit() for c in span.text) and \
+    return span_value(span, "source") in ("vocab", "abbrev-long") and not any(c.isdigit() for c in span.text) and \
         not any(name_shaped(t.text) for t in span)
 
 
@@ -103,10 +102,7 @@ class SpanSelector:
                 taken.update(range(s.start, s.end))
                 continue
             # A more specific concept around a common term: "compositional zero-shot learning",
-            # "binary cross-entropy loss". Names (capitals, digits) are never absorbed, nor by a
-            # head-word phrase (the term's boundary variants reach the longer reading).
-            if span_value(s, "source") == "phrase":
-                continue
+            # "binary cross-entropy loss". Names (capitals, digits) are never absorbed.
             inside = [c for c in chosen if s.start <= c.start and c.end <= s.end]
             if inside and sum(len(c) for c in inside) == len(overlap) and all(map(_common_term, inside)):
                 chosen = [c for c in chosen if c not in inside] + [s]
