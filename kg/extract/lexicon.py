@@ -99,7 +99,10 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> "Lexicon":
-        """The lexicon at `path` (default kg/data/lexicon/terms.json); empty if there is none."""
+        """The lexicon at `path` (default kg/data/lexicon/terms.json, empty if the package has none: a
+        source checkout before its first training run)."""
+        if path is not None and not Path(path).is_file():
+            raise FileNotFoundError(f"no term lexicon at {path} (mine one with bench/train_extractor.py)")
         path = Path(path or DEFAULT_LEXICON)
         if not path.is_file():
             return cls({})
@@ -158,7 +161,6 @@ def mine_lexicon(records: Sequence[dict], nlp: Language, min_papers: int = 2) ->
         for key, type_ in here.items():
             marked[key] += 1
             types[key][type_] += 1
-
     keep = {k for k, n in marked.items() if n >= min_papers}
     if not keep:
         return Lexicon({}, min_papers)
