@@ -157,7 +157,7 @@ window.paperkg = (function () {
   renderer.on("enterNode", function (ev) {
     hover = ev.node;
     tip.textContent = nodeTip(C[index.get(ev.node)]);
-    var d = renderer.graphToViewport(renderer.getNodeDisplayData(ev.node));
+    var d = renderer.framedGraphToViewport(renderer.getNodeDisplayData(ev.node));
     tip.style.left = Math.round(d.x + 12) + "px";
     tip.style.top = Math.round(d.y + 12) + "px";
     tip.hidden = false;
