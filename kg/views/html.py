@@ -29,6 +29,12 @@ physics off; smaller views run a short stabilisation in the browser and then swi
 vis-network only the selected node's edges (arrows, hover, click): 5,000 nodes and 20,000 edges become
 interactive in about 1.1 s (bench/view_speed.py). The panel and the search box also know the left-out
 neighbours of drawn nodes.
+
+Renderers: the page above is the canvas one (vis-network, static/page.js). With ``renderer="webgl"`` the
+same data is drawn by sigma.js 3 on WebGL from a graphology graph (static/page-webgl.js, vendored sigma and
+graphology UMD builds): every node at its Python position, no physics, no aggregate view of a large map;
+the panel, legend, filters and search are page.js's. ``renderer="auto"`` (the default) draws views of more
+than ``WEBGL_MIN_NODES`` nodes with WebGL (`choose_renderer`).
 """
 from __future__ import annotations
 
