@@ -227,6 +227,16 @@ def test_webgl_overview_of_the_demo(chromium, demo: Path, tmp_path: Path) -> Non
         community = next(c["id"] for c in data["communities"])
         page.click(f'#legend .row[data-filter="community"][data-key="{community}"]')
         assert page.evaluate("window.paperkgShown.nodes") == sum(n["community"] != community for n in data["nodes"])
+        page.click(f'#legend .row[data-filter="community"][data-key="{community}"]')
+        # the confidence filter: the same counts as the canvas page, and sigma stops drawing the rest
+        expected = sum(1 for n in data["nodes"] if n.get("conf", 1) >= 0.9)
+        assert 0 < expected < len(data["nodes"])
+        page.locator("#f-confidence").fill("0.9")
+        assert page.evaluate("window.paperkgShown.nodes") == expected
+        assert page.evaluate("""() => DATA.nodes.filter(n => !renderer.getNodeDisplayData(n.id).hidden).length""") == expected
+        # the map's labels (chosen in Python so that they do not overlap) are forced on
+        forced = page.evaluate("DATA.nodes.filter(n => graph.getNodeAttribute(n.id, 'forceLabel')).length")
+        assert forced == sum(n.get("drawLabel", True) is not False for n in data["nodes"]) > 0
         assert log.errors == [] and log.foreign_requests == [], (log.errors, log.foreign_requests)
     finally:
         page.context.close()

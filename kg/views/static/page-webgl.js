@@ -142,12 +142,18 @@ window.paperkg = (function () {
     hideEdgesOnMove: E.length > 20000, minCameraRatio: 0.01, maxCameraRatio: 4,
   });
   var camera = renderer.getCamera();
-  // sigma draws in the constructor or on its own animation frame, queued before this one
+  // sigma issues its first draw on an animation frame queued before this one; the GL work itself runs
+  // after that callback (on a software GL, most of the time), so "drawn" is the start of the next frame
   requestAnimationFrame(function () {
-    window.paperkgTimes.drawn = performance.now();
-    window.paperkgDrawn = true;
+    requestAnimationFrame(function () {
+      window.paperkgTimes.drawn = performance.now();
+      window.paperkgDrawn = true;
+    });
   });
-  function redraw() { renderer.refresh(); }
+  // a selection or a hover changes colours and labels, not positions or sizes: sigma can keep its spatial
+  // index (the legend and the filters hide nodes, so they re-index: redraw(true))
+  function redraw(reindex) { renderer.refresh(reindex === true ? undefined : {skipIndexation: true}); }
+  function redrawNode(id) { renderer.refresh({partialGraph: {nodes: [id]}, skipIndexation: true}); }
 
   // --- tooltip: the node's details as text, next to the pointer
   var tip = document.createElement("div");
@@ -162,13 +168,13 @@ window.paperkg = (function () {
     tip.style.top = Math.round(d.y + 12) + "px";
     tip.hidden = false;
     container.style.cursor = "pointer";
-    redraw();
+    if (!hl) redrawNode(ev.node);
   });
-  renderer.on("leaveNode", function () {
+  renderer.on("leaveNode", function (ev) {
     hover = null;
     tip.hidden = true;
     container.style.cursor = "";
-    redraw();
+    if (!hl) redrawNode(ev.node);
   });
   renderer.on("enterEdge", function (ev) {
     tip.textContent = edgeTip(E[Number(ev.edge)]);
@@ -522,7 +528,8 @@ window.paperkg = (function () {
       : shownNodes.toLocaleString("en-US") + " of " + DATA.nodes.length.toLocaleString("en-US") + " nodes \u00b7 " +
         shownEdges.toLocaleString("en-US") + " of " + E.length.toLocaleString("en-US") + " edges";
     window.paperkgShown = {nodes: shownNodes, edges: shownEdges};
-    if (hl && isHidden(hl.id)) clear(); else redraw();
+    if (hl && isHidden(hl.id)) clear();
+    redraw(true);
   }
   function toggle(filter, key, show) {
     var set = hidden[filter];
