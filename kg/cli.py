@@ -570,7 +570,7 @@ def view(
     max_nodes: Annotated[int, typer.Option(min=1, help="Most nodes drawn; the most connected (nearest around --around) are kept.")] = 3000,
     title: Annotated[Optional[str], typer.Option(help="Page title.")] = None,
     min_papers: Annotated[int, typer.Option(min=1, help="The overview draws concepts held by at least this many papers (1: every concept).")] = 2,
-    renderer: Annotated[str, typer.Option(help="canvas (vis-network), webgl (sigma.js, for tens of thousands of nodes) or auto (canvas up to 3,000 drawn nodes, WebGL beyond).")] = "auto",
+    renderer: Annotated[str, typer.Option(help="canvas (vis-network), webgl (sigma.js; opt-in: no region names or community drill-down yet) or auto (the canvas for now).")] = "auto",
 ) -> None:
     """Write an interactive, offline HTML view of a built graph: filter by type, search, focus, evidence.
 

@@ -88,8 +88,8 @@ def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str | None = None,
     title : page title (default: "paperkg: <kind>").
     graph_dir : the `kg build` folder of `g`, named in the page's hints.
     min_papers : the overview draws the concepts held by at least this many papers (1: every concept).
-    renderer : "canvas" (vis-network), "webgl" (sigma.js) or "auto": canvas up to
-        kg.views.html.WEBGL_MIN_NODES drawn nodes, WebGL beyond. Both carry the same "paperkg-data".
+    renderer : "canvas" (vis-network), "webgl" (sigma.js, opt-in) or "auto" (the canvas for now:
+        kg.views.html.choose_renderer says why). Both carry the same "paperkg-data".
 
     Raises NodeNotFound when `around` matches nothing, ValueError for a bad kind or type.
 

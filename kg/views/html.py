@@ -33,8 +33,8 @@ neighbours of drawn nodes.
 Renderers: the page above is the canvas one (vis-network, static/page.js). With ``renderer="webgl"`` the
 same data is drawn by sigma.js 3 on WebGL from a graphology graph (static/page-webgl.js, vendored sigma and
 graphology UMD builds): every node at its Python position, no physics, no aggregate view of a large map;
-the panel, legend, filters and search are page.js's. ``renderer="auto"`` (the default) draws views of more
-than ``WEBGL_MIN_NODES`` nodes with WebGL (`choose_renderer`).
+the panel, legend, filters and search are page.js's. ``renderer="auto"`` (the default) is the canvas for
+now: see `choose_renderer` for why.
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ from .select import COOCCURS, GROUPS, View, node_group, node_label
 __all__ = [
     "ViewInfo", "write_html", "render_html", "render_view", "write_view_html", "NODE_COLORS", "EDGE_COLORS",
     "COMMUNITY_COLORS", "PHYSICS_MAX_NODES", "DEFAULT_MAX_NODES", "DEFAULT_MAX_EDGES", "VIS_EDGES_MAX",
-    "RENDERERS", "WEBGL_MIN_NODES", "choose_renderer",
+    "RENDERERS", "choose_renderer",
 ]
 
 #: Views with more nodes than this open with physics off; smaller ones stabilise briefly first.
@@ -123,23 +123,21 @@ _LABEL_CHARS = 32
 _SEED = 42
 #: Page renderers: "canvas" (vis-network), "webgl" (sigma.js + graphology), "auto" (choose_renderer).
 RENDERERS: tuple[str, ...] = ("auto", "canvas", "webgl")
-#: "auto" draws views of more nodes than this with WebGL: vis-network's canvas stays interactive up to a
-#: few thousand nodes (bench/view_speed.py), sigma.js's WebGL to tens of thousands.
-WEBGL_MIN_NODES = 3000
 
 
 def choose_renderer(renderer: str, nodes: int) -> str:
-    """The renderer a page of `nodes` drawn nodes uses: `renderer` itself, or for "auto" canvas up to
-    WEBGL_MIN_NODES nodes and WebGL beyond.
+    """The renderer a page of `nodes` drawn nodes uses: `renderer` itself, and for "auto" the canvas.
 
-    >>> choose_renderer("auto", 3000), choose_renderer("auto", 3001), choose_renderer("canvas", 20000)
+    "auto" does not pick WebGL yet, whatever the size: in headless Chromium without a GPU (SwiftShader,
+    the software GL) sigma.js was slower than vis-network at 15,730 nodes (bench/README.md, "View speed"),
+    and the WebGL page lacks the region names and the aggregate view of a large map. WebGL is opt-in.
+
+    >>> choose_renderer("auto", 20000), choose_renderer("webgl", 10), choose_renderer("canvas", 20000)
     ('canvas', 'webgl', 'canvas')
     """
     if renderer not in RENDERERS:
         raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, not {renderer!r}")
-    if renderer == "auto":
-        return "webgl" if nodes > WEBGL_MIN_NODES else "canvas"
-    return renderer
+    return "canvas" if renderer == "auto" else renderer
 _YEAR = re.compile(r"\b(1[89]\d\d|2[01]\d\d)\b")
 
 
@@ -170,7 +168,7 @@ def write_html(g: nx.MultiDiGraph, path: Path, *, max_nodes: int = DEFAULT_MAX_N
     kind : "overview" (concepts of two or more papers, one region per community) or "papers".
     title : page title and heading.
     graph_dir : the `kg build` folder of `g`, named in the page's hint on how to see left-out nodes.
-    renderer : "canvas" (vis-network), "webgl" (sigma.js) or "auto" (see `choose_renderer`).
+    renderer : "canvas" (vis-network), "webgl" (sigma.js, opt-in) or "auto" (the canvas; `choose_renderer`).
 
     Returns
     -------
