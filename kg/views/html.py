@@ -33,7 +33,7 @@ neighbours of drawn nodes.
 Renderers: the page above is the canvas one (vis-network, static/page.js). With ``renderer="webgl"`` the
 same data is drawn by sigma.js 3 on WebGL from a graphology graph (static/page-webgl.js, vendored sigma and
 graphology UMD builds): every node at its Python position, no physics, no aggregate view of a large map;
-the panel, legend, filters and search are page.js's. ``renderer="auto"`` (the default) is the canvas for
+the panel, legend, filters and search code is copied from page.js. ``renderer="auto"`` (the default) is the canvas for
 now: see `choose_renderer` for why.
 """
 from __future__ import annotations

@@ -1,8 +1,8 @@
 // The WebGL page (kg.views.html, renderer "webgl"): the same "paperkg-data" as page.js, drawn by sigma.js
 // (WebGL) from a graphology graph instead of vis-network (canvas), for views of tens of thousands of nodes.
 // Positions are the ones computed in Python; nothing is laid out here. The panel, legend, filters and
-// search are page.js's (the same DOM, built from textContent only); what differs is drawing, hover, click
-// and the camera. No aggregate view: WebGL draws every node of a large map at once.
+// search code is copied from page.js (the same DOM, built from textContent only; keep the two in step until
+// it moves to a shared file); what differs is drawing, hover, click and the camera. No aggregate view: WebGL draws every node of a large map at once.
 var DATA = JSON.parse(document.getElementById("paperkg-data").textContent);
 var graph, renderer;  // graphology Graph and Sigma instance, for tests and bench/view_speed.py
 window.paperkgTimes = {script: performance.now()};
