@@ -9,14 +9,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
 from browser import open_page
 from kg.cli import app
 from kg.views import write_view
-from kg.views import html as html_module
 from kg.views.html import choose_renderer, render_html, write_html
 from kg.views.page import read_page_data
 from test_view_html import EVIL_TITLE, _Resources, fixture_graph
