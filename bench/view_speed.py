@@ -4,6 +4,7 @@ headless Chromium.
     python -m bench.view_speed                          # synthetic corpus (make_corpus.py), build, measure
     python -m bench.view_speed --kind papers --nodes 5000  # the papers view, 5,000 most connected nodes
     python -m bench.view_speed --graph out/ --nodes 5000  # an existing `kg build` folder
+    python -m bench.view_speed --kind papers --nodes 20000 --renderer webgl  # sigma.js (WebGL) vs --renderer canvas
     python -m bench.view_speed --screenshot docs/demo-view.png --kind papers   # README: the demo, ImageNet searched
     python -m bench.view_speed --screenshot docs/overview.png --graph exports/  # README: the demo's overview
     python -m bench.view_speed --screenshot docs/papers-map.png --kind papers-map --graph exports/
@@ -37,15 +38,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
 CHROMIUM = Path(os.environ.get("PAPERKG_CHROMIUM", "/usr/bin/chromium"))
+# --enable-unsafe-swiftshader: with no GPU, WebGL (the sigma.js page) runs on SwiftShader, Chromium's
+# software GL (see tests/browser.py); figures for --renderer webgl are therefore CPU-bound
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--enable-unsafe-swiftshader"]
 
 _MEASURE = """async () => {
+    // one script for both renderers: vis-network (canvas, page.js) and sigma.js (WebGL, page-webgl.js)
+    const webgl = DATA.renderer === "webgl";
     const frame = () => new Promise(resolve => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    const drawn = () => new Promise(resolve => network.once("afterDrawing", () => resolve()));
-    const out = {};
+    const drawn = () => new Promise(resolve => webgl ? renderer.once("afterRender", () => resolve())
+                                                     : network.once("afterDrawing", () => resolve()));
+    const out = {renderer: webgl ? "webgl" : "canvas"};
     const ids = DATA.nodes.map(n => n.id);  // what the page draws (a large map: its communities at first)
-    out.drawn_at_first = nodes.length;
+    out.drawn_at_first = webgl ? graph.order : nodes.length;
     const target = DATA.nodes.filter(n => n.kind !== "Paper").sort((a, b) => b.size - a.size || (a.id < b.id ? -1 : 1))[0].id;
     let t = performance.now();
     paperkg.focus(target, false);
@@ -56,16 +63,17 @@ _MEASURE = """async () => {
     await frame();
     out.clear_ms = performance.now() - t;
     if (paperkg.aggregate) paperkg.back();
-    network.fit({animation: false});
+    if (webgl) renderer.getCamera().setState({x: 0.5, y: 0.5, ratio: 1, angle: 0}); else network.fit({animation: false});
     await frame();
     t = performance.now();
     let wait = drawn();
-    network.redraw();
+    if (webgl) renderer.refresh(); else network.redraw();
     await wait;
     out.redraw_ms = performance.now() - t;
     t = performance.now();
+    wait = webgl ? drawn() : null;  // sigma redraws on its next frame after the toggle; vis-network too
     paperkg.toggle("group", "Method");
-    wait = drawn();
+    if (!webgl) wait = drawn();
     await wait;
     out.legend_ms = performance.now() - t;
     paperkg.toggle("group", "Method");
@@ -229,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--papers", type=int, default=6000, help="records of the synthetic corpus (default 6000)")
     parser.add_argument("--nodes", type=int, default=5000, help="nodes drawn (the view's max_nodes; default 5000)")
     parser.add_argument("--kind", default="overview", help="the view: overview (default, graph.html), papers, papers-map, ...")
+    parser.add_argument("--renderer", default="auto", choices=["auto", "canvas", "webgl"],
+                        help="the page's renderer: canvas (vis-network), webgl (sigma.js) or auto (default)")
     parser.add_argument("--runs", type=int, default=3, help="page loads to take the median of (default 3)")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "paperkg-bench",
                         help="where the synthetic corpus and its graph are kept between runs")
@@ -260,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         writes = []
         for _ in range(2):
             started = time.perf_counter()
-            info = write_view(g, path, kind=args.kind, max_nodes=args.nodes, title=None)
+            info = write_view(g, path, kind=args.kind, max_nodes=args.nodes, title=None, renderer=args.renderer)
             writes.append(time.perf_counter() - started)
         size = path.stat().st_size
         if args.keep:
@@ -272,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
             "redraw_ms", "search_ms"]
     figures = {k: _median([r[k] for r in results]) for k in keys}
     summary = {
-        "machine": machine(), "graph": source, "graph_nodes": g.number_of_nodes(), "graph_edges": g.number_of_edges(),
+        "machine": machine(), "graph": source, "renderer": results[0]["renderer"], "graph_nodes": g.number_of_nodes(), "graph_edges": g.number_of_edges(),
         "nodes_drawn": results[0]["nodes"], "edges_drawn": results[0]["edges"], "canvas_edges": results[0]["canvas_edges"],
         "view_info": {"nodes_shown": info.nodes_shown, "edges_shown": info.edges_shown,
                       "nodes_left_out": info.nodes_left_out},
@@ -281,13 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     rows = [
         ("graph", f"{g.number_of_nodes():,} nodes, {g.number_of_edges():,} edges ({source})"),
-        ("view drawn (read back from the page)", f"{args.kind}: {summary['nodes_drawn']:,} nodes, {summary['edges_drawn']:,} edges"
+        ("view drawn (read back from the page)", f"{args.kind}, {summary['renderer']}: {summary['nodes_drawn']:,} nodes, {summary['edges_drawn']:,} edges"
                                                   f"{' (canvas-drawn edges)' if summary['canvas_edges'] else ''}"
                                                   f"; at first {results[0]['drawn_at_first']:,} nodes"),
         ("write (Python: select, lay out, render, write)", f"{summary['write_s']:.2f} s (first {writes[0]:.2f} s)"),
         ("page size", f"{summary['page_mb']:.1f} MiB"),
         ("script start (HTML + data parsed)", f"{figures['script_ms']:.0f} ms"),
-        ("network built (vis-network data sets + Network)", f"{figures['network_ms']:.0f} ms"),
+        ("network built (vis-network data sets + Network; WebGL: graphology graph)", f"{figures['network_ms']:.0f} ms"),
         ("first draw", f"{figures['drawn_ms']:.0f} ms"),
         ("interactive (drawn, every handler wired)", f"{figures['interactive_ms']:.0f} ms"),
         ("select a node (highlight + side panel, painted)", f"{figures['select_ms']:.0f} ms"),

@@ -570,6 +570,7 @@ def view(
     max_nodes: Annotated[int, typer.Option(min=1, help="Most nodes drawn; the most connected (nearest around --around) are kept.")] = 3000,
     title: Annotated[Optional[str], typer.Option(help="Page title.")] = None,
     min_papers: Annotated[int, typer.Option(min=1, help="The overview draws concepts held by at least this many papers (1: every concept).")] = 2,
+    renderer: Annotated[str, typer.Option(help="canvas (vis-network), webgl (sigma.js; opt-in: no region names or community drill-down yet) or auto (the canvas for now).")] = "auto",
 ) -> None:
     """Write an interactive, offline HTML view of a built graph: filter by type, search, focus, evidence.
 
@@ -590,6 +591,8 @@ def view(
         raise typer.BadParameter(f"choose from {', '.join(KINDS)}", param_hint="--kind")
     if kind == "ego" and not around:
         raise typer.BadParameter("an ego view needs --around NAME", param_hint="--around")
+    if renderer not in ("auto", "canvas", "webgl"):
+        raise typer.BadParameter("choose from auto, canvas, webgl", param_hint="--renderer")
     try:
         chosen = parse_types(types)
     except ValueError as exc:
@@ -610,7 +613,7 @@ def view(
     started = time.perf_counter()
     try:
         info = write_view(g, target, kind=kind, around=around, depth=depth, types=chosen, max_nodes=max_nodes,
-                          title=title, graph_dir=graph, min_papers=min_papers)
+                          title=title, graph_dir=graph, min_papers=min_papers, renderer=renderer)
     except NodeNotFound as exc:
         err.print(f"[red]view failed:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from exc

@@ -26,9 +26,12 @@ import pytest
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PageLog", "require_browser", "chromium", "open_page"]
 
 CHROMIUM = Path(os.environ.get("PAPERKG_CHROMIUM", "/usr/bin/chromium"))
+# --enable-unsafe-swiftshader: with no GPU (--disable-gpu), WebGL (the sigma.js page) runs on SwiftShader,
+# Chromium's software GL, which Chromium is phasing out as an automatic fallback unless this flag is given.
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--enable-unsafe-swiftshader",
 ]
 
 

@@ -64,7 +64,8 @@ __all__ = [
 
 def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str | None = None, around: str | None = None,
                depth: int = 1, types: str | Iterable[str] | None = None, max_nodes: int = DEFAULT_MAX_NODES,
-               title: str | None = None, graph_dir: str | Path | None = None, min_papers: int = 2) -> ViewInfo:
+               title: str | None = None, graph_dir: str | Path | None = None, min_papers: int = 2,
+               renderer: str = "auto") -> ViewInfo:
     """Write one interactive view of `g` to `path` (a standalone HTML file) and say what it shows.
 
     Parameters
@@ -87,6 +88,8 @@ def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str | None = None,
     title : page title (default: "paperkg: <kind>").
     graph_dir : the `kg build` folder of `g`, named in the page's hints.
     min_papers : the overview draws the concepts held by at least this many papers (1: every concept).
+    renderer : "canvas" (vis-network), "webgl" (sigma.js, opt-in) or "auto" (the canvas for now:
+        kg.views.html.choose_renderer says why). Both carry the same "paperkg-data".
 
     Raises NodeNotFound when `around` matches nothing, ValueError for a bad kind or type.
 
@@ -106,4 +109,4 @@ def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str | None = None,
         title = "paperkg" if shown_kind in ("papers", "overview") else f"paperkg: {shown_kind}"
     view = make_view(g, kind, around=around, depth=depth, types=types, title=title, graph_dir=graph_dir,
                      min_papers=min_papers)
-    return write_view_html(view, Path(path), max_nodes=max_nodes)
+    return write_view_html(view, Path(path), max_nodes=max_nodes, renderer=renderer)

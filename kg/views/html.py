@@ -29,6 +29,12 @@ physics off; smaller views run a short stabilisation in the browser and then swi
 vis-network only the selected node's edges (arrows, hover, click): 5,000 nodes and 20,000 edges become
 interactive in about 1.1 s (bench/view_speed.py). The panel and the search box also know the left-out
 neighbours of drawn nodes.
+
+Renderers: the page above is the canvas one (vis-network, static/page.js). With ``renderer="webgl"`` the
+same data is drawn by sigma.js 3 on WebGL from a graphology graph (static/page-webgl.js, vendored sigma and
+graphology UMD builds): every node at its Python position, no physics, no aggregate view of a large map;
+the panel, legend, filters and search code is copied from page.js. ``renderer="auto"`` (the default) is the canvas for
+now: see `choose_renderer` for why.
 """
 from __future__ import annotations
 
@@ -44,12 +50,13 @@ import networkx as nx
 from ..io import atomic_write_text
 from .labels import choose_labels, place_titles
 from .layout import layout, region_layout
-from .page import VIS_NETWORK_JS, render_page
+from .page import GRAPHOLOGY_JS, SIGMA_JS, VIS_NETWORK_JS, render_page
 from .select import COOCCURS, GROUPS, View, node_group, node_label
 
 __all__ = [
     "ViewInfo", "write_html", "render_html", "render_view", "write_view_html", "NODE_COLORS", "EDGE_COLORS",
     "COMMUNITY_COLORS", "PHYSICS_MAX_NODES", "DEFAULT_MAX_NODES", "DEFAULT_MAX_EDGES", "VIS_EDGES_MAX",
+    "RENDERERS", "choose_renderer",
 ]
 
 #: Views with more nodes than this open with physics off; smaller ones stabilise briefly first.
@@ -114,6 +121,23 @@ MAP_LABEL_PX = 12
 _TITLE_SIZE = 20
 _LABEL_CHARS = 32
 _SEED = 42
+#: Page renderers: "canvas" (vis-network), "webgl" (sigma.js + graphology), "auto" (choose_renderer).
+RENDERERS: tuple[str, ...] = ("auto", "canvas", "webgl")
+
+
+def choose_renderer(renderer: str, nodes: int) -> str:
+    """The renderer a page of `nodes` drawn nodes uses: `renderer` itself, and for "auto" the canvas.
+
+    "auto" does not pick WebGL yet, whatever the size: in headless Chromium without a GPU (SwiftShader,
+    the software GL) sigma.js was slower than vis-network at 15,730 nodes (bench/README.md, "View speed"),
+    and the WebGL page lacks the region names and the aggregate view of a large map. WebGL is opt-in.
+
+    >>> choose_renderer("auto", 20000), choose_renderer("webgl", 10), choose_renderer("canvas", 20000)
+    ('canvas', 'webgl', 'canvas')
+    """
+    if renderer not in RENDERERS:
+        raise ValueError(f"renderer must be one of {', '.join(RENDERERS)}, not {renderer!r}")
+    return "canvas" if renderer == "auto" else renderer
 _YEAR = re.compile(r"\b(1[89]\d\d|2[01]\d\d)\b")
 
 
@@ -131,7 +155,7 @@ class ViewInfo:
 
 
 def write_html(g: nx.MultiDiGraph, path: Path, *, max_nodes: int = DEFAULT_MAX_NODES, title: str = "paperkg",
-               graph_dir: str | Path | None = None, kind: str = "overview") -> ViewInfo:
+               graph_dir: str | Path | None = None, kind: str = "overview", renderer: str = "auto") -> ViewInfo:
     """Write a standalone interactive HTML view of the whole paper graph `g` to `path` (atomically): by
     default the overview `kg build` writes as graph.html (kg.views.maps.overview_view), with
     kind="papers" every paper, concept and code repository.
@@ -144,6 +168,7 @@ def write_html(g: nx.MultiDiGraph, path: Path, *, max_nodes: int = DEFAULT_MAX_N
     kind : "overview" (concepts of two or more papers, one region per community) or "papers".
     title : page title and heading.
     graph_dir : the `kg build` folder of `g`, named in the page's hint on how to see left-out nodes.
+    renderer : "canvas" (vis-network), "webgl" (sigma.js, opt-in) or "auto" (the canvas; `choose_renderer`).
 
     Returns
     -------
@@ -157,13 +182,14 @@ def write_html(g: nx.MultiDiGraph, path: Path, *, max_nodes: int = DEFAULT_MAX_N
 
     Other views (co-occurrence, ego, communities, types): `kg.views.write_view`.
     """
-    page, info = render_html(g, max_nodes=max_nodes, title=title, graph_dir=graph_dir, kind=kind)
+    page, info = render_html(g, max_nodes=max_nodes, title=title, graph_dir=graph_dir, kind=kind, renderer=renderer)
     atomic_write_text(path, page)
     return info
 
 
 def render_html(g: nx.MultiDiGraph, *, max_nodes: int = DEFAULT_MAX_NODES, title: str = "paperkg",
-                graph_dir: str | Path | None = None, kind: str = "overview") -> tuple[str, ViewInfo]:
+                graph_dir: str | Path | None = None, kind: str = "overview",
+                renderer: str = "auto") -> tuple[str, ViewInfo]:
     """The page `write_html` writes, as a string, with its ViewInfo."""
     if kind == "overview":
         from .maps import overview_view
@@ -174,28 +200,32 @@ def render_html(g: nx.MultiDiGraph, *, max_nodes: int = DEFAULT_MAX_NODES, title
                     graph_dir=None if graph_dir is None else str(graph_dir))
     else:
         raise ValueError(f"write_html draws the overview or the papers view, not {kind!r}: see write_view")
-    return render_view(view, max_nodes=max_nodes)
+    return render_view(view, max_nodes=max_nodes, renderer=renderer)
 
 
 def write_view_html(view: View, path: Path, *, max_nodes: int = DEFAULT_MAX_NODES,
-                    max_edges: int = DEFAULT_MAX_EDGES) -> ViewInfo:
+                    max_edges: int = DEFAULT_MAX_EDGES, renderer: str = "auto") -> ViewInfo:
     """Write the page of a View (kg.views.select) to `path` atomically; see `render_view`."""
-    page, info = render_view(view, max_nodes=max_nodes, max_edges=max_edges)
+    page, info = render_view(view, max_nodes=max_nodes, max_edges=max_edges, renderer=renderer)
     atomic_write_text(path, page)
     return info
 
 
 def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
-                max_edges: int = DEFAULT_MAX_EDGES) -> tuple[str, ViewInfo]:
+                max_edges: int = DEFAULT_MAX_EDGES, renderer: str = "auto") -> tuple[str, ViewInfo]:
     """The page of a View, as a string, with its ViewInfo.
 
     Draws at most `max_nodes` nodes (the first in `view.rank`) and `max_edges` edges among them (typed
-    links first, then the heaviest); the page lists what was left out and how to see it.
+    links first, then the heaviest); the page lists what was left out and how to see it. `renderer`:
+    "canvas" (vis-network), "webgl" (sigma.js, for tens of thousands of nodes: every node drawn at once,
+    no aggregate view of communities) or "auto" (`choose_renderer` on the number of drawn nodes). Both
+    pages carry the same "paperkg-data".
     """
     if max_nodes < 0:
         raise ValueError(f"max_nodes must be >= 0, not {max_nodes}")
     if max_edges < 0:
         raise ValueError(f"max_edges must be >= 0, not {max_edges}")
+    choose_renderer(renderer, 0)  # a bad name fails before the work
     g, src = view.graph, view.source
     rank = view.rank
     if rank is None:
@@ -214,7 +244,9 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
                     nodes_left_out=g.number_of_nodes() - len(shown),
                     edges_left_out=len(candidates) - len(edges), kind=view.kind,
                     left_out_by_group=dict(sorted(left_out.items(), key=lambda x: (-x[1], x[0]))))
-    physics = len(shown) <= PHYSICS_MAX_NODES
+    drawer = choose_renderer(renderer, len(shown))
+    # sigma.js draws with fixed positions: no physics to stabilise in the page
+    physics = len(shown) <= PHYSICS_MAX_NODES and drawer == "canvas"
 
     # positions: relatedTo edges (derived from shared concepts) do not pull, when there are other edges
     pull = [(u, v, d) for u, v, k, d in edges if k != "relatedTo"] or [(u, v, d) for u, v, _, d in edges]
@@ -333,12 +365,16 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
         "communityColors": list(COMMUNITY_COLORS) if community else [],
         "hint": _hint(view),
         "titles": [{k: t[k] for k in ("id", "text", "x", "y")} for t in titles], "titleSize": title_size,
-        "aggregate": bool(view.regions and len(shown) > AGGREGATE_MIN_NODES),
+        # WebGL draws the whole map at once; vis-network opens a large one as its communities
+        "aggregate": bool(view.regions and len(shown) > AGGREGATE_MIN_NODES and drawer == "canvas"),
+        "renderer": drawer,
     }
     if data["aggregate"]:
         data["communityEdges"] = _community_edges(vis_edges, community)
         _centre_communities(community_list, vis_nodes)
-    page = render_page(title=view.title, vis_js=VIS_NETWORK_JS, summary=_summary(info),
+    scripts = [GRAPHOLOGY_JS, SIGMA_JS] if drawer == "webgl" else [VIS_NETWORK_JS]
+    page = render_page(title=view.title, vendor_js=scripts, page_js="page-webgl.js" if drawer == "webgl" else "page.js",
+                       summary=_summary(info),
                        description=view.description, notice=_notice(info, view),
                        legend=_legend(kinds, relations, view, communities_drawn), filters=filters, data=data)
     return page, info

@@ -1,7 +1,8 @@
 """The page around a view's data: jinja2 templates and static files shipped in the package.
 
-kg/views/templates/page.html.j2 is the page; kg/views/static/ holds its CSS and JavaScript and the vendored
-vis-network (static/vendor/vis-network, with its licences and VERSION). Everything is inlined so that the
+kg/views/templates/page.html.j2 is the page; kg/views/static/ holds its CSS and JavaScript (page.js for
+vis-network, page-webgl.js for sigma.js) and the vendored libraries (static/vendor/vis-network, sigma and
+graphology, each with its licences and VERSION). Everything is inlined so that the
 page is one file that opens from disk without any request.
 """
 from __future__ import annotations
@@ -13,10 +14,14 @@ from typing import Any
 
 import jinja2
 
-__all__ = ["render_page", "read_page_data", "script_json", "static_text", "VIS_NETWORK_JS"]
+__all__ = ["render_page", "read_page_data", "script_json", "static_text", "VIS_NETWORK_JS", "SIGMA_JS",
+           "GRAPHOLOGY_JS"]
 
-#: The vendored vis-network build, relative to kg/views/static/.
+#: The vendored vis-network build (the canvas renderer), relative to kg/views/static/.
 VIS_NETWORK_JS = "vendor/vis-network/vis-network.min.js"
+#: The vendored sigma.js and graphology UMD builds (the WebGL renderer, static/page-webgl.js).
+SIGMA_JS = "vendor/sigma/sigma.min.js"
+GRAPHOLOGY_JS = "vendor/graphology/graphology.umd.min.js"
 
 
 def script_json(value: Any) -> str:
@@ -59,7 +64,7 @@ def render_page(template: str = "page.html.j2", **context: Any) -> str:
     """Render one of kg/views/templates/ with `context` (values are HTML-escaped by the template).
 
     >>> page = render_page(title="<t>", summary="", description="", notice=None, legend=[], data={},
-    ...                    filters=None, vis_js="page.js")
+    ...                    filters=None, vendor_js=[], page_js="page.js")
     >>> page.startswith("<!DOCTYPE html>"), "&lt;t&gt;" in page, "<t>" in page
     (True, True, False)
     """
