@@ -73,3 +73,11 @@ def test_lexicon_terms_become_candidates_where_annotators_usually_mark_them(smal
     assert nlp.get_pipe("paperkg_lexicon").lexicon.get("Rare  Phrase").rate == 0.05
     # The default pipeline (CRF and entity scorer, which learned these names) has no lexicon.
     assert "paperkg_lexicon" not in build_pipeline(lexicon_path=small_lexicon).pipe_names
+
+
+def test_a_lexicon_path_that_does_not_exist_is_an_error_naming_it(tmp_path: Path):
+    missing = tmp_path / "nope" / "terms.json"
+    with pytest.raises(FileNotFoundError, match="nope/terms.json"):
+        Lexicon.load(missing)
+    with pytest.raises(FileNotFoundError, match="nope/terms.json"):
+        build_pipeline(lexicon_path=str(missing), use_ner=False)
