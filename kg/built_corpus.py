@@ -21,9 +21,12 @@ import gzip
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from .model import Paper, Source
+
+if TYPE_CHECKING:
+    from .paper_lookup import PaperRef
 
 __all__ = ["RECORDS_FILE", "BUILD_FILE", "write_records", "read_records", "write_options", "read_options",
            "records_without"]
@@ -63,36 +66,53 @@ def read_options(graph_dir: str | Path) -> dict[str, Any]:
     return json.loads((Path(graph_dir) / BUILD_FILE).read_text(encoding="utf-8"))
 
 
-def _names(paper: Paper) -> set[str]:
-    names = {paper.id, f"paper/{paper.id}", *paper.dois}
-    if paper.arxiv_id:
-        names |= {paper.arxiv_id, f"arxiv:{paper.arxiv_id}"}
-    if paper.record_id:
-        names.add(paper.record_id)
-    return names
+def records_without(records: list[Paper], ids: Iterable[str]) -> tuple[list[Paper], list[str], list[str]]:
+    """The records left when the papers named by `ids` are taken out, every record merged into them
+    included; the ids that name no paper; and, for each id that names several, why (the message of
+    kg.paper_lookup.AmbiguousPaper, naming the candidates).
 
-
-def records_without(records: list[Paper], ids: Iterable[str]) -> tuple[list[Paper], list[str]]:
-    """The records left when the papers named by `ids` (paper id, node key, arXiv id, DOI or the input's
-    own id) are taken out, every record merged into them included; and the ids that name no paper.
+    An id is read by kg.paper_lookup, as `kg related` reads a paper's name, but by its exact rules only
+    (EXACT_RULES): a paper id or node key, an arXiv id in any spelling ("arXiv:2403.12345v2", an
+    arxiv.org URL), a DOI (bare, "doi:", a doi.org URL, any case), the id any record merged into the
+    paper had in its input, or the exact title (case and punctuation aside). A part of a title is too
+    loose a name to delete a paper by.
 
     >>> a = Paper("arxiv-1", "T", "x", arxiv_id="1", sources=[Source("f", 1)])
     >>> b = Paper("t-2", "T", "x", sources=[Source("f", 2)])            # the same paper, by title
     >>> c = Paper("t-3", "Other", "y", sources=[Source("f", 3)])
-    >>> kept, unknown = records_without([a, b, c], ["1", "nope"])
-    >>> [p.id for p in kept], unknown
-    (['t-3'], ['nope'])
+    >>> kept, unknown, ambiguous = records_without([a, b, c], ["1", "nope"])
+    >>> [p.id for p in kept], unknown, ambiguous
+    (['t-3'], ['nope'], [])
     """
     from .dedupe import deduplicate
+    from .paper_lookup import EXACT_RULES, AmbiguousPaper, PaperNotFound, resolve_paper
 
-    wanted = set(ids)
     unique, _ = deduplicate(records)
-    found: set[str] = set()
+    owner = {s: p.id for p in unique for s in p.sources}
+    # What each paper's merged records call it: the paper keeps one record id, its inputs may have several.
+    names: dict[str, set[str]] = {p.id: set() for p in unique}
+    for r in records:
+        pid = next((owner[s] for s in r.sources if s in owner), None)
+        if pid is not None:
+            names[pid].update(v for v in (r.arxiv_id, r.record_id) if v)
+    refs = [_ref(p, names[p.id]) for p in unique]
+    by_key = {f"paper/{p.id}": p for p in unique}
+    unknown: list[str] = []
+    ambiguous: list[str] = []
     drop: set[Source] = set()
-    for paper in unique:
-        hit = _names(paper) & wanted
-        if hit:
-            found |= hit
-            drop.update(paper.sources)
+    for query in dict.fromkeys(ids):
+        try:
+            drop.update(by_key[resolve_paper(refs, query, rules=EXACT_RULES)].sources)
+        except PaperNotFound:
+            unknown.append(query)
+        except AmbiguousPaper as exc:
+            ambiguous.append(str(exc))
     kept = [r for r in records if not (set(r.sources) & drop)]
-    return kept, sorted(wanted - found)
+    return kept, sorted(unknown), ambiguous
+
+
+def _ref(paper: Paper, ids: set[str]) -> PaperRef:
+    from .paper_lookup import PaperRef
+
+    ids |= {v for v in (paper.arxiv_id, paper.record_id) if v}
+    return PaperRef(f"paper/{paper.id}", paper.title, tuple(sorted(ids)), tuple(paper.dois))

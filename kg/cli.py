@@ -155,15 +155,17 @@ def add(
 
 @app.command()
 def remove(
-    ids: Annotated[list[str], typer.Argument(help="Papers to remove: paper id, node key, arXiv id, DOI or the "
-                                                  "input record's id.")],
+    ids: Annotated[list[str], typer.Argument(help="Papers to remove: paper id, node key, arXiv id "
+                                                  "(2403.12345, arXiv:2403.12345v2, an arxiv.org URL), DOI (bare, "
+                                                  "doi:, a doi.org URL), the input record's id or the exact title.")],
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build`.")] = Path("exports"),
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
 ) -> None:
     """Remove papers from a built folder (every record merged into them too); nothing is extracted again.
-    An id that names no paper is an error, and nothing is changed.
+    An id that names no paper, or several (two papers with one exact title), is an error, and nothing is
+    changed. A part of a title is not enough: give the whole title or an identifier.
 
-    Example: `kg remove 2403.12345 --graph out/`.
+    Example: `kg remove 2403.12345 https://doi.org/10.1145/3485447.3512056 --graph out/`.
     """
     from .update import remove_papers
 
@@ -564,7 +566,7 @@ def view(
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build` (or its kg.nt).")] = Path("exports"),
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="HTML file to write (default: DIR/view-KIND.html).")] = None,
     kind: Annotated[Optional[str], typer.Option(help="overview (the default: concepts of 2+ papers, one region per community), papers-map (papers linked by related work), papers, cooccurrence, ego (needs --around) or communities; with --around the default is papers.")] = None,
-    around: Annotated[Optional[str], typer.Option(help="Centre: a concept label or alias, or part of a paper title (case-insensitive).")] = None,
+    around: Annotated[Optional[str], typer.Option(help="Centre: a paper's arXiv id, DOI, record id or node key; a concept label or alias; a paper's exact title or part of one (case-insensitive).")] = None,
     depth: Annotated[int, typer.Option(min=0, max=6, help="Hops around --around.")] = 1,
     types: Annotated[Optional[str], typer.Option(help="Node types to keep, e.g. Dataset,Model (Paper, Method, Model, Dataset, Task, Metric, CodeRepository).")] = None,
     max_nodes: Annotated[int, typer.Option(min=1, help="Most nodes drawn; the most connected (nearest around --around) are kept.")] = 3000,
@@ -577,7 +579,7 @@ def view(
     Examples: `kg view --graph out/` (the overview), `kg view --graph out/ --kind papers-map`,
     `kg view --graph out/ --around ImageNet --depth 2 -o imagenet.html`,
     `kg view --graph out/ --kind cooccurrence --types Dataset,Model`, `kg view --graph out/ --kind communities`,
-    `kg view --graph out/ --around "attention is all you need"`.
+    `kg view --graph out/ --around "attention is all you need"`, `kg view --graph out/ --around arXiv:1706.03762`.
     """
     import time
 

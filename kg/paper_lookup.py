@@ -17,7 +17,7 @@ No networkx here: the related-work index, which has no graph, resolves with the 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -27,11 +27,14 @@ from .readers.common import arxiv_id_in
 from .readers.scholarly import normalize_doi
 from .schema import BASE
 
-__all__ = ["PaperRef", "PaperNotFound", "AmbiguousPaper", "RULES", "paper_refs", "match_papers",
-           "resolve_paper"]
+__all__ = ["PaperRef", "PaperNotFound", "AmbiguousPaper", "RULES", "EXACT_RULES", "paper_refs", "match_papers",
+           "lookup_papers", "resolve_paper"]
 
 #: The rules in the order they are tried, as AmbiguousPaper.rule names them.
 RULES: tuple[str, ...] = ("node key", "identifier", "exact title", "title part")
+#: The rules that name a paper exactly: what a command that changes the graph (`kg remove`) accepts,
+#: since a part of a title is too loose a name to delete a paper by.
+EXACT_RULES: tuple[str, ...] = RULES[:3]
 _RULE_TEXT = {"node key": "with this node key", "identifier": "with this identifier",
               "exact title": "with this exact title", "title part": "whose titles contain it"}
 _ARXIV_KEY = "paper/arxiv-"  # kg.ids.paper_id: "arxiv-" + the id, "/" spelt "_"
@@ -79,9 +82,10 @@ class PaperRef:
 class PaperNotFound(LookupError):
     """No paper matches a reference by any rule."""
 
-    def __init__(self, query: str) -> None:
+    def __init__(self, query: str, rules: Collection[str] = RULES) -> None:
+        titles = "no title contains it" if "title part" in rules else "it is no paper's exact title"
         super().__init__(f"no paper matches {query!r}: it is no paper's node key, arXiv id, DOI or record id, "
-                         "and no title contains it")
+                         f"and {titles}")
         self.query = query
 
 
@@ -120,34 +124,56 @@ def paper_refs(g: Any) -> list[PaperRef]:
     return sorted(refs, key=lambda r: r.key)
 
 
-def _match(papers: Sequence[PaperRef], query: str, base: str) -> tuple[str, list[str]]:
-    """(rule, sorted keys) of the first rule that matches any paper; ("", []) when none does."""
+def _match(papers: Sequence[PaperRef], query: str, base: str,
+           rules: Collection[str] = RULES) -> tuple[str, list[str]]:
+    """(rule, sorted keys) of the first of `rules` that matches any paper; ("", []) when none does."""
     q = query.strip()
     if not q:
         return "", []
-    keys = {p.key for p in papers}
-    iri = q[1:-1] if q.startswith("<") and q.endswith(">") else q
-    for key in (q, f"paper/{q}", iri[len(base):] if base and iri.startswith(base) else None):
-        if key in keys:
-            return "node key", [key]
-    arxiv = arxiv_id_in(q)
-    arxiv = arxiv.casefold() if arxiv else None
-    doi = normalize_doi(q)
-    ident = q.casefold()
-    hits = [p.key for p in papers
-            if (arxiv and arxiv in p.arxiv) or (doi and doi in p.doi_set) or ident in p.id_set]
-    if hits:
-        return "identifier", sorted(hits)
-    normal = normalize_title(q)
-    hits = [p.key for p in papers if normal and p.normal_title == normal]
-    if hits:
-        return "exact title", sorted(hits)
-    part = _clean(q)
-    hits = [p.key for p in papers if part in p.clean_title]
-    return ("title part", sorted(hits)) if hits else ("", [])
+    if "node key" in rules:
+        keys = {p.key for p in papers}
+        iri = q[1:-1] if q.startswith("<") and q.endswith(">") else q
+        for key in (q, f"paper/{q}", iri[len(base):] if base and iri.startswith(base) else None):
+            if key in keys:
+                return "node key", [key]
+    if "identifier" in rules:
+        arxiv = arxiv_id_in(q)
+        arxiv = arxiv.casefold() if arxiv else None
+        doi = normalize_doi(q)
+        ident = q.casefold()
+        hits = [p.key for p in papers
+                if (arxiv and arxiv in p.arxiv) or (doi and doi in p.doi_set) or ident in p.id_set]
+        if hits:
+            return "identifier", sorted(hits)
+    if "exact title" in rules:
+        normal = normalize_title(q)
+        hits = [p.key for p in papers if normal and p.normal_title == normal]
+        if hits:
+            return "exact title", sorted(hits)
+    if "title part" in rules:
+        part = _clean(q)
+        hits = [p.key for p in papers if part in p.clean_title]
+        if hits:
+            return "title part", sorted(hits)
+    return "", []
 
 
-def match_papers(papers: Iterable[PaperRef], query: str, *, base: str = BASE) -> list[str]:
+def lookup_papers(papers: Iterable[PaperRef], query: str, *, base: str = BASE,
+                  rules: Collection[str] = RULES) -> tuple[str, list[str]]:
+    """(rule, sorted keys): the first of `rules` (names from RULES, tried in RULES' order) that matches
+    any paper, and the keys it matches; ("", []) when none does. For callers that weigh a paper match
+    against other kinds of node (kg.views.find_nodes puts identifiers before concept labels, and
+    concept labels before titles).
+
+    >>> papers = [PaperRef("paper/a", "Federated Learning", ("2403.12345",))]
+    >>> lookup_papers(papers, "arXiv:2403.12345v1"), lookup_papers(papers, "federated", rules=EXACT_RULES)
+    (('identifier', ['paper/a']), ('', []))
+    """
+    return _match(list(papers), query, base, rules)
+
+
+def match_papers(papers: Iterable[PaperRef], query: str, *, base: str = BASE,
+                 rules: Collection[str] = RULES) -> list[str]:
     """Keys of the papers `query` names by the first rule that matches any (see the module's doc),
     sorted; [] when none does. `base` is the IRI prefix of node keys.
 
@@ -155,12 +181,14 @@ def match_papers(papers: Iterable[PaperRef], query: str, *, base: str = BASE) ->
     >>> match_papers(papers, "federated learning"), match_papers(papers, "Federated"), match_papers(papers, "GANs")
     (['paper/a'], ['paper/a', 'paper/b'], [])
     """
-    return _match(list(papers), query, base)[1]
+    return _match(list(papers), query, base, rules)[1]
 
 
-def resolve_paper(papers: Iterable[PaperRef], query: str, *, base: str = BASE) -> str:
+def resolve_paper(papers: Iterable[PaperRef], query: str, *, base: str = BASE,
+                  rules: Collection[str] = RULES) -> str:
     """The node key of the one paper `query` names: a node key or IRI, an arXiv id (any spelling),
-    a DOI, a record id, the exact title, or a part of the title only one title has.
+    a DOI, a record id, the exact title, or a part of the title only one title has. `rules` narrows
+    the rules tried (EXACT_RULES: no title parts).
 
     Raises PaperNotFound when none matches, AmbiguousPaper (a LookupError naming the candidates and
     the rule they matched by) when several do.
@@ -179,9 +207,9 @@ def resolve_paper(papers: Iterable[PaperRef], query: str, *, base: str = BASE) -
     kg.paper_lookup.AmbiguousPaper: 'language models' names 2 paper nodes whose titles contain it (paper/arxiv-2403.12345, paper/t-1); ...
     """
     papers = list(papers)
-    rule, keys = _match(papers, query, base)
+    rule, keys = _match(papers, query, base, rules)
     if not keys:
-        raise PaperNotFound(query)
+        raise PaperNotFound(query, rules)
     if len(keys) > 1:
         titles = {p.key: p.title for p in papers}
         raise AmbiguousPaper(query, [(k, titles[k]) for k in keys], rule)

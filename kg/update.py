@@ -26,13 +26,18 @@ class NotABuild(BuildError):
 
 
 class UnknownPapers(BuildError):
-    """Ids given to remove that name no paper of the folder; nothing is changed."""
+    """Ids given to remove that name no paper of the folder, or several; nothing is changed.
+    `unknown` are the ids no paper has, `ambiguous` one message per id that names several papers."""
 
     exit_code = 2
 
-    def __init__(self, unknown: list[str]):
+    def __init__(self, unknown: list[str], ambiguous: list[str] | None = None):
         self.unknown = unknown
-        super().__init__(f"no paper with id {', '.join(unknown)} in the graph")
+        self.ambiguous = list(ambiguous or [])
+        parts = [f"no paper with id {', '.join(unknown)} in the graph (not a paper id, node key, arXiv id, DOI, "
+                 "record id or exact title)"] if unknown else []
+        parts += self.ambiguous
+        super().__init__("; ".join(parts) + "; nothing removed")
 
 
 def _kept(graph_dir: Path) -> tuple[list, dict]:
@@ -60,13 +65,14 @@ def add_papers(inputs: Iterable[str | Path], graph_dir: str | Path, *, jobs: int
 
 def remove_papers(ids: Iterable[str], graph_dir: str | Path, *, jobs: int = 1,
                   progress: Callable[[int, int], None] | None = None) -> tuple[nx.MultiDiGraph, BuildReport]:
-    """Remove the papers named by `ids` (paper id, node key such as paper/arxiv-2403.12345, arXiv id,
-    DOI, or the input record's id) from the build in `graph_dir`, with every record merged into them.
-    Raises UnknownPapers, changing nothing, when an id names no paper; NotABuild.
+    """Remove the papers named by `ids` (paper id, node key such as paper/arxiv-2403.12345, arXiv id in
+    any spelling, DOI in any spelling, the input record's id or the exact title; see
+    kg.built_corpus.records_without) from the build in `graph_dir`, with every record merged into them.
+    Raises UnknownPapers, changing nothing, when an id names no paper or several; NotABuild.
     """
     graph_dir = Path(graph_dir)
     records, options = _kept(graph_dir)
-    kept, unknown = records_without(records, ids)
-    if unknown:
-        raise UnknownPapers(unknown)
+    kept, unknown, ambiguous = records_without(records, ids)
+    if unknown or ambiguous:
+        raise UnknownPapers(unknown, ambiguous)
     return build([], graph_dir, jobs=jobs, progress=progress, records=kept, **options)

@@ -354,3 +354,50 @@ def test_find_kinds_keeps_only_those_nodes(graph):
         graph.find(datasets[0], kinds="Paper")  # a node key of another kind
     with pytest.raises(ValueError, match="unknown node type"):
         graph.find(name, kinds="Papers,Gadgets")
+
+
+# ------------------------------------------- find / kg view --around read a paper's name as paper() does
+
+@pytest.mark.parametrize("spelling", [
+    NEW_STYLE, "arxiv-2403.12345", "https://w3id.org/paperkg/paper/arxiv-2403.12345", "2403.12345",
+    "2403.12345v2", "arXiv:2403.12345", "arXiv:2403.12345v2", "https://arxiv.org/abs/2403.12345v1",
+    "10.1145/3485447.3512056", "doi:10.1145/3485447.3512056", "HTTPS://DOI.ORG/10.1145/3485447.3512056",
+    "Sparse Attention for Long Documents", "sparse attention for long documents.",
+])
+def test_find_takes_every_spelling_paper_takes(id_graph, spelling):
+    assert id_graph.find(spelling) == [id_graph.paper(spelling)] == [NEW_STYLE]
+    assert id_graph.find(spelling, kinds="Paper") == [NEW_STYLE]
+
+
+def test_find_old_style_ids_record_ids_and_title_parts(id_graph):
+    g = id_graph.to_networkx()
+    scale = _key_of(g, "Sparse Attention for Long Documents at Scale")
+    assert id_graph.find("arXiv:hep-th/9901001v2") == [OLD_STYLE]
+    assert id_graph.find("W42") == id_graph.find("https://doi.org/10.5555/ABC.123") == [scale]
+    # Several papers are an answer for find (a view centres on all of them), not an error as for paper().
+    assert len(id_graph.find("sparse attention", kinds="Paper")) == 3
+
+
+def test_find_names_an_identifier_no_paper_has(id_graph):
+    from kg.views import NodeNotFound
+
+    with pytest.raises(NodeNotFound, match=r"no paper has the DOI '10\.1000/nothing'"):
+        id_graph.find("10.1000/nothing")
+    with pytest.raises(NodeNotFound, match=r"no paper has the arXiv id '2401\.99999'"):
+        id_graph.find("arXiv:2401.99999")
+
+
+def test_kg_view_around_takes_ids_and_dois(id_graph, tmp_path):
+    from kg.views.page import read_page_data
+
+    pages = {}
+    for spelling in (NEW_STYLE, "arXiv:2403.12345v2", "https://doi.org/10.1145/3485447.3512056"):
+        target = tmp_path / f"view-{len(pages)}.html"
+        kg_cli("view", "--graph", str(id_graph.path), "--around", spelling, "--output", str(target))
+        pages[spelling] = sorted(n["id"] for n in read_page_data(target.read_text(encoding="utf-8"))["nodes"])
+    assert NEW_STYLE in pages[NEW_STYLE] and len(set(map(tuple, pages.values()))) == 1
+    run = subprocess.run([sys.executable, "-m", "kg", "view", "--graph", str(id_graph.path), "--around",
+                          "doi:10.1000/nothing", "--output", str(tmp_path / "none.html")],
+                         capture_output=True, text=True)
+    assert run.returncode == 1 and "no paper has the DOI '10.1000/nothing'" in run.stderr
+    assert "Traceback" not in run.stderr and not (tmp_path / "none.html").exists()

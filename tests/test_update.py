@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,8 @@ PAPERS = Path(__file__).resolve().parent / "data" / "guideline_test.jsonl"
 OUTPUTS = ("kg.nt", "kg.ttl", "kg.jsonld", "graph.html", "records.jsonl.gz", "build.json")
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {name: (folder / name).read_bytes() for name in OUTPUTS}
+def _files(folder: Path, names: tuple[str, ...] = OUTPUTS) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in names}
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +121,71 @@ def test_cli_evidence_option(halves, tmp_path):
     run = subprocess.run(kg + ["-o", str(tmp_path / "bad"), "--evidence", "most"], capture_output=True, text=True)
     assert run.returncode == 2 and "--evidence must be one of all, first, none" in run.stderr
     assert not (tmp_path / "bad").exists()
+
+
+# Papers named by an arXiv id, DOIs, a record id and titles; two distinct papers share one title.
+ID_RECORDS = [
+    {"id": "2403.12345", "title": "Sparse Attention for Long Documents", "doi": "10.1145/3485447.3512056",
+     "abstract": "We evaluate BERT on SQuAD and propose SparseDoc."},
+    {"arxiv_id": "hep-th/9901001", "title": "Strings on Branes", "abstract": "We study D-branes with a matrix model."},
+    {"id": "W42", "title": "Sparse Attention at Scale", "doi": "https://doi.org/10.5555/ABC.123",
+     "abstract": "We fine-tune RoBERTa on TriviaQA with sparse attention."},
+    {"title": "A Survey", "abstract": "Graph neural networks for molecules and proteins."},
+    {"title": "A survey", "abstract": "Speech recognition in noisy rooms with microphones."},
+]
+
+
+@pytest.fixture(scope="module")
+def id_build(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("ids")
+    source = folder / "ids.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in ID_RECORDS), encoding="utf-8")
+    build([source], folder / "out", store=False, html=False)
+    return folder / "out"
+
+
+def _titles_left(folder: Path) -> list[str]:
+    from kg.built_corpus import read_records
+
+    return sorted(p.title for p in read_records(folder / "records.jsonl.gz"))
+
+
+@pytest.mark.parametrize("spelling", [
+    "arXiv:2403.12345v2", "https://arxiv.org/abs/2403.12345", "2403.12345v1",
+    "doi:10.1145/3485447.3512056", "HTTPS://DOI.ORG/10.1145/3485447.3512056", "10.1145/3485447.3512056",
+    "sparse attention for long documents.",
+])
+def test_remove_takes_every_spelling_of_ids_dois_and_exact_titles(id_build, tmp_path, spelling):
+    shutil.copytree(id_build, tmp_path / "g")
+    _, report = remove_papers([spelling], tmp_path / "g")
+    assert report.papers == 4
+    assert "Sparse Attention for Long Documents" not in _titles_left(tmp_path / "g")
+
+
+def test_remove_old_style_arxiv_ids_record_ids_and_url_dois(id_build, tmp_path):
+    shutil.copytree(id_build, tmp_path / "g")
+    remove_papers(["HEP-TH/9901001v2", "W42"], tmp_path / "g")
+    assert _titles_left(tmp_path / "g") == ["A Survey", "A survey", "Sparse Attention for Long Documents"]
+
+
+def test_remove_refuses_title_parts_and_ambiguous_titles_changing_nothing(id_build, tmp_path):
+    shutil.copytree(id_build, tmp_path / "g")
+    before = _files(tmp_path / "g", ("kg.nt", "records.jsonl.gz", "build.json"))
+    with pytest.raises(UnknownPapers, match="no paper with id sparse attention in the graph") as caught:
+        remove_papers(["sparse attention", "2403.12345"], tmp_path / "g")  # a part of a title is not a name
+    assert caught.value.unknown == ["sparse attention"]
+    with pytest.raises(UnknownPapers, match=r"'a survey' names 2 paper nodes with this exact title") as caught:
+        remove_papers(["a survey"], tmp_path / "g")
+    assert caught.value.ambiguous and not caught.value.unknown
+    assert _files(tmp_path / "g", ("kg.nt", "records.jsonl.gz", "build.json")) == before
+
+
+def test_cli_remove_by_doi_url_and_a_clear_error(id_build, tmp_path):
+    shutil.copytree(id_build, tmp_path / "g")
+    kg = [sys.executable, "-m", "kg", "remove", "--graph", str(tmp_path / "g")]
+    run = subprocess.run(kg + ["A Survey"], capture_output=True, text=True)
+    assert run.returncode == 2 and "names 2 paper nodes with this exact title" in run.stderr
+    assert "nothing removed" in run.stderr and "Traceback" not in run.stderr
+    run = subprocess.run(kg + ["https://doi.org/10.5555/abc.123"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "Sparse Attention at Scale" not in _titles_left(tmp_path / "g")

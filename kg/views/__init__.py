@@ -78,7 +78,8 @@ def write_view(g: nx.MultiDiGraph, path: str | Path, *, kind: str | None = None,
         "papers" (papers, concepts, code), "cooccurrence" (concepts linked when papers share them,
         weighted by the number of papers), "ego" (the papers graph around `around`) or "communities"
         (Louvain communities, fixed seed, as colours).
-    around : a concept label or alias, or part of a paper title (case-insensitive): draw only the
+    around : a paper's arXiv id, DOI, record id or node key, a concept label or alias, or a paper's
+        exact title or part of one (case-insensitive; see find_nodes): draw only the
         nodes within `depth` hops of it. Needed by "ego"; restricts any other kind.
     depth : hops around `around`.
     types : node groups to keep ("Dataset,Model" or a list; see GROUPS). Papers linking kept

@@ -79,7 +79,24 @@ class NodeNotFound(LookupError):
         self.name = name
         self.suggestions = suggestions
         hint = f"; did you mean: {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
-        super().__init__(f"no concept label or alias is {name!r} and no paper title contains it{hint}")
+        # An identifier that names no paper says so: "no concept label is '10.1000/x'" alone would
+        # hide that the DOI (or arXiv id) was read as one and is simply not in the graph.
+        ident = _identifier_in(name)
+        lead = f"no paper has the {ident[0]} {ident[1]!r}; " if ident else ""
+        super().__init__(f"{lead}no concept label or alias is {name!r} and no paper title contains it{hint}")
+
+
+def _identifier_in(name: str) -> tuple[str, str] | None:
+    """("arXiv id", bare id) or ("DOI", normalised DOI) when `name` reads as one, as kg.paper_lookup
+    reads it, else None."""
+    from ..readers.common import arxiv_id_in
+    from ..readers.scholarly import normalize_doi
+
+    arxiv = arxiv_id_in(name.strip())
+    if arxiv:
+        return "arXiv id", arxiv
+    doi = normalize_doi(name)
+    return ("DOI", doi) if doi else None
 
 
 def node_group(n: Any, attrs: dict) -> str:
@@ -141,8 +158,12 @@ def parse_node_kinds(kinds: str | Iterable[str] | None) -> frozenset[str] | None
 
 
 def find_nodes(g: nx.MultiDiGraph, name: str, *, kinds: str | Iterable[str] | None = None) -> list[str]:
-    """Nodes a name stands for, case-insensitively: a node key; else the concepts whose label or an alias
-    is `name`; else the papers whose title contains it; else the code repositories whose URL contains it.
+    """Nodes a name stands for, case-insensitively, by the first rule that matches any: a node key;
+    a paper's IRI, arXiv id (any spelling: "arXiv:2403.12345v2", an arxiv.org URL), DOI (bare, "doi:",
+    a doi.org URL) or record id; the concepts whose label or an alias is `name`; the papers whose exact
+    title it is, else whose title contains it; the code repositories whose URL contains it. Papers are
+    matched by kg.paper_lookup, the resolver of `kg related` and KnowledgeGraph.paper, so every command
+    reads a paper's name alike; unlike those, several papers are an answer here, not an error.
 
     `kinds` keeps only nodes of those groups (see `parse_node_kinds`: "Paper", a concept type such as
     "Dataset", "Concept" for every type, "CodeRepository"; a comma-separated string or a list), before
@@ -151,31 +172,41 @@ def find_nodes(g: nx.MultiDiGraph, name: str, *, kinds: str | Iterable[str] | No
 
     >>> g = nx.MultiDiGraph()
     >>> g.add_node("concept/method/pruning", kind="Concept", type="Method", label="Pruning")
-    >>> g.add_node("paper/p1", kind="Paper", title="Pruning at scale")
+    >>> g.add_node("paper/p1", kind="Paper", title="Pruning at scale", arxiv_id="2403.12345", dois=["10.1000/x"])
     >>> find_nodes(g, "pruning"), find_nodes(g, "pruning", kinds="Paper")
     (['concept/method/pruning'], ['paper/p1'])
+    >>> find_nodes(g, "arXiv:2403.12345v2"), find_nodes(g, "https://doi.org/10.1000/X")
+    (['paper/p1'], ['paper/p1'])
     >>> find_nodes(g, "pruning", kinds=["Dataset"])
     Traceback (most recent call last):
     kg.views.select.NodeNotFound: no concept label or alias is 'pruning' and no paper title contains it
     """
+    from ..paper_lookup import lookup_papers, paper_refs
+
     chosen = parse_node_kinds(kinds)
     query = _clean(name).casefold()
     if not query:
         raise NodeNotFound(name, [])
     if name in g and (chosen is None or node_group(name, g.nodes[name]) in chosen):
         return [name]
-    concepts, papers, repos = [], [], []
+    refs = paper_refs(g) if chosen is None or "Paper" in chosen else []
+    # Identifiers first: "2403.12345" or a DOI is never meant as a concept's label.
+    _, papers = lookup_papers(refs, name, rules=("node key", "identifier"))
+    if papers:
+        return papers
+    concepts, repos = [], []
     for n, d in g.nodes(data=True):
         if chosen is not None and node_group(n, d) not in chosen:
             continue
         kind = d.get("kind")
         if kind == "Concept" and any(a.casefold() == query for a in _names(d)):
             concepts.append(n)
-        elif kind == "Paper" and query in _clean(d.get("title")).casefold():
-            papers.append(n)
         elif kind == "CodeRepository" and query in str(d.get("url") or n).casefold():
             repos.append(n)
-    found = concepts or papers or repos
+    if concepts:
+        return sorted(concepts, key=str)
+    _, papers = lookup_papers(refs, name, rules=("exact title", "title part"))
+    found = papers or repos
     if found:
         return sorted(found, key=str)
     labels: dict[str, str] = {}
