@@ -456,3 +456,52 @@ def test_ris_and_pubmed_dois_are_kept_normalised():
         papers = list(read([FORMATS / name], []))
         assert papers and all(d == d.lower() and not d.startswith("http") for p in papers for d in p.dois), name
         assert any(p.dois for p in papers), name
+
+
+def test_zip_links_and_escaping_paths_are_refused_and_the_rest_read(tmp_path):
+    import stat
+
+    (tmp_path / "in").mkdir()
+    path = tmp_path / "in" / "hostile.zip"
+    record = '{"title": "Escaped", "abstract": "Written outside."}\n'
+    with zipfile.ZipFile(path, "w") as z:
+        # ZipInfo keeps a name as given (ZipFile.write would strip a leading "/"), as hostile archives do.
+        for name in ("../../escape.jsonl", "/tmp/kg-absolute-escape.jsonl", "ok/../../../climb.jsonl",
+                     "..\\..\\windows.jsonl", "C:/boot.jsonl", "../../evil.sh"):
+            z.writestr(zipfile.ZipInfo(name), record)
+        link = zipfile.ZipInfo("link.jsonl")
+        link.create_system, link.external_attr = 3, (stat.S_IFLNK | 0o777) << 16  # as `zip --symlinks` writes
+        z.writestr(link, "/etc/passwd")
+        fifo = zipfile.ZipInfo("fifo.jsonl")
+        fifo.create_system, fifo.external_attr = 3, (stat.S_IFIFO | 0o644) << 16
+        z.writestr(fifo, "")
+        regular = zipfile.ZipInfo("ok.jsonl")
+        regular.create_system, regular.external_attr = 3, (stat.S_IFREG | 0o644) << 16
+        z.writestr(regular, '{"title": "Kept", "abstract": "Inside."}\n')
+        z.writestr("windows-written.jsonl", '{"title": "Also kept", "abstract": "No Unix mode."}\n')
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    papers, problems = _read(path)
+    assert [p.title for p in papers] == ["Kept", "Also kept"]
+    assert {s.path for p in papers for s in p.sources} == {f"{path}:ok.jsonl", f"{path}:windows-written.jsonl"}
+    traversal = "member path is absolute or climbs out of the archive with '..' (path traversal)"
+    assert sorted((p.path.split(":", 1)[1], p.line, p.message.split(";")[0]) for p in problems) == sorted([
+        ("../../escape.jsonl", 0, traversal), ("/tmp/kg-absolute-escape.jsonl", 0, traversal),
+        ("ok/../../../climb.jsonl", 0, traversal), ("..\\..\\windows.jsonl", 0, traversal),
+        ("C:/boot.jsonl", 0, traversal), ("../../evil.sh", 0, traversal),  # warned whatever the extension
+        ("link.jsonl", 0, "member is a symbolic link (its Unix mode says so)"),
+        ("fifo.jsonl", 0, "member is not a regular file (a device, FIFO or unknown type, by its Unix mode)"),
+    ])
+    assert all(p.path.startswith(f"{path}:") for p in problems)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written beside the archive
+    assert not Path("/tmp/kg-absolute-escape.jsonl").exists()
+
+
+def test_tar_escaping_paths_are_named_whatever_their_extension(tmp_path):
+    path = tmp_path / "mixed.tar"
+    with tarfile.open(path, "w") as t:
+        _add(t, "../../evil.sh", b"rm -rf /")
+        _add(t, "./ok.jsonl", b'{"title": "Kept", "abstract": "Inside."}\n')
+    papers, problems = _read(path)
+    assert [p.title for p in papers] == ["Kept"]
+    assert [(p.path, p.line, p.message.split(";")[0]) for p in problems] == [
+        (f"{path}:../../evil.sh", 0, "member path is absolute or climbs out of the archive with '..' (path traversal)")]

@@ -10,9 +10,15 @@ A stream that inflates past ``MAX_RATIO`` times its compressed size (and past ``
 there as a likely decompression bomb, one problem, so a 40 kB archive cannot fill the disk.
 
 Tar archives are read as one stream (``tarfile`` mode ``r|``), members in archive order, nothing
-extracted: each member's bytes go to the temporary file as a zip member's do. Links, special files and
-member paths that are absolute or climb out with ``..`` are refused (one problem each, naming
-``archive.tar:member``); the cap counts the whole decompressed stream, headers and skipped members too.
+extracted: each member's bytes go to the temporary file as a zip member's do. The cap counts the whole
+decompressed stream, headers and skipped members too.
+
+No member is ever extracted to its own path: its bytes go to a temporary file named from the member's
+base name alone (``_safe``), so no member name can write outside the temporary folder. Names that try to
+are refused all the same, with one problem each naming ``archive:member``, while the other members are
+read: paths that are absolute (``/etc/x``, ``C:x``) or climb out with ``..``, in zip and tar, whatever
+their extension (a legitimate archive never has them); and links (symbolic, hard; in zip, a member
+whose Unix mode says symlink), devices and FIFOs among the members that would be read.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import gzip
 import lzma
 import os
 import re
+import stat
 import tarfile
 import tempfile
 import zipfile
@@ -262,14 +269,41 @@ def _read_zip(path, shown: str, fmt: str | None, folder: str, problems: list[Pro
         members = [m for m in archive.infolist() if not m.is_dir()]
         read_any = False
         for n, member in enumerate(sorted(members, key=lambda m: m.filename)):
+            label = f"{shown}:{_printable(member.filename)}"
+            if _escapes(member.filename):
+                problems.append(Problem(label, 0, _TRAVERSAL))
+                continue
             if not _wanted(member.filename, fmt):
                 continue
             read_any = True
+            why = _zip_refusal(member)
+            if why is not None:
+                problems.append(Problem(label, 0, why))
+                continue
             tmp = os.path.join(folder, f"{n}-{_safe(member.filename)}")
-            yield from _read_member(lambda: archive.open(member), "zip member", f"{shown}:{member.filename}", tmp,
+            yield from _read_member(lambda: archive.open(member), "zip member", label, tmp,
                                     _cap(member.compress_size), fmt, problems, read_file)
         if not read_any:
             problems.append(_no_input(shown, "zip file"))
+
+
+def _zip_refusal(member: zipfile.ZipInfo) -> str | None:
+    """Why the zip member is not read although its name is that of an input file, or None to read it.
+
+    Zip has no link type of its own: Info-ZIP's `zip --symlinks` stores a link as a member whose Unix
+    mode (the high 16 bits of external_attr) says S_IFLNK and whose data is the target path. Reading it
+    would read that path as papers, so it is refused like a tar link; so are devices and FIFOs.
+    """
+    kind = stat.S_IFMT(member.external_attr >> 16)
+    # No file type: written without Unix modes (Windows, Java, Python's writestr gives bare 0o600).
+    if kind in (0, stat.S_IFREG):
+        return None
+    if kind == stat.S_IFLNK:
+        return "member is a symbolic link (its Unix mode says so); links in archives are not followed; not read"
+    return "member is not a regular file (a device, FIFO or unknown type, by its Unix mode); not read"
+
+
+_TRAVERSAL = "member path is absolute or climbs out of the archive with '..' (path traversal); not read"
 
 
 def _escapes(name: str) -> bool:
@@ -284,8 +318,6 @@ def _escapes(name: str) -> bool:
 
 def _refusal(member: tarfile.TarInfo) -> str | None:
     """Why the tar member is not read although its name is that of an input file, or None to read it."""
-    if _escapes(member.name):
-        return "member path is absolute or climbs out of the archive with '..' (path traversal); not read"
     if member.issym() or member.islnk():
         what = "symbolic link" if member.issym() else "hard link"
         return f"member is a {what} (-> {_printable(member.linkname)}); links in archives are not followed; not read"
@@ -346,10 +378,13 @@ def _read_tar(path, shown: str, fmt: str | None, folder: str, problems: list[Pro
         read_any = False
         for n, member in enumerate(_tar_members(archive, stream, shown, kind, problems)):
             name = _printable(re.sub(r"^(?:\./)+", "", member.name))
+            label = f"{shown}:{name}"
+            if _escapes(member.name):
+                problems.append(Problem(label, 0, _TRAVERSAL))
+                continue
             if member.isdir() or not _wanted(name, fmt):
                 continue
             read_any = True
-            label = f"{shown}:{name}"
             why = _refusal(member)
             if why is not None:
                 problems.append(Problem(label, 0, why))
