@@ -592,3 +592,21 @@ def test_real_arxiv_digest_file():
     assert all(p.arxiv_id and p.abstract and p.authors for p in papers)
     lines = path.read_text(encoding="utf-8").splitlines()
     assert all(lines[p.sources[0].line - 1].strip() == "{" for p in papers)
+
+
+def test_arxiv_api_entry_with_several_links_a_journal_doi_crlf_and_bom():
+    """An export.arxiv.org/api/query answer as it comes: a doi, a pdf and the abstract page as <link>s in
+    any order, <arxiv:doi> beside them, namespaces declared on the elements, CRLF line ends and a BOM."""
+    path = Path(__file__).resolve().parent / "data" / "variants" / "arxiv-api-links.atom"
+    assert detect_format(path) == "arxiv-atom"
+    problems: list[Problem] = []
+    papers = list(read_file(path, None, problems))
+    assert problems == []
+    speech, strings = papers
+    assert speech.title == "Contrastive Pretraining for Speech Recognition in Noisy Rooms"
+    assert speech.abstract == ("We pretrain a Conformer encoder with a contrastive loss and evaluate word error "
+                               "rate on CHiME-6.")
+    assert speech.url == "http://arxiv.org/abs/2305.01234v2"  # the alternate link, not the doi or pdf one first
+    assert (speech.arxiv_id, speech.date, speech.categories) == ("2305.01234", "2023-05-02", ["eess.AS", "cs.CL"])
+    assert speech.dois == ["10.21437/interspeech.2023-0001"]  # <arxiv:doi>: before, it was dropped
+    assert (strings.arxiv_id, strings.url, strings.dois) == ("hep-th/9901001", "http://arxiv.org/abs/hep-th/9901001v1", [])

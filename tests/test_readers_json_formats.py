@@ -154,7 +154,8 @@ def test_openalex_bad_records_are_located_and_the_good_ones_read(tmp_path):
     assert any(line == 3 and "abstract_inverted_index is not an object" in m for line, m in found)
     assert (3, "missing abstract in record 'https://openalex.org/W3'; skipped") in found
     assert any(line == 4 and "entry 'prune' has positions that are not a list" in m for line, m in found)
-    assert (5, "missing abstract in record 'https://openalex.org/W5'; skipped") in found
+    assert (5, "missing abstract (abstract_inverted_index is null: OpenAlex has no abstract for this work) in record "
+               "'https://openalex.org/W5'; skipped") in found
     assert any(line == 6 and "doi 'https://doi.org/not-a-doi' is not a DOI" in m for line, m in found)
     assert papers[2].dois == []
 
@@ -246,7 +247,8 @@ def test_csl_literal_names_and_odd_dates(tmp_path):
     papers, problems = read_all(path)
     assert problems == []
     assert papers[0].authors == ["Gemini Team", "Rohan Anil", "Vincent van Gogh"]
-    assert (papers[0].date, papers[0].dois, papers[0].arxiv_id) == ("December 2023", ["10.48550/arxiv.2312.11805"],
+    # A raw "December 2023" is read as ISO, as the other readers give dates; an unreadable raw stays text.
+    assert (papers[0].date, papers[0].dois, papers[0].arxiv_id) == ("2023-12", ["10.48550/arxiv.2312.11805"],
                                                                     "2312.11805")
     assert papers[1].date is None
 
@@ -332,3 +334,84 @@ def test_kg_build_reads_the_112_digest_papers_with_categories_and_dates(tmp_path
         assert {str(o) for o in rdf.objects(s, KG.category)} == set(rec["categories"])
         assert [str(o) for o in rdf.objects(s, KG.listingDate)] == [rec["published"]]
     assert not (out / "problems.log").exists()
+
+
+# --- variants as other tools write them (tests/data/variants/; see test_readers_more_formats.py) ------------
+
+VARIANTS = Path(__file__).resolve().parent / "data" / "variants"
+SPARSE = "Sparse Mixture-of-Experts for Long-Tailed Recognition"
+SPEECH = "Contrastive Pretraining for Speech Recognition in Noisy Rooms"
+
+
+def test_csl_dates_as_date_parts_raw_and_literal_and_a_bad_item():
+    path = VARIANTS / "zotero-dates.json"
+    papers, problems = read_all(path)
+    assert [(p.title, p.date) for p in papers] == [
+        (SPARSE, "2024-05"),                  # {"date-parts": [[2024, 5]]}
+        (SPEECH, "2023-08"),                  # {"raw": "Aug. 2023"}
+        ("A report with a season", "Spring 2021")]  # a literal that is no calendar date stays as written
+    assert papers[0].dois == ["10.1016/j.patcog.2024.110001"] and papers[1].arxiv_id == "2305.01234"
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        (str(path), 43, "title is a list, not text, in record 'http://zotero.org/users/1/items/AAA4'; skipped")]
+
+
+def test_openalex_page_with_a_null_abstract_and_url_dois(tmp_path):
+    path = VARIANTS / "openalex-page.json"
+    papers, problems = read_all(path)
+    assert [(p.title, p.record_id, p.dois) for p in papers] == [
+        (SPARSE, "https://openalex.org/W400000001", ["10.1016/j.patcog.2024.110001"]),  # ids.doi a doi.org URL
+        (SPEECH, "https://openalex.org/W400000003", ["10.48550/arxiv.2305.01234"])]
+    assert papers[1].arxiv_id == "2305.01234" and papers[0].abstract == "We propose a sparse mixture-of-experts classifier."
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        (str(path), 51, "missing abstract (abstract_inverted_index is null: OpenAlex has no abstract for this "
+                        "work) in record 'https://openalex.org/W400000002'; skipped")]
+    # The same works as a snapshot part (works/updated_date=.../part_000.gz holds JSON Lines), a bad line among them.
+    import gzip
+
+    works = json.loads(path.read_text(encoding="utf-8"))["results"]
+    lines = [json.dumps(w) for w in works]
+    lines.insert(1, '{"id": "https://openalex.org/W9", "title": "cut off')
+    snapshot = tmp_path / "part_000.jsonl.gz"
+    snapshot.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    papers, problems = read_all(snapshot)
+    assert [(p.title, p.sources[0].line) for p in papers] == [(SPARSE, 1), (SPEECH, 4)]
+    assert [(p.line, p.message.split(" (")[0]) for p in problems] == [(2, "malformed JSON"), (3, "missing abstract")]
+    assert all(p.path == str(snapshot) for p in problems)
+
+
+def test_semantic_scholar_citations_page_null_arxiv_and_abstract():
+    path = VARIANTS / "semantic-scholar-citations.json"
+    papers, problems = read_all(path)
+    assert [(p.title, p.arxiv_id, p.dois, p.record_id) for p in papers] == [
+        (SPARSE, None, ["10.1016/j.patcog.2024.110001"], "a" * 40),  # "ArXiv": null is no arXiv id
+        (SPEECH, "2305.01234", [], "c" * 40)]
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        (str(path), 32, f"missing abstract (abstract is null) in record '{'b' * 40}'; skipped")]
+
+
+def test_semantic_scholar_batch_nulls_and_search_wrapper(tmp_path):
+    paper = {"paperId": "p1", "externalIds": {"ArXiv": None, "DOI": None}, "title": SPARSE, "abstract": "We propose it."}
+    batch = tmp_path / "batch.json"  # POST /paper/batch answers a list, null where an id found no paper
+    batch.write_text(json.dumps([None, paper, {"paperId": "p2", "title": "No abstract", "abstract": None}, None]))
+    papers, problems = read_all(batch)
+    assert [p.title for p in papers] == [SPARSE] and papers[0].arxiv_id is None
+    assert len(problems) == 3 and {p.path for p in problems} == {str(batch)}
+    assert sum("null in place of a record" in p.message for p in problems) == 2
+    search = tmp_path / "search.json"  # GET /paper/search: {total, offset, next, data}
+    search.write_text(json.dumps({"total": 120, "offset": 0, "next": 10, "data": [paper]}, indent=2))
+    papers, problems = read_all(search)
+    assert problems == [] and [p.title for p in papers] == [SPARSE]
+
+
+def test_json_array_and_json_lines_with_bom_and_crlf(tmp_path):
+    records = [{"id": "r1", "title": SPARSE, "abstract": "A."}, {"id": "r2", "title": "T", "abstract": 42},
+               {"id": "r3", "title": SPEECH, "abstract": "C."}]
+    array = tmp_path / "export.json"
+    array.write_bytes(("\ufeff" + json.dumps(records, indent=2).replace("\n", "\r\n")).encode())
+    lines = tmp_path / "export.jsonl"
+    lines.write_bytes(("\ufeff" + "".join(json.dumps(r) + "\r\n" for r in records)).encode())
+    for path in (array, lines):
+        papers, problems = read_all(path)
+        assert [p.record_id for p in papers] == ["r1", "r3"], path
+        assert [(p.path, p.message.split(";")[0]) for p in problems] == [
+            (str(path), "abstract is a number (42), not text, in record 'r2'")]

@@ -505,3 +505,107 @@ def test_tar_escaping_paths_are_named_whatever_their_extension(tmp_path):
     assert [p.title for p in papers] == ["Kept"]
     assert [(p.path, p.line, p.message.split(";")[0]) for p in problems] == [
         (f"{path}:../../evil.sh", 0, "member path is absolute or climbs out of the archive with '..' (path traversal)")]
+
+
+# --- variants of the formats as other tools write them (tests/data/variants/) ----------------------------
+# Written from each format's documentation as exporters other than the ones above write it: EndNote /
+# Mendeley RIS (A1, T1, Y1, JO, T2, KW tags; the abstract over several AB lines; CRLF and a BOM; no ER at
+# the end), Excel CSV in a decimal-comma locale (";"), snake_case column names, a Windows TSV, a PubMed
+# efetch answer with inline markup, Label attributes, ELocationID DOIs and a MedlineDate. Each has one
+# bad record among good ones: it is named by file and line, and the records around it are read.
+
+VARIANTS = Path(__file__).resolve().parent / "data" / "variants"
+SPARSE = "Sparse Mixture-of-Experts for Long-Tailed Recognition"
+SPEECH = "Contrastive Pretraining for Speech Recognition in Noisy Rooms"
+GNN = "Graph Neural Networks for Molecule Property Prediction"
+
+
+def test_ris_endnote_tags_repeated_ab_crlf_bom_and_no_final_er():
+    path = VARIANTS / "endnote-export.ris"
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfTY  - JOUR\r\n")
+    papers, problems = _read(path)
+    assert [(p.title, p.sources[0].line) for p in papers] == [(SPARSE, 1), (SPEECH, 19), (GNN, 29)]
+    sparse, speech, gnn = papers
+    # Both AB lines: before, the second paragraph of the abstract was dropped.
+    assert sparse.abstract == ("We propose a sparse mixture-of-experts classifier for long-tailed recognition. "
+                               "On ImageNet-LT and iNaturalist 2018 it improves tail-class accuracy over ResNet-50 baselines.")
+    assert (sparse.authors, sparse.date, sparse.dois) == (["Jane Doe", "Richard Roe"], "2024-05-01",
+                                                          ["10.1016/j.patcog.2024.110001"])
+    assert speech.abstract.endswith("word error rate on CHiME-6 and LibriSpeech.") and "\r" not in speech.abstract
+    assert (speech.arxiv_id, speech.date) == ("2305.01234", "2023")
+    assert (gnn.abstract, gnn.authors) == ("We benchmark GNNs on QM9 and MoleculeNet.", ["Min Lee"])  # N2, AU
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        (str(path), 15, "missing abstract (AB or N2) in RIS record 'CPAPER'; skipped"),
+        (str(path), 29, "RIS record not closed by 'ER  - ' at the end of the file; read anyway")]
+
+
+def test_csv_with_semicolons_bom_crlf_and_a_bad_row():
+    path = VARIANTS / "excel-semicolon.csv"
+    papers, problems = _read(path)
+    assert [(p.title, p.date, p.sources[0].line) for p in papers] == [(SPARSE, "2024", 2), (SPEECH, "2023", 4)]
+    assert papers[0].abstract.startswith("We propose a sparse mixture-of-experts classifier; it improves")  # ";" in quotes
+    assert papers[0].dois == ["10.1016/j.patcog.2024.110001"]
+    assert papers[1].abstract == "We pretrain a Conformer encoder.\nIt lowers word error rate on CHiME-6."  # no \r
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        (str(path), 3, "missing title in record without id; skipped")]
+
+
+@pytest.mark.parametrize("header", ["paper_title,abstract_text", "Title,Abstract_Text", "TITLE,PaperAbstract",
+                                    "title,Article Abstract"])
+def test_csv_column_names_in_other_spellings(tmp_path, header):
+    path = tmp_path / "papers.csv"
+    path.write_text(f"{header}\n{GNN},We benchmark GNNs on QM9.\n", encoding="utf-8")
+    papers, problems = _read(path)
+    assert problems == [] and [(p.title, p.abstract) for p in papers] == [(GNN, "We benchmark GNNs on QM9.")]
+
+
+def test_kaggle_csv_and_windows_tsv():
+    papers, problems = _read(VARIANTS / "kaggle-papers.csv")
+    assert problems == [] and [(p.title, p.date) for p in papers] == [(GNN, "2022")]
+    papers, problems = _read(VARIANTS / "sheet-windows.tsv")
+    assert problems == [] and [(p.title, p.abstract, p.authors) for p in papers] == [
+        (GNN, "We benchmark GNNs on QM9 and MoleculeNet.", ["Min Lee", "Ji Park"])]
+
+
+def test_csv_delimiter_is_the_header_rows_not_the_cells(tmp_path):
+    """A comma CSV whose abstracts are full of semicolons is still read with commas."""
+    path = tmp_path / "commas.csv"
+    path.write_text('title,abstract\nA,"x; y; z; w"\nB,"p; q"\n', encoding="utf-8")
+    papers, problems = _read(path)
+    assert problems == [] and [(p.title, p.abstract) for p in papers] == [("A", "x; y; z; w"), ("B", "p; q")]
+
+
+def test_pubmed_inline_markup_labels_elocation_doi_medline_date_crlf_bom():
+    path = VARIANTS / "pubmed-inline-markup.xml"
+    papers, problems = _read(path)
+    assert [p.record_id for p in papers] == ["39000001", "39000003"]
+    first = papers[0]
+    assert first.title == "Uptake of 13C-labelled CO2 by Escherichia coli biofilms."  # <sup>, <sub>, <i> as text
+    assert first.abstract.split("\n") == [
+        "BACKGROUND: Biofilms of E. coli fix carbon at low rates.",
+        "METHODS: We grew biofilms under 13CO2 and measured uptake by mass spectrometry.",
+        "RESULTS: Uptake rose 3-fold (p < 0.01)."]  # the copyright line is not abstract text
+    assert (first.dois, first.date, first.authors) == (["10.1000/jbio.2023.0001"], "2023", ["Jane Doe", "Biofilm Consortium"])
+    assert (papers[1].title, papers[1].abstract, papers[1].date) == (
+        "Deep learning for in vivo imaging.", "We train a U-Net on two cohorts.", "2024-05")
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        (str(path), 30, "missing abstract (AbstractText) in PubMed article PMID 39000002; skipped")]
+
+
+def test_every_variant_reads_the_same_from_a_zip_and_a_tar(tmp_path):
+    """Compressed inputs are the formats' files themselves: same papers, same problems, member-named."""
+    direct_problems: list = []
+    direct = list(read([VARIANTS], direct_problems))
+    zipped = tmp_path / "variants.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as z:
+        for f in sorted(VARIANTS.iterdir()):
+            z.write(f, f"variants/{f.name}")
+    tarred = tmp_path / "variants.tar.xz"
+    with tarfile.open(tarred, "w:xz") as t:
+        for f in sorted(VARIANTS.iterdir()):
+            t.add(f, f"variants/{f.name}")
+    for archive in (zipped, tarred):
+        problems: list = []
+        papers = list(read([archive], problems))
+        assert _as_read(papers, problems, f"{archive}:variants/") == _as_read(direct, direct_problems, f"{VARIANTS}/")
+    assert len(direct) == 18 and len(direct_problems) == 7  # 9 files; the bad records of 6 of them

@@ -10,6 +10,7 @@ from xml.parsers import expat
 
 from ..model import Paper, Problem, Source
 from .common import arxiv_id_in, make_paper
+from .scholarly import normalize_doi
 
 __all__ = ["FORMAT", "read_atom", "ATOM_NS", "ARXIV_NS"]
 
@@ -116,6 +117,7 @@ def _paper(e: _Entry, path: str, problems: list[Problem]) -> Paper | None:
             break
     published = f.get("published") or f.get("updated") or ""
     return make_paper(
+        dois=_dois(f.get("doi", ""), e.links),
         title=title,
         abstract=abstract,
         url=url or entry_id or None,
@@ -127,6 +129,18 @@ def _paper(e: _Entry, path: str, problems: list[Problem]) -> Paper | None:
         record_id=entry_id or None,
         normalize=True,
     )
+
+
+def _dois(doi_field: str, links: list[dict[str, str]]) -> list[str]:
+    """The journal DOIs of an entry: <arxiv:doi> (arXiv allows several, separated by spaces) and the
+    <link title="doi" href="http://dx.doi.org/..."> arXiv writes beside it; normalised, in order.
+
+    >>> _dois("10.1000/ABC 10.1000/def", [{"title": "doi", "href": "http://dx.doi.org/10.1000/abc"}])
+    ['10.1000/abc', '10.1000/def']
+    """
+    found = [normalize_doi(v) for v in doi_field.split()]
+    found += [normalize_doi(link.get("href")) for link in links if link.get("title") == "doi"]
+    return list(dict.fromkeys(d for d in found if d))
 
 
 def read_atom(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:

@@ -14,6 +14,9 @@ The formats name the same fields differently; each field is looked up under its 
 - authors: ``authors`` (names, {"name"} or {"given", "family"}), CSL ``author`` ({family, given} or
   {literal}), OpenAlex ``authorships[].author.display_name``
 - record id: ``id`` (an OpenAlex W-id, a CSL item id), ``paperId`` (Semantic Scholar), ``corpusid``
+
+A Semantic Scholar citation or reference entry ({"citingPaper": {...}, "contexts": [...]}) is read as
+the paper it wraps.
 """
 from __future__ import annotations
 
@@ -76,6 +79,39 @@ def record_list_key(rec: object) -> str | None:
         if len(keys) == 1:
             return keys[0]
     return None
+
+
+# Semantic Scholar's /paper/{id}/citations and /references pages wrap each paper with its citation
+# context: {"data": [{"citingPaper": {...}, "contexts": [...], "intents": [...], "isInfluential": false}]}.
+_CITATION_KEYS = ("citingPaper", "citedPaper")
+
+
+def _cited(rec: dict) -> dict:
+    """The paper object of a Semantic Scholar citation or reference entry; any other record as it is.
+
+    >>> _cited({"citedPaper": {"paperId": "x", "title": "T"}, "isInfluential": False})
+    {'paperId': 'x', 'title': 'T'}
+    """
+    if any(k in rec for k in RECORD_KEYS):
+        return rec
+    inner = [rec[k] for k in _CITATION_KEYS if isinstance(rec.get(k), dict)]
+    return inner[0] if len(inner) == 1 else rec
+
+
+def _why_no_abstract(rec: dict) -> str:
+    """Which null field the abstract was looked for in, when the record has one: APIs give null, not
+    nothing, where they withhold an abstract (OpenAlex for publisher-restricted works, Semantic Scholar
+    for many), and saying so tells that apart from a record of the wrong shape.
+
+    >>> _why_no_abstract({"abstract_inverted_index": None}), _why_no_abstract({"title": "T"})
+    (' (abstract_inverted_index is null: OpenAlex has no abstract for this work)', '')
+    """
+    if "abstract_inverted_index" in rec and rec["abstract_inverted_index"] is None:
+        return " (abstract_inverted_index is null: OpenAlex has no abstract for this work)"
+    for key in _ABSTRACT_KEYS:
+        if key in rec:
+            return f" ({key} is {'null' if rec[key] is None else 'empty'})"
+    return ""
 
 
 def _text(value: object) -> str | None:
@@ -215,6 +251,7 @@ def paper_from_record(rec: object, path: str, line: int, fmt: str, problems: lis
     if not isinstance(rec, dict):
         problems.append(Problem(path, line, f"expected a JSON object, got {type(rec).__name__}; skipped"))
         return None
+    rec = _cited(rec)
     rec, repaired = repair_surrogates(rec)
     f = _Fields(rec, path, line, problems)
     if repaired:
@@ -233,7 +270,7 @@ def paper_from_record(rec: object, path: str, line: int, fmt: str, problems: lis
         for reason in why:
             f.warn(reason, "see the abstract")
     if (abstract is None or not abstract.strip()) and not title_only:
-        problems.append(Problem(path, line, f"missing abstract in {f.label}; skipped"))
+        problems.append(Problem(path, line, f"missing abstract{_why_no_abstract(rec)} in {f.label}; skipped"))
         return None
     snapshot = is_arxiv_snapshot(rec)
     dois = _dois(f)

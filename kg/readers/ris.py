@@ -57,9 +57,26 @@ def _date(fields: dict[str, list[str]]) -> str | None:
     return None
 
 
+def _abstract(fields: dict[str, list[str]]) -> str:
+    """The abstract: every AB line joined, else every N2 line.
+
+    EndNote and some journal exports split a long abstract over several AB (or N2) lines, one per
+    paragraph, where the spec has one; keeping only the first lost the rest. AB and N2 are not joined
+    with each other: exporters that write both write the same text twice.
+
+    >>> _abstract({"AB": ["First part.", "Second part."], "N2": ["First part. Second part."]})
+    'First part. Second part.'
+    """
+    for tag in _ABSTRACT:
+        parts = [clean_space(v) for v in fields.get(tag, ()) if v.strip()]
+        if parts:
+            return " ".join(parts)
+    return ""
+
+
 def _paper(fields: dict[str, list[str]], path: str, line: int) -> Paper | str:
     first = lambda tags: next((clean_space(v) for t in tags for v in fields.get(t, ()) if v.strip()), "")  # noqa: E731
-    title, abstract = first(_TITLE), first(_ABSTRACT)
+    title, abstract = first(_TITLE), _abstract(fields)
     if not title:
         return "missing title (TI or T1)"
     if not abstract:

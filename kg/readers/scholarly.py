@@ -107,6 +107,8 @@ def csl_date(value: object) -> str | None:
     ('2025-03-01', '2024-12')
     >>> csl_date({"raw": "2023-12-01"}), csl_date("2020") , csl_date({"date-parts": [[]]})
     ('2023-12-01', '2020', None)
+    >>> csl_date({"raw": "May 2023"}), csl_date({"raw": "3 Dec. 2021"}), csl_date({"literal": "Spring 2020"})
+    ('2023-05', '2021-12-03', 'Spring 2020')
     """
     if isinstance(value, str):
         return value.strip() or None
@@ -127,5 +129,36 @@ def csl_date(value: object) -> str | None:
     for key in ("raw", "literal"):
         text = value.get(key)
         if isinstance(text, str) and text.strip():
-            return text.strip()
+            return _raw_date(text.strip())
     return None
+
+
+_MONTHS = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                       "dec"), 1)}
+_RAW_DATES = (  # the spellings of CSL "raw" dates Zotero and Mendeley write, as (pattern, year/month/day groups)
+    re.compile(r"(?P<y>\d{4})(?:[-/](?P<m>\d{1,2})(?:[-/](?P<d>\d{1,2}))?)?"),
+    re.compile(r"(?:(?P<d>\d{1,2})\s+)?(?P<mon>[A-Za-z]{3,})\.?,?\s+(?P<y>\d{4})"),
+    re.compile(r"(?P<mon>[A-Za-z]{3,})\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})"),
+)
+
+
+def _raw_date(text: str) -> str:
+    """A CSL "raw" date ("May 2023", "2023/5/1", "3 Dec. 2021") as ISO text where it reads as one
+    (the RDF types an ISO date as xsd:date, and other readers give ISO); else the text unchanged."""
+    for pattern in _RAW_DATES:
+        m = pattern.fullmatch(text)
+        if not m:
+            continue
+        groups = m.groupdict()
+        month = _MONTHS.get((groups.get("mon") or "")[:3].lower()) if groups.get("mon") else (
+            int(groups["m"]) if groups.get("m") else None)
+        if groups.get("mon") and month is None:
+            continue  # "Spring 2020": no month name
+        out = m.group("y")
+        if month and 1 <= month <= 12:
+            out += f"-{month:02d}"
+            day = int(groups["d"]) if groups.get("d") else None
+            if day and 1 <= day <= 31:
+                out += f"-{day:02d}"
+        return out
+    return text

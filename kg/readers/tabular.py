@@ -1,13 +1,16 @@
 """CSV and TSV tables (spreadsheet and reference-manager exports) with a header row naming the columns.
 
-The dialect comes from the extension (.csv: RFC 4180 / Excel; .tsv, .tab: tab-separated); quoted fields may
-hold commas, quotes and line breaks. Columns are found by name, in any order and case: Title, Abstract
+The dialect comes from the extension (.csv: RFC 4180 / Excel; .tsv, .tab: tab-separated), except that a
+.csv whose header row has more semicolons (or tabs) than commas is read with that delimiter: Excel in
+locales with a decimal comma (German, French, ...) saves "CSV" with ";". Quoted fields may hold commas,
+quotes and line breaks; a CRLF inside a quoted field is read as one line break. Columns are found by name, in any order and case: Title, Abstract
 (or Abstract Note, summary, AB), and when present id / arXiv id / DOI / authors / year / date / URL. Each
 row becomes a record for records.paper_from_record, so rows are checked as JSON records are.
 """
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +27,7 @@ _COLUMNS = {
     "title": "title", "ti": "title", "t1": "title", "articletitle": "title", "documenttitle": "title",
     "papertitle": "title",
     "abstract": "abstract", "abstractnote": "abstract", "summary": "abstract", "ab": "abstract", "n2": "abstract",
+    "abstracttext": "abstract", "paperabstract": "abstract", "articleabstract": "abstract",
     "arxivid": "arxiv_id", "arxiv": "arxiv_id", "eprint": "arxiv_id",
     "id": "id", "key": "id", "pmid": "id",
     "doi": "doi", "di": "doi",
@@ -72,6 +76,19 @@ def _authors(value: str) -> list[str]:
     return [value] if value.strip() else []
 
 
+def _delimiter(header: str, default: str) -> str:
+    r"""The delimiter of a header row: the most frequent of comma, semicolon and tab outside quotes,
+    `default` on a tie (a one-column header has none).
+
+    >>> _delimiter("Title;Abstract;Year\n", ","), _delimiter('"Title, short",Abstract\n', ","), _delimiter("Title", "\t")
+    (';', ',', '\t')
+    """
+    bare = re.sub(r'"[^"]*"', "", header)
+    counts = {d: bare.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == default))
+    return best if counts[best] > counts.get(default, 0) else default
+
+
 def read_table(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
     """Papers of a .csv / .tsv / .tab file; a row that does not fit the header is a Problem at the line
     where the row starts, and the other rows are still read."""
@@ -80,7 +97,11 @@ def read_table(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
     if csv.field_size_limit() < _FIELD_LIMIT:
         csv.field_size_limit(_FIELD_LIMIT)
     bad: set[int] = set()
-    reader = csv.reader(_lines(path, problems, bad), dialect=dialect)
+    lines = _lines(path, problems, bad)
+    head = list(itertools.islice(lines, 1))  # the first line, for the delimiter; then read again with the rest
+    default = "\t" if dialect == "excel-tab" else ","
+    delimiter = _delimiter(head[0], default) if head else default
+    reader = csv.reader(itertools.chain(head, lines), dialect=dialect, delimiter=delimiter)
     columns: dict[int, str] | None = None
     width = 0
     end = 0  # the physical line the previous row ended on
@@ -118,7 +139,7 @@ def read_table(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
             continue
         rec: dict[str, object] = {}
         for i, field in columns.items():
-            value = row[i]
+            value = row[i].replace("\r\n", "\n")  # Windows line breaks inside a quoted cell
             if value.strip():
                 rec[field] = _authors(value) if field == "authors" else value.strip() if field != "abstract" else value
         if "date" not in rec and "year" in rec:
