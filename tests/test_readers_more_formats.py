@@ -165,7 +165,7 @@ def test_pubmed_missing_title_medline_date_collective_name(tmp_path):
     assert [str(p) for p in problems] == [f"{path}:4: missing title (ArticleTitle) in PubMed article PMID 1; skipped"]
     (p,) = papers
     assert (p.title, p.abstract, p.authors, p.date) == (
-        "Growth of 106 cells in vitro.", "OBJECTIVE: To grow cells.", ["The Cell Consortium"], "1998")
+        "Growth of 10^6 cells in vitro.", "OBJECTIVE: To grow cells.", ["The Cell Consortium"], "1998")
 
 
 def test_pubmed_refuses_entities_and_reports_broken_xml(tmp_path):

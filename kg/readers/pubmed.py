@@ -72,6 +72,10 @@ class _Handler:
             self.article = _Article(self.parser.CurrentLineNumber)
             return
         if self.article is None or self.text is not None:
+            if name == "sup" and self.text and not self.text[-1][-1:].isspace():
+                # an exponent: "10<sup>-3</sup>" must not read as the range "10-3" ("^" is what LaTeX
+                # text becomes too); a word-initial one ("<sup>13</sup>C") is an isotope and stays "13C"
+                self.text.append("^")
             return  # outside an article, or markup (<i>, <sup>) inside a field: its text joins the field
         parent = self.stack[-2] if len(self.stack) >= 2 else ""
         grand = self.stack[-3] if len(self.stack) >= 3 else ""
