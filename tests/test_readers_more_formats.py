@@ -168,6 +168,19 @@ def test_pubmed_missing_title_medline_date_collective_name(tmp_path):
         "Growth of 10^6 cells in vitro.", "OBJECTIVE: To grow cells.", ["The Cell Consortium"], "1998")
 
 
+def test_pubmed_superscripts_exponents_marked_the_rest_as_written(tmp_path):
+    path = tmp_path / "pubmed25n0002.xml"
+    path.write_bytes(_pubmed(
+        "<PubmedArticle><MedlineCitation><PMID>3</PMID><Article><ArticleTitle>Superscripts</ArticleTitle>"
+        "<Abstract><AbstractText>We imaged CD4<sup>+</sup> and CD8<sup>+</sup> T cells with [<sup>18</sup>F]FDG"
+        " and 1-<sup>13</sup>C-glucose; Ca<sup>2+</sup> flux rose 10<sup>6</sup>-fold at p = 10<sup>\u22123</sup>,"
+        " as reported<sup>12</sup>.</AbstractText></Abstract></Article></MedlineCitation></PubmedArticle>\n"))
+    papers, problems = _read(path)
+    assert problems == [] and papers[0].abstract == (
+        "We imaged CD4+ and CD8+ T cells with [18F]FDG and 1-13C-glucose; Ca2+ flux rose 10^6-fold at"
+        " p = 10^\u22123, as reported12.")
+
+
 def test_pubmed_refuses_entities_and_reports_broken_xml(tmp_path):
     bomb = tmp_path / "bomb.xml"
     bomb.write_bytes(b'<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [<!ENTITY a "aaaaaaaaaa">]>\n'

@@ -45,6 +45,9 @@ class _Article:
         self.subjects: list[str] = []  # MeSH headings, then keywords, in document order
 
 
+_EXPONENT = re.compile(r"[-\u2212+]?\d+")
+
+
 class _Handler:
     """expat callbacks: the fields of the current article, by the path of elements inside it."""
 
@@ -59,6 +62,7 @@ class _Handler:
         self.done: list[_Article] = []
         self.descriptor = ""  # the DescriptorName of the MeshHeading being read, for its qualifiers
         self.root: str | None = None
+        self.sups: list[int] = []  # for each open <sup> in a field, the index its text starts at in `text`
 
     def _under(self, *names: str) -> bool:
         """True when the open elements end with `names` (the element just opened being the last)."""
@@ -72,10 +76,8 @@ class _Handler:
             self.article = _Article(self.parser.CurrentLineNumber)
             return
         if self.article is None or self.text is not None:
-            if name == "sup" and self.text and not self.text[-1][-1:].isspace():
-                # an exponent: "10<sup>-3</sup>" must not read as the range "10-3" ("^" is what LaTeX
-                # text becomes too); a word-initial one ("<sup>13</sup>C") is an isotope and stays "13C"
-                self.text.append("^")
+            if name == "sup":
+                self.sups.append(len(self.text))  # where its text starts: decided at </sup>
             return  # outside an article, or markup (<i>, <sup>) inside a field: its text joins the field
         parent = self.stack[-2] if len(self.stack) >= 2 else ""
         grand = self.stack[-3] if len(self.stack) >= 3 else ""
@@ -96,7 +98,7 @@ class _Handler:
         if name == "MeshHeading":
             self.descriptor = ""  # a heading without its descriptor must not lend its qualifiers the last one
         if collect:
-            self.text, self.depth, self.attrs = [], len(self.stack), attrs
+            self.text, self.depth, self.attrs, self.sups = [], len(self.stack), attrs, []
 
     def chars(self, data: str) -> None:
         if self.text is not None:
@@ -104,6 +106,8 @@ class _Handler:
 
     def end(self, name: str) -> None:
         a = self.article
+        if name == "sup" and self.sups and self.text is not None:
+            self._exponent(self.sups.pop())
         if a is not None and self.text is not None and len(self.stack) == self.depth:
             value = clean_space("".join(self.text))
             self.text = None
@@ -144,6 +148,16 @@ class _Handler:
             self.done.append(a)
             self.article = None
         self.stack.pop()
+
+    def _exponent(self, at: int) -> None:
+        """Mark a numeric superscript after a digit as an exponent: "10<sup>-3</sup>" reads 10^-3.
+
+        Without the mark it would read as the range "10-3"; "^" is what LaTeX text becomes too. Every
+        other superscript joins the text as it is: CD4+, Ca2+, [18F]FDG, 13C, citation marks.
+        """
+        before = "".join(self.text[:at])
+        if before[-1:].isdigit() and _EXPONENT.fullmatch("".join(self.text[at:]).strip()):
+            self.text.insert(at, "^")
 
     def forbid(self, *args) -> None:
         raise _Forbidden()
