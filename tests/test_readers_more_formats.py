@@ -738,3 +738,19 @@ def test_member_names_cannot_forge_lines_in_problems_log(tmp_path):
         assert problems[0].path == f"{path}:../x\\x0afake.zip:7: forged problem.jsonl"
     assert "(-> /etc/x\\x0ay)" in _read(tpath)[1][1].message and _read(tpath)[1][1].path.endswith(
         ":link\\x0d\\x1b[2K.jsonl")
+
+
+def test_tsv_is_tab_separated_even_with_commas_in_its_header(tmp_path):
+    # Failed before 15c: the header had more commas than tabs, so the .tsv was read as comma-separated
+    # and skipped as naming no title or abstract column.
+    for suffix in (".tsv", ".tab"):
+        path = tmp_path / f"sheet{suffix}"
+        path.write_text("Title\tAbstract\tTags (gan, vae, diffusion, flow)\nT1\tSome abstract.\tgan\n", encoding="utf-8")
+        papers, problems = _read(path)
+        assert problems == [] and [(p.title, p.abstract) for p in papers] == [("T1", "Some abstract.")], suffix
+    # A .csv is still sniffed: a semicolon header whose cells hold commas reads with ";".
+    path = tmp_path / "excel-de.csv"
+    path.write_text("Title;Abstract;Year\nGANs, revisited;We train GANs, VAEs and flows.;2021\n", encoding="utf-8")
+    papers, problems = _read(path)
+    assert problems == [] and [(p.title, p.abstract) for p in papers] == [("GANs, revisited",
+                                                                          "We train GANs, VAEs and flows.")]
