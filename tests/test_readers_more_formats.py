@@ -9,6 +9,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import json
 import lzma
 import shutil
 import tarfile
@@ -754,3 +755,43 @@ def test_tsv_is_tab_separated_even_with_commas_in_its_header(tmp_path):
     papers, problems = _read(path)
     assert problems == [] and [(p.title, p.abstract) for p in papers] == [("GANs, revisited",
                                                                           "We train GANs, VAEs and flows.")]
+
+
+def test_ris_identical_ab_lines_are_one_abstract(tmp_path):
+    # Failed before 15c: an exporter that writes the abstract twice under AB gave it twice over.
+    path = tmp_path / "twice.ris"
+    path.write_text("TY  - JOUR\nTI  - Twice Told\nAB  - We study the same text.\nAB  - We study the same text.\n"
+                    "AB  - And a second paragraph.\nER  - \n", encoding="utf-8")
+    papers, problems = _read(path)
+    assert problems == [] and [p.abstract for p in papers] == ["We study the same text. And a second paragraph."]
+
+
+@pytest.mark.parametrize("raw,want", [
+    ("Marketing 2020", "Marketing 2020"), ("Decembrist 1825", "Decembrist 1825"),  # no month names
+    ("Feb 30, 2021", "Feb 30, 2021"), ("31 Apr 2020", "31 Apr 2020"),              # no such days
+    ("Sept. 2019", "2019-09"), ("29 February 2020", "2020-02-29"), ("May 2023", "2023-05"),
+])
+def test_csl_raw_dates_read_real_months_and_days_only(tmp_path, raw, want):
+    # Failed before 15c: any word starting with a month's three letters was that month, any day 1-31 a day.
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{"type": "article-journal", "title": "T", "abstract": "A.", "issued": {"raw": raw}}]),
+                    encoding="utf-8")
+    papers, problems = _read(path)
+    assert problems == [] and [p.date for p in papers] == [want]
+
+
+def test_csl_literal_dates_are_kept_as_written(tmp_path):
+    # Failed before 15c: a "literal" date, by CSL's definition not to be parsed, was parsed as a raw one.
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{"type": "article-journal", "title": "T", "abstract": "A.",
+                                 "issued": {"literal": "2020/5/1"}}]), encoding="utf-8")
+    assert [p.date for p in _read(path)[0]] == ["2020/5/1"]
+
+
+def test_bibtex_months_are_month_names_not_any_word(tmp_path):
+    # Failed before 15c: "Marketing" (any word starting "mar") was March.
+    path = tmp_path / "refs.bib"
+    path.write_text("@article{a, title={A}, abstract={X.}, year={2020}, month={Marketing}}\n"
+                    "@article{b, title={B}, abstract={Y.}, year={2020}, month={jun--jul}}\n"
+                    "@article{c, title={C}, abstract={Z.}, year={2020}, month={Sept.}}\n", encoding="utf-8")
+    assert sorted((p.title, p.date) for p in _read(path)[0]) == [("A", "2020"), ("B", "2020-06"), ("C", "2020-09")]
