@@ -27,10 +27,11 @@ class GraphMixin:
 
     def find(self, name: str, *, kinds: str | Iterable[str] | None = None) -> list[str]:
         """Node keys a name stands for, case-insensitively (what `kg view --around` looks up;
-        kg.views.find_nodes): a node key; else a paper's IRI, arXiv id in any spelling, DOI (bare,
-        doi:, a doi.org URL) or record id, read by kg.paper_lookup as `paper` reads them; else the
-        concepts whose label or an alias is `name`; else the papers whose exact title it is, else whose
-        title contains it. Several papers are an answer here; `paper` wants exactly one.
+        kg.views.find_nodes): a node key; else a paper's IRI, arXiv id in any spelling or DOI (bare,
+        doi:, a doi.org URL), when the whole name is one, read by kg.paper_lookup as `paper` reads them;
+        else the concepts whose label or an alias is `name`; else the papers whose record id it is
+        (a BibTeX key "imagenet" names the concept ImageNet first), else whose exact title it is, else
+        whose title contains it. Several papers are an answer here; `paper` wants exactly one.
 
         `kinds` looks among those kinds of node only: "Paper", a concept type ("Dataset", "Method",
         ...), "Concept" for all five, "CodeRepository"; a comma-separated string or a list.

@@ -21,12 +21,9 @@ import gzip
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from .model import Paper, Source
-
-if TYPE_CHECKING:
-    from .paper_lookup import PaperRef
 
 __all__ = ["RECORDS_FILE", "BUILD_FILE", "write_records", "read_records", "write_options", "read_options",
            "records_without"]
@@ -75,7 +72,9 @@ def records_without(records: list[Paper], ids: Iterable[str]) -> tuple[list[Pape
     (EXACT_RULES): a paper id or node key, an arXiv id in any spelling ("arXiv:2403.12345v2", an
     arxiv.org URL), a DOI (bare, "doi:", a doi.org URL, any case), the id any record merged into the
     paper had in its input, or the exact title (case and punctuation aside). A part of a title is too
-    loose a name to delete a paper by.
+    loose a name to delete a paper by. An id is an arXiv id or a DOI only when the whole of it is one
+    (a title that mentions "arXiv:1706.03762" is a title), and every exact rule is tried: when they name
+    different papers, the id is ambiguous and nothing is taken out for it.
 
     >>> a = Paper("arxiv-1", "T", "x", arxiv_id="1", sources=[Source("f", 1)])
     >>> b = Paper("t-2", "T", "x", sources=[Source("f", 2)])            # the same paper, by title
@@ -85,7 +84,7 @@ def records_without(records: list[Paper], ids: Iterable[str]) -> tuple[list[Pape
     (['t-3'], ['nope'], [])
     """
     from .dedupe import deduplicate
-    from .paper_lookup import EXACT_RULES, AmbiguousPaper, PaperNotFound, resolve_paper
+    from .paper_lookup import EXACT_RULES, AmbiguousPaper, PaperNotFound, PaperRef, resolve_paper
 
     unique, _ = deduplicate(records)
     owner = {s: p.id for p in unique for s in p.sources}
@@ -95,14 +94,14 @@ def records_without(records: list[Paper], ids: Iterable[str]) -> tuple[list[Pape
         pid = next((owner[s] for s in r.sources if s in owner), None)
         if pid is not None:
             names[pid].update(v for v in (r.arxiv_id, r.record_id) if v)
-    refs = [_ref(p, names[p.id]) for p in unique]
+    refs = [PaperRef.from_paper(p, names[p.id]) for p in unique]
     by_key = {f"paper/{p.id}": p for p in unique}
     unknown: list[str] = []
     ambiguous: list[str] = []
     drop: set[Source] = set()
     for query in dict.fromkeys(ids):
         try:
-            drop.update(by_key[resolve_paper(refs, query, rules=EXACT_RULES)].sources)
+            drop.update(by_key[resolve_paper(refs, query, rules=EXACT_RULES, unanimous=True)].sources)
         except PaperNotFound:
             unknown.append(query)
         except AmbiguousPaper as exc:
@@ -110,9 +109,3 @@ def records_without(records: list[Paper], ids: Iterable[str]) -> tuple[list[Pape
     kept = [r for r in records if not (set(r.sources) & drop)]
     return kept, sorted(unknown), ambiguous
 
-
-def _ref(paper: Paper, ids: set[str]) -> PaperRef:
-    from .paper_lookup import PaperRef
-
-    ids |= {v for v in (paper.arxiv_id, paper.record_id) if v}
-    return PaperRef(f"paper/{paper.id}", paper.title, tuple(sorted(ids)), tuple(paper.dois))

@@ -566,7 +566,7 @@ def view(
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build` (or its kg.nt).")] = Path("exports"),
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="HTML file to write (default: DIR/view-KIND.html).")] = None,
     kind: Annotated[Optional[str], typer.Option(help="overview (the default: concepts of 2+ papers, one region per community), papers-map (papers linked by related work), papers, cooccurrence, ego (needs --around) or communities; with --around the default is papers.")] = None,
-    around: Annotated[Optional[str], typer.Option(help="Centre: a paper's arXiv id, DOI, record id or node key; a concept label or alias; a paper's exact title or part of one (case-insensitive).")] = None,
+    around: Annotated[Optional[str], typer.Option(help="Centre: a node key, a paper's arXiv id or DOI; a concept label or alias; a paper's record id, exact title or part of one (case-insensitive).")] = None,
     depth: Annotated[int, typer.Option(min=0, max=6, help="Hops around --around.")] = 1,
     types: Annotated[Optional[str], typer.Option(help="Node types to keep, e.g. Dataset,Model (Paper, Method, Model, Dataset, Task, Metric, CodeRepository).")] = None,
     max_nodes: Annotated[int, typer.Option(min=1, help="Most nodes drawn; the most connected (nearest around --around) are kept.")] = 3000,

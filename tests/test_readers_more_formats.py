@@ -9,6 +9,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import json
 import lzma
 import shutil
 import tarfile
@@ -329,6 +330,28 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes = b"", kind: bytes = t
     archive.addfile(info, io.BytesIO(data) if data else None)
 
 
+def _read_watching_temp(path: Path, root: Path, monkeypatch) -> tuple[list, list]:
+    """_read(path) with the system temp folder moved to root/a/b/tmp, so that the reader's kg-archive-*
+    folder, and wherever a member name with ../ would land from it, are inside `root`. While the reader
+    holds each paper (its temp folder alive), every file under `root` must be the archive itself or in
+    kg-archive-*; after it, the temp folder must be empty."""
+    import tempfile
+
+    temp = root / "a" / "b" / "tmp"
+    temp.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    papers, problems = [], []
+    for paper in read_file(path, None, problems):
+        papers.append(paper)
+        files = [f for f in root.rglob("*") if f.is_file()]
+        own = lambda f: f.parent.parent == temp and f.parent.name.startswith("kg-archive-")  # noqa: E731
+        stray = [f for f in files if f != path and not own(f)]
+        assert stray == [], stray  # nothing written outside the reader's own temp folder
+        assert any(f.parent.parent == temp for f in files)  # the member being read is where it should be
+    assert list(temp.iterdir()) == []
+    return papers, problems
+
+
 def _as_read(papers, problems, prefix: str):
     """What was read, with each source and problem path less `prefix` (the folder, or "archive:")."""
     cut = lambda path: path[len(prefix):] if path.startswith(prefix) else path  # noqa: E731
@@ -419,7 +442,7 @@ def test_bad_tar_members_are_located_and_the_others_still_read(tmp_path):
     assert [p.message.split(" (")[0] for p in _read(only_notes)[1]] == ["tar file holds no input file"]
 
 
-def test_tar_links_and_escaping_paths_are_refused_never_extracted(tmp_path):
+def test_tar_links_and_escaping_paths_are_refused_never_extracted(tmp_path, monkeypatch):
     (tmp_path / "in").mkdir()
     path = tmp_path / "in" / "hostile.tar"
     record = b'{"title": "Escaped", "abstract": "Written outside."}\n'
@@ -431,8 +454,7 @@ def test_tar_links_and_escaping_paths_are_refused_never_extracted(tmp_path):
         _add(t, "hard.jsonl", kind=tarfile.LNKTYPE, link="ok.jsonl")
         _add(t, "fifo.jsonl", kind=tarfile.FIFOTYPE)
         _add(t, "ok.jsonl", b'{"title": "Kept", "abstract": "Inside."}\n')
-    before = sorted(p.name for p in tmp_path.rglob("*"))
-    papers, problems = _read(path)
+    papers, problems = _read_watching_temp(path, tmp_path, monkeypatch)
     assert [p.title for p in papers] == ["Kept"]
     assert [(p.path.split(":", 1)[1], p.message.split(";")[0]) for p in problems] == [
         ("../../escape.jsonl", "member path is absolute or climbs out of the archive with '..' (path traversal)"),
@@ -443,8 +465,7 @@ def test_tar_links_and_escaping_paths_are_refused_never_extracted(tmp_path):
         ("fifo.jsonl", "member is not a regular file (a device, FIFO or unknown type)"),
     ]
     assert all(p.path.startswith(f"{path}:") for p in problems)
-    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written beside the archive
-    assert not Path("/tmp/kg-absolute-escape.jsonl").exists()
+    assert not Path("/tmp/kg-absolute-escape.jsonl").exists()  # an absolute name, were it ever used as a path
 
 
 # --- the same papers in three formats are one paper each ----------------------------------------------------
@@ -471,7 +492,7 @@ def test_ris_and_pubmed_dois_are_kept_normalised():
         assert any(p.dois for p in papers), name
 
 
-def test_zip_links_and_escaping_paths_are_refused_and_the_rest_read(tmp_path):
+def test_zip_links_and_escaping_paths_are_refused_and_the_rest_read(tmp_path, monkeypatch):
     import stat
 
     (tmp_path / "in").mkdir()
@@ -492,8 +513,7 @@ def test_zip_links_and_escaping_paths_are_refused_and_the_rest_read(tmp_path):
         regular.create_system, regular.external_attr = 3, (stat.S_IFREG | 0o644) << 16
         z.writestr(regular, '{"title": "Kept", "abstract": "Inside."}\n')
         z.writestr("windows-written.jsonl", '{"title": "Also kept", "abstract": "No Unix mode."}\n')
-    before = sorted(p.name for p in tmp_path.rglob("*"))
-    papers, problems = _read(path)
+    papers, problems = _read_watching_temp(path, tmp_path, monkeypatch)
     assert [p.title for p in papers] == ["Kept", "Also kept"]
     assert {s.path for p in papers for s in p.sources} == {f"{path}:ok.jsonl", f"{path}:windows-written.jsonl"}
     traversal = "member path is absolute or climbs out of the archive with '..' (path traversal)"
@@ -505,8 +525,7 @@ def test_zip_links_and_escaping_paths_are_refused_and_the_rest_read(tmp_path):
         ("fifo.jsonl", 0, "member is not a regular file (a device, FIFO or unknown type, by its Unix mode)"),
     ])
     assert all(p.path.startswith(f"{path}:") for p in problems)
-    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written beside the archive
-    assert not Path("/tmp/kg-absolute-escape.jsonl").exists()
+    assert not Path("/tmp/kg-absolute-escape.jsonl").exists()  # an absolute name, were it ever used as a path
 
 
 def test_tar_escaping_paths_are_named_whatever_their_extension(tmp_path):
@@ -622,3 +641,170 @@ def test_every_variant_reads_the_same_from_a_zip_and_a_tar(tmp_path):
         papers = list(read([archive], problems))
         assert _as_read(papers, problems, f"{archive}:variants/") == _as_read(direct, direct_problems, f"{VARIANTS}/")
     assert len(direct) == 18 and len(direct_problems) == 7  # 9 files; the bad records of 6 of them
+
+
+# --- 15c: archive-wide budget, overlapping zip entries, refused names, control characters ----------------
+
+def test_zip_of_many_small_bombs_is_stopped_by_the_archive_budget(tmp_path, monkeypatch):
+    # Failed before 15c: each member had its own cap and the archive none, so 50 members under their own
+    # caps all inflated (a 1 kB zip of 211-byte bzip2 members inflated 768 MiB at the real floor).
+    from kg.readers import compressed
+
+    monkeypatch.setattr(compressed, "MIN_CAP", 1 << 20)
+    path = tmp_path / "many.zip"
+    padding = b"\n" * (600 << 10)  # 600 KiB of blank lines: each member is under its own 1 MiB floor
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for i in range(50):
+            z.writestr(f"m{i:02}.jsonl", f'{{"title": "Paper {i:02}", "abstract": "Abstract {i}."}}\n'.encode()
+                       + padding)
+    budget = compressed._cap(path.stat().st_size)
+    assert budget < 50 * len(padding)  # the members together are well past the archive's budget
+    papers, problems = _read(path)
+    read = [p.title for p in papers]
+    assert 1 <= len(read) < 50 and read == [f"Paper {i:02}" for i in range(len(read))]  # the first ones kept
+    assert [(p.path, p.line) for p in problems] == [(str(path), 0)], problems  # one problem, for the archive
+    # The member the budget ran out in had its first line (its record) inflated before the budget's end.
+    assert problems[0].message.startswith(f"zip file inflates past {budget >> 20} MiB in all, over 100x its "
+                                          f"compressed size: stopped in member m{len(read) - 1:02}.jsonl")
+    assert "decompression bomb" in problems[0].message
+    # A zip under its budget still reads every member, with no problem.
+    small = tmp_path / "small.zip"
+    with zipfile.ZipFile(small, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in range(50):
+            z.writestr(f"m{i:02}.jsonl", f'{{"title": "Paper {i:02}", "abstract": "Abstract {i}."}}\n')
+    assert [len(x) for x in _read(small)] == [50, 0]
+
+
+def _duplicate_central_entry(data: bytes) -> bytes:
+    """The zip `data` (one member) with its central-directory entry written twice: two entries, one
+    local header and one copy of the data, as overlapping zip bombs are made."""
+    import struct
+
+    eocd = data.rindex(b"PK\x05\x06")
+    cd_size, cd_offset = struct.unpack_from("<II", data, eocd + 12)
+    entry = data[cd_offset:cd_offset + cd_size]
+    end = bytearray(data[eocd:])
+    struct.pack_into("<HHII", end, 8, 2, 2, 2 * cd_size, cd_offset)
+    return data[:cd_offset] + entry + entry + bytes(end)
+
+
+def test_zip_with_overlapping_entries_is_refused_whatever_the_python(tmp_path):
+    # Failed before 15c on Python 3.11.7 (which reads overlapping entries): both entries were read, the
+    # one member's bytes decompressed twice.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("a.jsonl", '{"title": "Twice", "abstract": "One copy of the data, two entries."}\n')
+    path = tmp_path / "overlap.zip"
+    path.write_bytes(_duplicate_central_entry(buf.getvalue()))
+    assert len(zipfile.ZipFile(path).infolist()) == 2
+    papers, problems = _read(path)
+    assert papers == []
+    assert [(p.path, p.line) for p in problems] == [(str(path), 0)]
+    assert problems[0].message.startswith("zip file has overlapping entries (entry a.jsonl runs into entry a.jsonl)")
+    # An entry whose compressed size runs past the next entry's header is refused the same way.
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("a.jsonl", '{"title": "A", "abstract": "First."}\n')
+        z.writestr("b.jsonl", '{"title": "B", "abstract": "Second."}\n')
+    data = bytearray(buf.getvalue())
+    first = data.index(b"PK\x01\x02")
+    data[first + 20:first + 24] = (len(data)).to_bytes(4, "little")  # a's compressed size: the whole file
+    path.write_bytes(bytes(data))
+    papers, problems = _read(path)
+    assert papers == [] and len(problems) == 1 and "overlapping entries (entry a.jsonl runs into entry b.jsonl)" \
+        in problems[0].message
+
+
+def test_python_made_archives_with_dotdot_names_say_why_not_holds_no_input(tmp_path, monkeypatch):
+    # Failed before 15c: the traversal problem came with a second, false one: "holds no input file".
+    (tmp_path / "papers").mkdir()
+    (tmp_path / "papers" / "x.jsonl").write_text('{"title": "T", "abstract": "A."}\n', encoding="utf-8")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    with zipfile.ZipFile("py.zip", "w") as z:
+        z.write("../papers/x.jsonl")  # Python keeps the "../" in the member name
+    with tarfile.open("py.tar", "w") as t:
+        t.add("../papers/x.jsonl")
+    for name in ("py.zip", "py.tar"):
+        papers, problems = _read(tmp_path / "work" / name)
+        assert papers == []
+        assert [(p.path, p.message) for p in problems] == [
+            (f"{tmp_path / 'work' / name}:../papers/x.jsonl",
+             "member path is absolute or climbs out of the archive with '..' (path traversal); not read")], name
+
+
+def test_member_names_cannot_forge_lines_in_problems_log(tmp_path):
+    # Failed before 15c: a newline in a member name passed through to the problem, and so to problems.log.
+    forged = "../x\nfake.zip:7: forged problem.jsonl"
+    zpath, tpath = tmp_path / "nl.zip", tmp_path / "nl.tar"
+    with zipfile.ZipFile(zpath, "w") as z:
+        z.writestr(zipfile.ZipInfo(forged), '{"title": "T", "abstract": "A."}\n')
+        z.writestr("ok.jsonl", '{"title": "T", "abstract": "A."}\n')
+    with tarfile.open(tpath, "w") as t:
+        _add(t, forged, b'{"title": "T", "abstract": "A."}\n')
+        _add(t, "link\r\x1b[2K.jsonl", kind=tarfile.SYMTYPE, link="/etc/x\ny")
+    for path in (zpath, tpath):
+        _, problems = _read(path)
+        assert problems, path
+        for p in problems:
+            line = str(p)  # the line problems.log gets
+            assert not any(c in line for c in "\n\r\x1b"), line
+        assert problems[0].path == f"{path}:../x\\x0afake.zip:7: forged problem.jsonl"
+    assert "(-> /etc/x\\x0ay)" in _read(tpath)[1][1].message and _read(tpath)[1][1].path.endswith(
+        ":link\\x0d\\x1b[2K.jsonl")
+
+
+def test_tsv_is_tab_separated_even_with_commas_in_its_header(tmp_path):
+    # Failed before 15c: the header had more commas than tabs, so the .tsv was read as comma-separated
+    # and skipped as naming no title or abstract column.
+    for suffix in (".tsv", ".tab"):
+        path = tmp_path / f"sheet{suffix}"
+        path.write_text("Title\tAbstract\tTags (gan, vae, diffusion, flow)\nT1\tSome abstract.\tgan\n", encoding="utf-8")
+        papers, problems = _read(path)
+        assert problems == [] and [(p.title, p.abstract) for p in papers] == [("T1", "Some abstract.")], suffix
+    # A .csv is still sniffed: a semicolon header whose cells hold commas reads with ";".
+    path = tmp_path / "excel-de.csv"
+    path.write_text("Title;Abstract;Year\nGANs, revisited;We train GANs, VAEs and flows.;2021\n", encoding="utf-8")
+    papers, problems = _read(path)
+    assert problems == [] and [(p.title, p.abstract) for p in papers] == [("GANs, revisited",
+                                                                          "We train GANs, VAEs and flows.")]
+
+
+def test_ris_identical_ab_lines_are_one_abstract(tmp_path):
+    # Failed before 15c: an exporter that writes the abstract twice under AB gave it twice over.
+    path = tmp_path / "twice.ris"
+    path.write_text("TY  - JOUR\nTI  - Twice Told\nAB  - We study the same text.\nAB  - We study the same text.\n"
+                    "AB  - And a second paragraph.\nER  - \n", encoding="utf-8")
+    papers, problems = _read(path)
+    assert problems == [] and [p.abstract for p in papers] == ["We study the same text. And a second paragraph."]
+
+
+@pytest.mark.parametrize("raw,want", [
+    ("Marketing 2020", "Marketing 2020"), ("Decembrist 1825", "Decembrist 1825"),  # no month names
+    ("Feb 30, 2021", "Feb 30, 2021"), ("31 Apr 2020", "31 Apr 2020"),              # no such days
+    ("Sept. 2019", "2019-09"), ("29 February 2020", "2020-02-29"), ("May 2023", "2023-05"),
+])
+def test_csl_raw_dates_read_real_months_and_days_only(tmp_path, raw, want):
+    # Failed before 15c: any word starting with a month's three letters was that month, any day 1-31 a day.
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{"type": "article-journal", "title": "T", "abstract": "A.", "issued": {"raw": raw}}]),
+                    encoding="utf-8")
+    papers, problems = _read(path)
+    assert problems == [] and [p.date for p in papers] == [want]
+
+
+def test_csl_literal_dates_are_kept_as_written(tmp_path):
+    # Failed before 15c: a "literal" date, by CSL's definition not to be parsed, was parsed as a raw one.
+    path = tmp_path / "items.json"
+    path.write_text(json.dumps([{"type": "article-journal", "title": "T", "abstract": "A.",
+                                 "issued": {"literal": "2020/5/1"}}]), encoding="utf-8")
+    assert [p.date for p in _read(path)[0]] == ["2020/5/1"]
+
+
+def test_bibtex_months_are_month_names_not_any_word(tmp_path):
+    # Failed before 15c: "Marketing" (any word starting "mar") was March.
+    path = tmp_path / "refs.bib"
+    path.write_text("@article{a, title={A}, abstract={X.}, year={2020}, month={Marketing}}\n"
+                    "@article{b, title={B}, abstract={Y.}, year={2020}, month={jun--jul}}\n"
+                    "@article{c, title={C}, abstract={Z.}, year={2020}, month={Sept.}}\n", encoding="utf-8")
+    assert sorted((p.title, p.date) for p in _read(path)[0]) == [("A", "2020"), ("B", "2020-06"), ("C", "2020-09")]

@@ -189,3 +189,47 @@ def test_cli_remove_by_doi_url_and_a_clear_error(id_build, tmp_path):
     run = subprocess.run(kg + ["https://doi.org/10.5555/abc.123"], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "Sparse Attention at Scale" not in _titles_left(tmp_path / "g")
+
+
+# A title that mentions another paper's arXiv id, and a record id ("bert") that is another paper's exact title.
+CLASH_RECORDS = [
+    {"id": "1706.03762", "title": "Attention Is All You Need",
+     "abstract": "We propose the Transformer and evaluate it on WMT 2014 English-German."},
+    {"title": "Comment on arXiv:1706.03762", "abstract": "We revisit the Transformer results on WMT 2014."},
+    {"id": "bert", "title": "Pre-training of Deep Bidirectional Transformers",
+     "abstract": "We pre-train a masked language model and fine-tune it on SQuAD."},
+    {"title": "BERT", "abstract": "A short note on masked language models evaluated on GLUE."},
+]
+
+
+@pytest.fixture(scope="module")
+def clash_build(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("clash")
+    source = folder / "clash.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in CLASH_RECORDS), encoding="utf-8")
+    build([source], folder / "out", store=False, html=False)
+    return folder / "out"
+
+
+def test_remove_by_an_exact_title_that_mentions_an_arxiv_id_removes_that_paper(clash_build, tmp_path):
+    # Failed before 15c: the arXiv id found inside the title named "Attention Is All You Need", which
+    # was deleted while the paper named stayed.
+    shutil.copytree(clash_build, tmp_path / "g")
+    _, report = remove_papers(["Comment on arXiv:1706.03762"], tmp_path / "g")
+    assert report.papers == 3
+    left = _titles_left(tmp_path / "g")
+    assert "Comment on arXiv:1706.03762" not in left and "Attention Is All You Need" in left
+    remove_papers(["arXiv:1706.03762"], tmp_path / "g")  # the whole input an arXiv id: still an id
+    assert "Attention Is All You Need" not in _titles_left(tmp_path / "g")
+
+
+def test_remove_refuses_an_id_that_different_rules_read_as_different_papers(clash_build, tmp_path):
+    # Failed before 15c: "bert", a record id, won over "BERT", an exact title, and its paper was deleted.
+    shutil.copytree(clash_build, tmp_path / "g")
+    before = _files(tmp_path / "g", ("kg.nt", "records.jsonl.gz", "build.json"))
+    with pytest.raises(UnknownPapers, match=r"'bert' names 2 paper nodes by different rules "
+                                            r"\(with this record id: paper/t-\w+; with this exact title: paper/t-\w+\)"
+                       ) as caught:
+        remove_papers(["bert"], tmp_path / "g")
+    assert len(caught.value.ambiguous) == 1 and not caught.value.unknown
+    assert _files(tmp_path / "g", ("kg.nt", "records.jsonl.gz", "build.json")) == before

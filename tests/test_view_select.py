@@ -269,3 +269,79 @@ def test_odd_graphs_render() -> None:
     data = page_data(page)
     assert info.nodes_shown == 5 and {n["id"] for n in data["nodes"]} == {"0", "1", "2", "3", "4"}
     assert {n["kind"] for n in data["nodes"]} == {"Other"} and len(data["edges"]) == plain.number_of_edges()
+
+
+# ---------------------------------------------- 15c: which names are a paper's, which a concept's
+
+def _lookup_graph() -> nx.MultiDiGraph:
+    h = nx.MultiDiGraph()
+    h.add_node("concept/dataset/imagenet", kind="Concept", type="Dataset", label="ImageNet")
+    h.add_node("concept/model/bert", kind="Concept", type="Model", label="BERT")
+    h.add_node("paper/t-1", kind="Paper", title="ImageNet: A large-scale hierarchical image database",
+               record_id="imagenet")
+    h.add_node("paper/t-2", kind="Paper", title="Pre-training of deep bidirectional transformers", record_id="BERT")
+    h.add_node("paper/arxiv-1706.03762", kind="Paper", title="Attention is all you need", arxiv_id="1706.03762")
+    h.add_node("paper/t-3", kind="Paper", title="Comment on arXiv:1706.03762")
+    return h
+
+
+def test_find_nodes_puts_concept_labels_before_record_ids() -> None:
+    # Failed before 15c: a record id (a BibTeX key) was tried with arXiv ids and DOIs, before concepts.
+    h = _lookup_graph()
+    assert find_nodes(h, "ImageNet") == ["concept/dataset/imagenet"]
+    assert find_nodes(h, "bert") == ["concept/model/bert"]
+    assert find_nodes(h, "imagenet", kinds="Paper") == ["paper/t-1"]  # no concept searched: the record id
+    assert find_nodes(h, "BERT", kinds="Paper") == ["paper/t-2"]
+
+
+def test_find_nodes_reads_an_identifier_only_when_the_whole_name_is_one() -> None:
+    # Failed before 15c: the arXiv id inside the title named the paper "Attention is all you need".
+    h = _lookup_graph()
+    assert find_nodes(h, "Comment on arXiv:1706.03762") == ["paper/t-3"]
+    assert find_nodes(h, " https://arxiv.org/abs/1706.03762v5 ") == ["paper/arxiv-1706.03762"]
+    from kg.paper_lookup import paper_refs, resolve_paper
+
+    refs = paper_refs(h)
+    assert resolve_paper(refs, "Comment on arXiv:1706.03762") == "paper/t-3"  # kg related, paper()
+    assert resolve_paper(refs, "arXiv:1706.03762") == "paper/arxiv-1706.03762"
+
+
+def test_node_not_found_says_when_the_kinds_left_the_paper_out() -> None:
+    # Failed before 15c: "no paper has the arXiv id", though one has, and only `kinds` left it out.
+    h = _lookup_graph()
+    with pytest.raises(NodeNotFound) as caught:
+        find_nodes(h, "1706.03762", kinds="Dataset")
+    message = str(caught.value)
+    assert "no paper has" not in message
+    assert "the arXiv id '1706.03762' names paper/arxiv-1706.03762, but the kinds searched (--types) leave papers out" in message
+    with pytest.raises(NodeNotFound, match=r"^no paper has the arXiv id '2401\.99999'"):
+        find_nodes(h, "2401.99999")
+    with pytest.raises(NodeNotFound, match=r"^no concept label"):
+        find_nodes(h, "2401.99999", kinds="Dataset")  # no paper has it, and none was searched
+
+
+def test_kg_view_around_imagenet_centres_on_the_concept_not_the_bibtex_key(tmp_path: Path) -> None:
+    # The README's own example. Failed before 15c: the paper whose BibTeX key is "imagenet" was the centre.
+    import kg
+
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@inproceedings{imagenet,\n  title = {A Large-Scale Hierarchical Image Database},\n"
+        "  abstract = {We introduce ImageNet, a large image database, and evaluate classifiers on ImageNet.},\n"
+        "  year = {2009}\n}\n"
+        "@article{he2016,\n  title = {Deep Residual Learning for Image Recognition},\n"
+        "  abstract = {We train ResNet on ImageNet and report top-1 accuracy on ImageNet.},\n  year = {2016}\n}\n",
+        encoding="utf-8")
+    out = tmp_path / "out"
+    graph = kg.build([bib], out)
+    h = graph.to_networkx()
+    concept = [n for n, d in h.nodes(data=True) if d.get("kind") == "Concept" and d.get("label") == "ImageNet"]
+    keyed = [n for n, d in h.nodes(data=True) if d.get("kind") == "Paper" and d.get("record_id") == "imagenet"]
+    assert len(concept) == 1 and len(keyed) == 1
+    assert graph.find("ImageNet") == concept
+    page = tmp_path / "imagenet.html"
+    result = CliRunner().invoke(app, ["view", "--graph", str(out), "--around", "ImageNet", "--depth", "2",
+                                      "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    centres = [n["id"] for n in page_data(page.read_text(encoding="utf-8"))["nodes"] if n.get("borderWidth") == 4]
+    assert centres == concept

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..model import Paper, Problem, Source
-from .common import arxiv_id_in, clean_space, iter_lines, latex_to_text, make_paper
+from .common import arxiv_id_in, clean_space, iter_lines, latex_to_text, make_paper, month_number
 
 __all__ = ["FORMAT", "read_bibtex", "bib_authors", "bib_date"]
 
@@ -18,8 +18,6 @@ logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
 _BLOCK_START = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]")
 _CHUNK_ENTRIES = 500
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 
 
 def _split_top(text: str, sep: re.Pattern) -> list[str]:
@@ -69,11 +67,10 @@ def bib_date(fields: dict[str, str]) -> str | None:
     year = clean_space(fields.get("year", ""))
     if not re.fullmatch(r"\d{4}", year):
         return year or None
-    month = clean_space(fields.get("month", "")).lower().rstrip(".")
-    number = int(month) if month.isdigit() else _MONTHS.get(month[:3])
-    if number and 1 <= number <= 12:
-        return f"{year}-{number:02d}"
-    return year
+    # The first word: "jun--jul" and "March 15" are June and March.
+    first = re.match(r"\s*([A-Za-z]+\.?|\d+)", fields.get("month", ""))
+    number = month_number(first.group(1)) if first else None
+    return f"{year}-{number:02d}" if number else year
 
 
 def _arxiv_id(f: dict[str, str]) -> str | None:

@@ -12,7 +12,7 @@ from .latex import latex_to_text
 
 __all__ = [
     "make_paper", "iter_lines", "clean_space", "split_authors", "latex_to_text",
-    "arxiv_id_in", "utf8_problem", "repair_surrogates", "cap_length",
+    "arxiv_id_in", "utf8_problem", "repair_surrogates", "cap_length", "MONTHS", "month_number",
 ]
 
 _SPACE = re.compile(r"\s+")
@@ -62,6 +62,30 @@ def repair_surrogates(value: object) -> tuple[object, list[str]]:
                 if isinstance(child, (dict, list)):
                     stack.append((child, where))
     return root[0], found
+
+
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december")
+#: English month names and their abbreviations (lower case) -> month number: "mar", "march", "sept".
+MONTHS: dict[str, int] = {**{m: n for n, m in enumerate(_MONTH_NAMES, 1)},
+                          **{m[:3]: n for n, m in enumerate(_MONTH_NAMES, 1)}, "sept": 9}
+
+
+def month_number(text: object) -> int | None:
+    """The month (1-12) `text` names: a number ("3", "03"), an English month name or its abbreviation,
+    any case, a final "." aside; None for anything else ("Marketing" is no month, "13" neither).
+
+    >>> month_number("Mar"), month_number(" March "), month_number("Sept."), month_number("03")
+    (3, 3, 9, 3)
+    >>> month_number("Marketing"), month_number("13"), month_number(None)
+    (None, None, None)
+    """
+    if not isinstance(text, str):
+        return None
+    word = text.strip().lower().rstrip(".")
+    if word.isdigit():
+        return int(word) if 1 <= int(word) <= 12 else None
+    return MONTHS.get(word)
 
 
 def clean_space(text: str) -> str:

@@ -9,16 +9,25 @@ or truncated archive is one problem; the records decompressed before the damage 
 A stream that inflates past ``MAX_RATIO`` times its compressed size (and past ``MIN_CAP``) is stopped
 there as a likely decompression bomb, one problem, so a 40 kB archive cannot fill the disk.
 
-Tar archives are read as one stream (``tarfile`` mode ``r|``), members in archive order, nothing
-extracted: each member's bytes go to the temporary file as a zip member's do. The cap counts the whole
-decompressed stream, headers and skipped members too.
+An archive has one such budget as a whole, ``_cap`` of the archive's own size. Tar archives are read
+as one stream (``tarfile`` mode ``r|``), members in archive order, nothing extracted: each member's bytes
+go to the temporary file as a zip member's do. The cap counts the whole decompressed stream, headers and
+skipped members too. A zip member gets the smaller of its own cap (from its compressed size) and what
+is left of the archive's budget: a zip of many small, highly compressed members is stopped, with one
+problem naming the archive, once its members together reach the budget; the members read before are
+kept. A zip whose entries overlap (several central-directory entries pointing into the same bytes,
+the trick of non-recursive zip bombs; Python before 3.11.8 / 3.12.2 reads them) is refused whole,
+whatever the Python version.
 
 No member is ever extracted to its own path: its bytes go to a temporary file named from the member's
 base name alone (``_safe``), so no member name can write outside the temporary folder. Names that try to
 are refused all the same, with one problem each naming ``archive:member``, while the other members are
 read: paths that are absolute (``/etc/x``, ``C:x``) or climb out with ``..``, in zip and tar, whatever
-their extension (a legitimate archive never has them); and links (symbolic, hard; in zip, a member
-whose Unix mode says symlink), devices and FIFOs among the members that would be read.
+their extension (Python's own ``ZipFile.write("../x")`` and ``tarfile.add`` keep such names: rename the
+files before archiving them); and links (symbolic, hard; in zip, a member whose Unix mode says symlink),
+devices and FIFOs among the members that would be read. An archive whose only input members were
+refused has those problems, not also "holds no input file". Control characters in member names are
+escaped (``\\x0a``) in problems, so a name cannot forge lines of problems.log.
 """
 from __future__ import annotations
 
@@ -28,6 +37,7 @@ import lzma
 import os
 import re
 import stat
+import struct
 import tarfile
 import tempfile
 import zipfile
@@ -192,6 +202,12 @@ def _why(e: Exception) -> str:
     return f"{type(e).__name__}: {e}"
 
 
+def _over_budget(kind: str, budget: int, member: str) -> str:
+    return (f"{kind} inflates past {budget >> 20} MiB in all, over {MAX_RATIO}x its compressed size: stopped in "
+            f"member {member} as a likely decompression bomb (many small members); what came before the "
+            "budget ran out was read, the members after it were not")
+
+
 def _stopped(what: str, e: Exception) -> str:
     if isinstance(e, _TooLarge):
         return (f"{what} inflates past {e.cap >> 20} MiB, over {MAX_RATIO}x its compressed size: stopped there "
@@ -216,12 +232,14 @@ def read_compressed(path: str | Path, fmt: str | None, problems: list[Problem],
 
 
 def _read_member(open_src: Callable, kind: str, label: str, tmp: str, cap: int, fmt: str | None,
-                 problems: list[Problem], read_file: Callable,
-                 stream: _Capped | None = None) -> Generator[Paper, None, Exception | None]:
+                 problems: list[Problem], read_file: Callable, stream: _Capped | None = None,
+                 inflated: list[int] | None = None) -> Generator[Paper, None, Exception | None]:
     """Papers of one compressed stream (a file, or an archive's member): `open_src()` decompressed into
     `tmp`, at most `cap` bytes, then read, named `label`. A damaged or oversized stream is one problem
     and the records before the damage are still read; the error, if any, is returned. `stream`: the
-    tar stream the member is read from, whose own error says more than tarfile's "unexpected end"."""
+    tar stream the member is read from, whose own error says more than tarfile's "unexpected end".
+    `inflated`, when given, gets the number of bytes decompressed appended, and a _TooLarge error is
+    left to the caller to report (the archive's budget, rather than the member's cap, may be what stopped it)."""
     try:
         with open_src() as src:
             error = _copy(src, tmp, cap)
@@ -229,9 +247,12 @@ def _read_member(open_src: Callable, kind: str, label: str, tmp: str, cap: int, 
         error = e
     if error is not None and stream is not None and stream.error is not None:
         error = stream.error
-    if error is None or os.path.exists(tmp) and os.path.getsize(tmp):
+    size = os.path.getsize(tmp) if os.path.exists(tmp) else 0
+    if inflated is not None:
+        inflated.append(size)
+    if error is None or size:
         yield from _read_one(tmp, label, fmt, problems, read_file)
-    if error is not None:
+    if error is not None and not (inflated is not None and isinstance(error, _TooLarge)):
         problems.append(Problem(label, 0, _stopped(kind, error)))
     if os.path.exists(tmp):
         os.remove(tmp)  # one member on disk at a time
@@ -258,7 +279,7 @@ def _no_input(shown: str, kind: str) -> Problem:
                    skipped=False)
 
 
-def _read_zip(path, shown: str, fmt: str | None, folder: str, problems: list[Problem],
+def _read_zip(path: str | Path, shown: str, fmt: str | None, folder: str, problems: list[Problem],
               read_file: Callable) -> Iterator[Paper]:
     try:
         archive = zipfile.ZipFile(path)
@@ -266,12 +287,22 @@ def _read_zip(path, shown: str, fmt: str | None, folder: str, problems: list[Pro
         problems.append(Problem(shown, 0, f"corrupt zip file ({_why(e)}); skipped"))
         return
     with archive:
+        try:
+            overlap = _zip_overlap(archive)
+        except _ERRORS as e:
+            problems.append(Problem(shown, 0, f"corrupt zip file ({_why(e)}); skipped"))
+            return
+        if overlap is not None:
+            problems.append(Problem(shown, 0, overlap))
+            return
+        budget = left = _cap(os.path.getsize(path))  # the whole archive's, as a tar stream's cap
         members = [m for m in archive.infolist() if not m.is_dir()]
-        read_any = False
+        read_any = refused = False
         for n, member in enumerate(sorted(members, key=lambda m: m.filename)):
             label = f"{shown}:{_printable(member.filename)}"
             if _escapes(member.filename):
                 problems.append(Problem(label, 0, _TRAVERSAL))
+                refused = True
                 continue
             if not _wanted(member.filename, fmt):
                 continue
@@ -281,10 +312,49 @@ def _read_zip(path, shown: str, fmt: str | None, folder: str, problems: list[Pro
                 problems.append(Problem(label, 0, why))
                 continue
             tmp = os.path.join(folder, f"{n}-{_safe(member.filename)}")
-            yield from _read_member(lambda: archive.open(member), "zip member", label, tmp,
-                                    _cap(member.compress_size), fmt, problems, read_file)
-        if not read_any:
+            own, inflated = _cap(member.compress_size), []
+            cap = min(own, left)
+            error = yield from _read_member(lambda: archive.open(member), "zip member", label, tmp, cap, fmt,
+                                            problems, read_file, inflated=inflated)
+            left -= inflated[0]
+            if isinstance(error, _TooLarge):
+                if cap < own:  # the archive's budget, not the member's own cap, stopped it
+                    problems.append(Problem(shown, 0, _over_budget("zip file", budget, _printable(member.filename))))
+                    return
+                problems.append(Problem(label, 0, _stopped("zip member", error)))
+        if not read_any and not refused:
             problems.append(_no_input(shown, "zip file"))
+
+
+def _zip_overlap(archive: zipfile.ZipFile) -> str | None:
+    """Why the zip's entries cannot be read, when two of them overlap, else None.
+
+    Each entry's local header, name, extra field and compressed data must end before the next entry's
+    local header (the central directory, for the last), as CPython >= 3.11.8 checks in ZipFile.open.
+    Overlapping entries (several central-directory entries pointing at one local header, or data running
+    into the next header) are how a small zip inflates many times over without any member looking large.
+    """
+    entries = sorted(archive.infolist(), key=lambda m: m.header_offset)
+    end = getattr(archive, "start_dir", None)
+    if end is None or archive.fp is None:
+        return None
+    fp = archive.fp
+    for i in range(len(entries) - 1, -1, -1):
+        member = entries[i]
+        fp.seek(member.header_offset)
+        header = fp.read(30)
+        if len(header) == 30 and header[:4] == b"PK\x03\x04":
+            name_len, extra_len = struct.unpack("<HH", header[26:30])
+            data_end = member.header_offset + 30 + name_len + extra_len + member.compress_size
+        else:
+            data_end = member.header_offset + member.compress_size  # no header: zipfile reports it when read
+        if data_end > end:
+            what = (f"runs into entry {_printable(entries[i + 1].filename)}" if i + 1 < len(entries)
+                    else "runs past the central directory")
+            return (f"zip file has overlapping entries (entry {_printable(member.filename)} {what}): "
+                    "a crafted archive, as non-recursive zip bombs are; not read")
+        end = member.header_offset
+    return None
 
 
 def _zip_refusal(member: zipfile.ZipInfo) -> str | None:
@@ -326,9 +396,20 @@ def _refusal(member: tarfile.TarInfo) -> str | None:
     return None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _printable(name: str) -> str:
-    # tarfile decodes undecodable name bytes to lone surrogates, which the UTF-8 problem log cannot hold.
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """A member name as a problem shows it: one line, UTF-8.
+
+    tarfile decodes undecodable name bytes to lone surrogates, which the UTF-8 problem log cannot hold;
+    control characters (a newline would start a forged line of problems.log) are written as \\xNN.
+
+    >>> _printable("a\\nfake.zip:7: problem.jsonl")
+    'a\\\\x0afake.zip:7: problem.jsonl'
+    """
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
 
 
 def _tar_members(archive: tarfile.TarFile, stream: _Capped, shown: str, kind: str,
@@ -357,7 +438,7 @@ def _tar_members(archive: tarfile.TarFile, stream: _Capped, shown: str, kind: st
                                           "(a damaged header, or archives joined end to end); the rest was not read"))
 
 
-def _read_tar(path, shown: str, fmt: str | None, folder: str, problems: list[Problem],
+def _read_tar(path: str | Path, shown: str, fmt: str | None, folder: str, problems: list[Problem],
               read_file: Callable) -> Iterator[Paper]:
     comp = _tar_compression(shown)
     kind = f"{COMPRESSED[comp]}-compressed tar file" if comp else "tar file"
@@ -375,12 +456,13 @@ def _read_tar(path, shown: str, fmt: str | None, folder: str, problems: list[Pro
             problems.append(Problem(shown, 0, _stopped(kind, e) if isinstance(e, _TooLarge) else
                                     f"corrupt {kind} ({_why(e)}); skipped"))
             return
-        read_any = False
+        read_any = refused = False
         for n, member in enumerate(_tar_members(archive, stream, shown, kind, problems)):
             name = _printable(re.sub(r"^(?:\./)+", "", member.name))
             label = f"{shown}:{name}"
             if _escapes(member.name):
                 problems.append(Problem(label, 0, _TRAVERSAL))
+                refused = True
                 continue
             if member.isdir() or not _wanted(name, fmt):
                 continue
@@ -394,5 +476,5 @@ def _read_tar(path, shown: str, fmt: str | None, folder: str, problems: list[Pro
                                             stream.cap, fmt, problems, read_file, stream)
             if error is not None:
                 return  # the stream itself is damaged or at its cap: no member after this one can be read
-        if not read_any:
+        if not read_any and not refused:
             problems.append(_no_input(shown, kind))

@@ -62,15 +62,18 @@ def _abstract(fields: dict[str, list[str]]) -> str:
 
     EndNote and some journal exports split a long abstract over several AB (or N2) lines, one per
     paragraph, where the spec has one; keeping only the first lost the rest. AB and N2 are not joined
-    with each other: exporters that write both write the same text twice.
+    with each other: exporters that write both write the same text twice. Nor is a line joined to an
+    identical one: some exporters write the whole abstract twice under AB.
 
     >>> _abstract({"AB": ["First part.", "Second part."], "N2": ["First part. Second part."]})
     'First part. Second part.'
+    >>> _abstract({"AB": ["The whole abstract.", "The  whole abstract."]})
+    'The whole abstract.'
     """
     for tag in _ABSTRACT:
         parts = [clean_space(v) for v in fields.get(tag, ()) if v.strip()]
         if parts:
-            return " ".join(parts)
+            return " ".join(dict.fromkeys(parts))
     return ""
 
 

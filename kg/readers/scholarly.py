@@ -10,8 +10,11 @@ The shapes handled (see records.py for how a record becomes a Paper):
 """
 from __future__ import annotations
 
+import datetime
 import re
 from urllib.parse import unquote
+
+from .common import month_number
 
 __all__ = ["normalize_doi", "nested", "abstract_from_inverted_index", "csl_date"]
 
@@ -126,15 +129,15 @@ def csl_date(value: object) -> str | None:
             out.append(f"{n:0{width}d}")
         if out:
             return "-".join(out)
-    for key in ("raw", "literal"):
-        text = value.get(key)
-        if isinstance(text, str) and text.strip():
-            return _raw_date(text.strip())
+    raw = value.get("raw")
+    if isinstance(raw, str) and raw.strip():
+        return _raw_date(raw.strip())
+    literal = value.get("literal")  # by CSL's definition a date not to be parsed: kept as written
+    if isinstance(literal, str) and literal.strip():
+        return literal.strip()
     return None
 
 
-_MONTHS = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                                       "dec"), 1)}
 _RAW_DATES = (  # the spellings of CSL "raw" dates Zotero and Mendeley write, as (pattern, year/month/day groups)
     re.compile(r"(?P<y>\d{4})(?:[-/](?P<m>\d{1,2})(?:[-/](?P<d>\d{1,2}))?)?"),
     re.compile(r"(?:(?P<d>\d{1,2})\s+)?(?P<mon>[A-Za-z]{3,})\.?,?\s+(?P<y>\d{4})"),
@@ -144,21 +147,33 @@ _RAW_DATES = (  # the spellings of CSL "raw" dates Zotero and Mendeley write, as
 
 def _raw_date(text: str) -> str:
     """A CSL "raw" date ("May 2023", "2023/5/1", "3 Dec. 2021") as ISO text where it reads as one
-    (the RDF types an ISO date as xsd:date, and other readers give ISO); else the text unchanged."""
+    (the RDF types an ISO date as xsd:date, and other readers give ISO); else the text unchanged.
+    A month is a real month name or abbreviation (kg.readers.common.month_number: "Marketing 2020" is
+    no date), and a day one that month has ("Feb 30, 2021" stays as written).
+
+    >>> _raw_date("Marketing 2020"), _raw_date("Feb 30, 2021"), _raw_date("Sept. 2019"), _raw_date("2020/2/29")
+    ('Marketing 2020', 'Feb 30, 2021', '2019-09', '2020-02-29')
+    """
     for pattern in _RAW_DATES:
         m = pattern.fullmatch(text)
         if not m:
             continue
         groups = m.groupdict()
-        month = _MONTHS.get((groups.get("mon") or "")[:3].lower()) if groups.get("mon") else (
-            int(groups["m"]) if groups.get("m") else None)
-        if groups.get("mon") and month is None:
-            continue  # "Spring 2020": no month name
-        out = m.group("y")
-        if month and 1 <= month <= 12:
-            out += f"-{month:02d}"
-            day = int(groups["d"]) if groups.get("d") else None
-            if day and 1 <= day <= 31:
-                out += f"-{day:02d}"
-        return out
+        if groups.get("mon"):
+            month = month_number(groups["mon"])
+            if month is None:
+                continue  # "Spring 2020", "Marketing 2020": no month name
+        else:
+            month = int(groups["m"]) if groups.get("m") else None
+            if month is not None and not 1 <= month <= 12:
+                return text  # "2020/13": not a date
+        year = int(m.group("y"))
+        if month is None:
+            return m.group("y")
+        if not groups.get("d"):
+            return f"{year:04d}-{month:02d}"
+        try:
+            return datetime.date(year, month, int(groups["d"])).isoformat()
+        except ValueError:
+            return text  # "Feb 30, 2021": no such day
     return text

@@ -1,6 +1,6 @@
 """CSV and TSV tables (spreadsheet and reference-manager exports) with a header row naming the columns.
 
-The dialect comes from the extension (.csv: RFC 4180 / Excel; .tsv, .tab: tab-separated), except that a
+The dialect comes from the extension (.csv: RFC 4180 / Excel; .tsv, .tab: tab-separated, always), except that a
 .csv whose header row has more semicolons (or tabs) than commas is read with that delimiter: Excel in
 locales with a decimal comma (German, French, ...) saves "CSV" with ";". Quoted fields may hold commas,
 quotes and line breaks; a CRLF inside a quoted field is read as one line break. Columns are found by name, in any order and case: Title, Abstract
@@ -99,8 +99,11 @@ def read_table(path: str | Path, problems: list[Problem]) -> Iterator[Paper]:
     bad: set[int] = set()
     lines = _lines(path, problems, bad)
     head = list(itertools.islice(lines, 1))  # the first line, for the delimiter; then read again with the rest
-    default = "\t" if dialect == "excel-tab" else ","
-    delimiter = _delimiter(head[0], default) if head else default
+    # Only a .csv is sniffed: a .tsv / .tab is tab-separated, whatever its header holds ("Tags (a, b, c)").
+    if dialect == "excel-tab":
+        delimiter = "\t"
+    else:
+        delimiter = _delimiter(head[0], ",") if head else ","
     reader = csv.reader(itertools.chain(head, lines), dialect=dialect, delimiter=delimiter)
     columns: dict[int, str] | None = None
     width = 0

@@ -73,30 +73,29 @@ class View:
 
 
 class NodeNotFound(LookupError):
-    """No node matches a name; `suggestions` holds close concept labels and paper titles."""
+    """No node matches a name; `suggestions` holds close concept labels and paper titles.
 
-    def __init__(self, name: str, suggestions: list[str]) -> None:
+    `papers_searched`: whether papers were among the kinds searched; `left_out`: the keys of the papers
+    that the name's identifier does name but that the kinds searched left out.
+    """
+
+    def __init__(self, name: str, suggestions: list[str], *, papers_searched: bool = True,
+                 left_out: list[str] | None = None) -> None:
+        from ..paper_lookup import identifier_in
+
         self.name = name
         self.suggestions = suggestions
         hint = f"; did you mean: {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
         # An identifier that names no paper says so: "no concept label is '10.1000/x'" alone would
         # hide that the DOI (or arXiv id) was read as one and is simply not in the graph.
-        ident = _identifier_in(name)
-        lead = f"no paper has the {ident[0]} {ident[1]!r}; " if ident else ""
+        ident = identifier_in(name)
+        lead = ""
+        if ident and left_out:
+            shown = ", ".join(left_out[:3]) + (f", and {len(left_out) - 3} more" if len(left_out) > 3 else "")
+            lead = f"the {ident[0]} {ident[1]!r} names {shown}, but the kinds searched (--types) leave papers out; "
+        elif ident and papers_searched:
+            lead = f"no paper has the {ident[0]} {ident[1]!r}; "
         super().__init__(f"{lead}no concept label or alias is {name!r} and no paper title contains it{hint}")
-
-
-def _identifier_in(name: str) -> tuple[str, str] | None:
-    """("arXiv id", bare id) or ("DOI", normalised DOI) when `name` reads as one, as kg.paper_lookup
-    reads it, else None."""
-    from ..readers.common import arxiv_id_in
-    from ..readers.scholarly import normalize_doi
-
-    arxiv = arxiv_id_in(name.strip())
-    if arxiv:
-        return "arXiv id", arxiv
-    doi = normalize_doi(name)
-    return ("DOI", doi) if doi else None
 
 
 def node_group(n: Any, attrs: dict) -> str:
@@ -159,9 +158,11 @@ def parse_node_kinds(kinds: str | Iterable[str] | None) -> frozenset[str] | None
 
 def find_nodes(g: nx.MultiDiGraph, name: str, *, kinds: str | Iterable[str] | None = None) -> list[str]:
     """Nodes a name stands for, case-insensitively, by the first rule that matches any: a node key;
-    a paper's IRI, arXiv id (any spelling: "arXiv:2403.12345v2", an arxiv.org URL), DOI (bare, "doi:",
-    a doi.org URL) or record id; the concepts whose label or an alias is `name`; the papers whose exact
-    title it is, else whose title contains it; the code repositories whose URL contains it. Papers are
+    a paper's IRI, arXiv id (any spelling: "arXiv:2403.12345v2", an arxiv.org URL) or DOI (bare, "doi:",
+    a doi.org URL), when the whole name is one; the concepts whose label or an alias is `name`; the
+    papers whose record id it is (a BibTeX key such as "imagenet" is a concept's name first); the
+    papers whose exact title it is, else whose title contains it; the code repositories whose URL
+    contains it. Papers are
     matched by kg.paper_lookup, the resolver of `kg related` and KnowledgeGraph.paper, so every command
     reads a paper's name alike; unlike those, several papers are an answer here, not an error.
 
@@ -190,7 +191,8 @@ def find_nodes(g: nx.MultiDiGraph, name: str, *, kinds: str | Iterable[str] | No
     if name in g and (chosen is None or node_group(name, g.nodes[name]) in chosen):
         return [name]
     refs = paper_refs(g) if chosen is None or "Paper" in chosen else []
-    # Identifiers first: "2403.12345" or a DOI is never meant as a concept's label.
+    # Identifiers first: "2403.12345" or a DOI is never meant as a concept's label. A record id may
+    # well be one (BibTeX keys such as "imagenet", "bert"): those come after concept labels.
     _, papers = lookup_papers(refs, name, rules=("node key", "identifier"))
     if papers:
         return papers
@@ -205,7 +207,7 @@ def find_nodes(g: nx.MultiDiGraph, name: str, *, kinds: str | Iterable[str] | No
             repos.append(n)
     if concepts:
         return sorted(concepts, key=str)
-    _, papers = lookup_papers(refs, name, rules=("exact title", "title part"))
+    _, papers = lookup_papers(refs, name, rules=("record id", "exact title", "title part"))
     found = papers or repos
     if found:
         return sorted(found, key=str)
@@ -219,7 +221,9 @@ def find_nodes(g: nx.MultiDiGraph, name: str, *, kinds: str | Iterable[str] | No
     close = difflib.get_close_matches(query, sorted(labels), n=5, cutoff=0.6)
     partial = sorted((k for k in labels if query in k), key=lambda k: (len(k), k))[:5]
     suggestions = list(dict.fromkeys(labels[k] for k in close + partial))[:5]
-    raise NodeNotFound(name, suggestions)
+    searched = chosen is None or "Paper" in chosen
+    left_out = [] if searched else lookup_papers(paper_refs(g), name, rules=("identifier",))[1]
+    raise NodeNotFound(name, suggestions, papers_searched=searched, left_out=left_out)
 
 
 def parse_types(types: str | Iterable[str] | None) -> frozenset[str] | None:
