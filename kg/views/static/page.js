@@ -4,15 +4,25 @@ var DATA = JSON.parse(document.getElementById("paperkg-data").textContent);
 var nodes, edges, network;
 window.paperkgTimes = {script: performance.now()};
 window.paperkg = (function () {
-  var C = DATA.catalog, L = DATA.links, E = DATA.edges, RELS = DATA.relationColors, GROUPS = DATA.groupColors;
+  var C = DATA.catalog, E = DATA.edges, RELS = DATA.relationColors, GROUPS = DATA.groupColors;
   var OTHER = "#9d9d9d", COOCCURS = DATA.cooccurs, CANVAS_EDGES = DATA.canvasEdges;
   var ORDER = DATA.relationOrder, NCOLORS = DATA.communityColors.length, FAINT = DATA.options.edges.color.opacity < 0.5;
   var CNAMES = new Map(DATA.communities.map(function (c) { return [c.id, c.label]; }));
   var LIST_MAX = 150;
   var index = new Map();
   C.forEach(function (c, i) { index.set(c.id, i); });
+  // the links table (kg.views.html._links): one row per edge of the whole graph between catalog nodes, in
+  // columns (a large page has millions of rows: one object each was most of its load time); link(k) makes
+  // row k an object when a panel or a tooltip needs one
+  var LT = DATA.links, LF = new Int32Array(LT.t.length), LTO = LT.t, LR = LT.r, RELNAMES = LT.rels;
+  (function () { var k = 0; LT.n.forEach(function (count, i) { for (var j = 0; j < count; j++) LF[k++] = i; }); })();
+  function link(k) {
+    var c = LT.c ? LT.c[k] : -1, w = LT.w ? LT.w[k] : 0, rank = LT.k ? LT.k[k] : 0;
+    return {f: LF[k], t: LTO[k], r: RELNAMES[LR[k]], c: c >= 0 ? c / 1000 : undefined, w: w ? w / 1000 : undefined,
+            k: rank || undefined, e: LT.e ? LT.e[k] : "", m: LT.m ? LT.m[k] : [], s: LT.s ? LT.s[k] : []};
+  }
   var adj = C.map(function () { return []; });  // catalog index -> links (whole graph) touching it
-  L.forEach(function (l, i) { adj[l.f].push(i); if (l.t !== l.f) adj[l.t].push(i); });
+  for (var k0 = 0; k0 < LF.length; k0++) { adj[LF[k0]].push(k0); if (LTO[k0] !== LF[k0]) adj[LTO[k0]].push(k0); }
   function push(map, key, value) { var a = map.get(key); if (a) a.push(value); else map.set(key, [value]); }
   // the legend's community key: the community's own colour row, or -1 for the smaller ones sharing grey
   function legendKey(n) {
@@ -67,7 +77,7 @@ window.paperkg = (function () {
   }
   function edgeTip(e) {
     if (e.r === COOCCURS) return "co-occur in " + plural(e.w, "paper") + "\n" + C[e.f].label + " \u2014 " + C[e.t].label;
-    var l = e.l !== undefined ? L[e.l] : null, head = e.r, lines;
+    var l = e.l !== undefined ? link(e.l) : null, head = e.r, lines;
     if (l && l.c !== undefined) head += " \u00b7 confidence " + l.c.toFixed(2);
     lines = [head];
     if (l && l.e) lines.push("\u201c" + short(l.e, 160) + "\u201d");
@@ -282,7 +292,7 @@ window.paperkg = (function () {
     q.appendChild(document.createTextNode(t.slice(pos)));
     return q;
   }
-  function byOrder(a, b) { return ORDER.indexOf(L[a].r) - ORDER.indexOf(L[b].r); }
+  function byOrder(a, b) { return ORDER.indexOf(RELNAMES[LR[a]]) - ORDER.indexOf(RELNAMES[LR[b]]); }
   function listOf(items, render) {
     var ul = el("ul");
     items.slice(0, LIST_MAX).forEach(function (item) { ul.appendChild(render(item)); });
@@ -327,6 +337,7 @@ window.paperkg = (function () {
       body.appendChild(el("p", "note", "Not drawn in this view. " +
         DATA.hint.replace("To see them: ", "").replace("NAME", JSON.stringify(short(c.label, 60)))));
     }
+    if (DATA.detailNote) body.appendChild(el("p", "note", DATA.detailNote.replace("NAME", JSON.stringify(short(c.label, 60)))));
     if (c.kind === "Paper") {
       var meta = el("p", "meta");
       meta.appendChild(document.createTextNode([c.date, c.arxiv ? "arXiv:" + c.arxiv : ""].filter(Boolean).join(" \u00b7 ")));
@@ -338,25 +349,25 @@ window.paperkg = (function () {
       if (c.authors) body.appendChild(el("p", "meta", c.authors.join(", ")));
       if (c.categories) body.appendChild(el("p", "meta", c.categories.join(" \u00b7 ")));
       if (c.abstract) body.appendChild(el("p", "abstract", c.abstract));
-      var code = mine.filter(function (k) { return L[k].f === i && L[k].r === "codeRepository"; });
+      var code = mine.filter(function (k) { return LF[k] === i && RELNAMES[LR[k]] === "codeRepository"; });
       if (code.length) {
         body.appendChild(section("Code"));
         body.appendChild(listOf(code, function (k) {
-          var li = el("li"), repo = C[L[k].t];
+          var li = el("li"), repo = C[LTO[k]];
           li.appendChild(extLink(repo.url || repo.label, repo.url || repo.label));
           return li;
         }));
       }
-      var concepts = mine.filter(function (k) { return L[k].f === i && C[L[k].t].kind === "Concept"; }).sort(byOrder);
+      var concepts = mine.filter(function (k) { return LF[k] === i && C[LTO[k]].kind === "Concept"; }).sort(byOrder);
       body.appendChild(section("Links (" + concepts.length + ")"));
-      body.appendChild(listOf(concepts, function (k) { return linkItem(L[k], L[k].t); }));
+      body.appendChild(listOf(concepts, function (k) { return linkItem(link(k), LTO[k]); }));
       // The paper's own related papers (kg.related), in rank order, each with its reasons.
-      var related = mine.filter(function (k) { return L[k].r === "relatedTo" && L[k].f === i; })
-        .sort(function (a, b) { return (L[a].k || 99) - (L[b].k || 99) || (L[b].w || 0) - (L[a].w || 0); });
+      var related = mine.filter(function (k) { return RELNAMES[LR[k]] === "relatedTo" && LF[k] === i; })
+        .sort(function (a, b) { return (link(a).k || 99) - (link(b).k || 99) || (link(b).w || 0) - (link(a).w || 0); });
       if (related.length) {
         body.appendChild(section("Related papers (" + related.length + ")"));
         body.appendChild(listOf(related, function (k) {
-          var l = L[k], li = plainItem(l.t, l.w !== undefined ? "score " + l.w.toFixed(2) : "");
+          var l = link(k), li = plainItem(l.t, l.w !== undefined ? "score " + l.w.toFixed(2) : "");
           li.className = (li.className ? li.className + " " : "") + "related";
           (l.s || []).forEach(function (r) { li.appendChild(el("div", "meta reason", r)); });
           return li;
@@ -365,11 +376,11 @@ window.paperkg = (function () {
     } else if (c.kind === "Concept") {
       if (c.aliases) body.appendChild(el("p", "meta", "Also called: " + c.aliases.join(", ")));
       if (c.count !== undefined) body.appendChild(el("p", "meta", plural(c.count, "paper") + " in the graph"));
-      var papers = mine.filter(function (k) { return L[k].t === i; }).sort(function (a, b) {
-        return byOrder(a, b) || String(C[L[b].f].date || "").localeCompare(String(C[L[a].f].date || ""));
+      var papers = mine.filter(function (k) { return LTO[k] === i; }).sort(function (a, b) {
+        return byOrder(a, b) || String(C[LF[b]].date || "").localeCompare(String(C[LF[a]].date || ""));
       });
       body.appendChild(section("Papers (" + papers.length + ")"));
-      body.appendChild(listOf(papers, function (k) { return linkItem(L[k], L[k].f); }));
+      body.appendChild(listOf(papers, function (k) { return linkItem(link(k), LF[k]); }));
       var partners = (nodeEdges.get(c.id) || []).filter(function (k) { return E[k].r === COOCCURS; })
         .sort(function (a, b) { return E[b].w - E[a].w; });
       if (partners.length) {
@@ -380,9 +391,9 @@ window.paperkg = (function () {
       }
     } else {
       if (c.url) { var p = el("p", "meta"); p.appendChild(extLink(c.url)); body.appendChild(p); }
-      var users = mine.filter(function (k) { return L[k].t === i; });
+      var users = mine.filter(function (k) { return LTO[k] === i; });
       body.appendChild(section("Papers (" + users.length + ")"));
-      body.appendChild(listOf(users, function (k) { return linkItem(L[k], L[k].f); }));
+      body.appendChild(listOf(users, function (k) { return linkItem(link(k), LF[k]); }));
     }
     panel.hidden = false;
     panelBody.scrollTop = 0;
@@ -400,7 +411,7 @@ window.paperkg = (function () {
     h.appendChild(nodeLink(e.t));
     body.appendChild(h);
     if (e.l !== undefined) {
-      var l = L[e.l];
+      var l = link(e.l);
       if (l.c !== undefined) body.appendChild(el("p", "meta", "confidence " + l.c.toFixed(2)));
       if (l.w !== undefined) body.appendChild(el("p", "meta", "score " + l.w.toFixed(2) + (l.k ? " \u00b7 rank " + l.k : "")));
       if (l.e) { body.appendChild(section("Evidence")); body.appendChild(evidence(l)); }
@@ -446,7 +457,7 @@ window.paperkg = (function () {
     if (concepts.length) {
       concepts.forEach(function (id) {
         adj[index.get(id)].forEach(function (k) {
-          var l = L[k], other = l.f === index.get(id) ? l.t : l.f;
+          var other = LF[k] === index.get(id) ? LTO[k] : LF[k];
           if (C[other].kind === "Paper") papers.set(other, (papers.get(other) || 0) + 1);
         });
       });
@@ -626,7 +637,7 @@ window.paperkg = (function () {
     var d = drawn.get(id);
     return hidden.group.has(d.kind) || (d.c !== undefined && hidden.community.has(String(d.c))) || filteredOut(d.n);
   }
-  function linkLow(e) { return filt.conf > 0 && e.l !== undefined && L[e.l].c !== undefined && L[e.l].c < filt.conf; }
+  function linkLow(e) { return filt.conf > 0 && e.l !== undefined && LT.c && LT.c[e.l] >= 0 && LT.c[e.l] / 1000 < filt.conf; }
   function refresh() {  // apply the legend and the filters; update the counts
     var changed = [], groups = new Map(), comms = new Map(), rels = new Map(), shownNodes = 0, shownEdges = 0;
     DATA.nodes.forEach(function (n) {
@@ -788,6 +799,6 @@ window.paperkg = (function () {
   return {focus: focus, focusOffset: focusOffset, select: select, clear: clear, search: search, toggle: toggle,
           showPanel: showPanel, setFilters: setFilters, drillDown: drillDown, back: back, aggregate: AGG, showCommunity: showCommunity, labelBoxes: labelBoxes,
           titleBoxes: titleBoxes,
-          showEdge: showEdge, edgeCount: E.length, canvasEdges: CANVAS_EDGES, index: index, catalog: C, links: L,
+          showEdge: showEdge, edgeCount: E.length, canvasEdges: CANVAS_EDGES, index: index, catalog: C, links: LT,
           edges: E, hidden: hidden};
 })();
