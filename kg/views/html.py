@@ -12,7 +12,9 @@ writes the page.
 In the page: the legend hides and shows node types, relations and communities; the search box finds a
 node by label, alias, title or URL (with suggestions) and focuses it; a click on a node highlights its
 neighbours and opens a side panel (a paper's title, date, authors, abstract, code links and each link with
-its relation and evidence sentence; a concept's type, aliases and papers; an edge's evidence).
+its relation and evidence sentence; a concept's type, aliases and papers; an edge's evidence). A page of more
+than ``DETAIL_MAX_LINKS`` links leaves out the evidence sentences and the abstracts of papers it does not
+draw (they stay in the graph files), and its links are an integer column table (`_links`).
 
 Text taken from papers is untrusted. It reaches the page only (a) as JSON inside a ``<script>`` element,
 with ``<``, ``>`` and ``&`` written as ``\\u003c``, ``\\u003e`` and ``\\u0026`` so that nothing in it can close
@@ -32,9 +34,9 @@ neighbours of drawn nodes.
 
 Renderers: the page above is the canvas one (vis-network, static/page.js). With ``renderer="webgl"`` the
 same data is drawn by sigma.js 3 on WebGL from a graphology graph (static/page-webgl.js, vendored sigma and
-graphology UMD builds): every node at its Python position, no physics, no aggregate view of a large map;
-the panel, legend, filters and search code is copied from page.js. ``renderer="auto"`` (the default) is the canvas for
-now: see `choose_renderer` for why.
+graphology UMD builds): every node at its Python position, no physics, no aggregate view of a large map.
+Both pages share static/panel.js (the panel, legend, filters and search box), each renderer file giving it a
+small view adapter. ``renderer="auto"`` (the default) is the canvas for now: see `choose_renderer` for why.
 """
 from __future__ import annotations
 
