@@ -12,7 +12,7 @@ import pytest
 
 from browser import open_page
 from kg.views.page import read_page_data
-from kg.views.html import EDGE_COLORS, NODE_COLORS, ViewInfo, render_html, write_html
+from kg.views.html import EDGE_COLORS, NODE_COLORS, ViewInfo, link_records, render_html, write_html
 
 EVIL_TITLE = '<img src=x onerror="window.pwned=1">'
 EVIL_ABSTRACT = ("We break pages. </script><script>window.pwned=2</script> Also <b>bold</b> & "
@@ -216,7 +216,7 @@ def test_colours_legend_and_labels(graph: nx.MultiDiGraph, view: tuple[Path, Vie
     assert "aliases" not in catalog["concept/metric/bleu"]  # only the label itself
     assert catalog["concept/model/transformer"]["aliases"] == ["TRANSFORMER"]
     assert catalog["concept/model/transformer"]["count"] == 3
-    links = data["links"]
+    links = link_records(data)  # the page's links table, one dict a row
     bleu = next(x for x in links if ids[x["f"]] == "paper/arxiv-1706.03762" and ids[x["t"]] == "concept/metric/bleu")
     assert bleu == {"f": bleu["f"], "t": bleu["t"], "r": "mentions", "c": 0.9, "e": "Evidence sentence.",
                     "m": [[0, 4]]}

@@ -342,3 +342,39 @@ def test_large_map_opens_as_communities_and_drills_down(chromium, demo: nx.Multi
         assert log.errors == [] and log.requests == [log.url]
     finally:
         page.context.close()
+
+
+# --- a large page: what it leaves out ------------------------------------------------------------------
+
+def test_large_page_leaves_evidence_out(chromium, demo: nx.MultiDiGraph, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above DETAIL_MAX_LINKS links the page carries no evidence sentence and no abstract of a paper it does
+    not draw (issue 17: they were most of a 100k-paper page), and its panels say so and what shows them."""
+    from kg.views import html
+    from kg.views.html import link_records
+
+    write_html(demo, tmp_path / "small.html", graph_dir="exports")
+    small = read_page_data((tmp_path / "small.html").read_text(encoding="utf-8"))
+    assert any("e" in l for l in link_records(small)) and small["detailNote"] == ""
+    monkeypatch.setattr(html, "DETAIL_MAX_LINKS", 10)
+    path = tmp_path / "large.html"
+    write_html(demo, path, graph_dir="exports")
+    data = read_page_data(path.read_text(encoding="utf-8"))
+    assert not {"e", "m", "s"} & set(data["links"]) and not any("abstract" in c for c in data["catalog"])
+    # the same links otherwise, and the same drawing
+    strip = lambda rows: [{k: v for k, v in l.items() if k not in ("e", "m", "s")} for l in rows]
+    assert strip(link_records(data)) == strip(link_records(small))
+    assert data["nodes"] == small["nodes"] and data["edges"] == small["edges"]
+    assert "kg view --graph exports --around NAME" in data["detailNote"]
+    page, log = _open(chromium, path)
+    try:
+        top = max(data["nodes"], key=lambda n: n["papers"])
+        page.evaluate(f"paperkg.focus({top['id']!r}, false)")
+        assert f"Papers ({top['papers']})" in _text(page, "#panel") and "Evidence sentences" in _text(page, "#panel")
+        assert page.locator("#panel blockquote.evidence").count() == 0
+        page.locator("#panel .node-link.not-drawn").first.click()
+        assert _text(page, "#panel .kicker").strip().startswith("Paper") and "Links (" in _text(page, "#panel")
+        assert page.locator("#panel .abstract").count() == 0
+        assert log.errors == [] and log.requests == [log.url]
+    finally:
+        page.context.close()

@@ -12,7 +12,9 @@ writes the page.
 In the page: the legend hides and shows node types, relations and communities; the search box finds a
 node by label, alias, title or URL (with suggestions) and focuses it; a click on a node highlights its
 neighbours and opens a side panel (a paper's title, date, authors, abstract, code links and each link with
-its relation and evidence sentence; a concept's type, aliases and papers; an edge's evidence).
+its relation and evidence sentence; a concept's type, aliases and papers; an edge's evidence). A page of more
+than ``DETAIL_MAX_LINKS`` links leaves out the evidence sentences and the abstracts of papers it does not
+draw (they stay in the graph files), and its links are an integer column table (`_links`).
 
 Text taken from papers is untrusted. It reaches the page only (a) as JSON inside a ``<script>`` element,
 with ``<``, ``>`` and ``&`` written as ``\\u003c``, ``\\u003e`` and ``\\u0026`` so that nothing in it can close
@@ -32,9 +34,9 @@ neighbours of drawn nodes.
 
 Renderers: the page above is the canvas one (vis-network, static/page.js). With ``renderer="webgl"`` the
 same data is drawn by sigma.js 3 on WebGL from a graphology graph (static/page-webgl.js, vendored sigma and
-graphology UMD builds): every node at its Python position, no physics, no aggregate view of a large map;
-the panel, legend, filters and search code is copied from page.js. ``renderer="auto"`` (the default) is the canvas for
-now: see `choose_renderer` for why.
+graphology UMD builds): every node at its Python position, no physics, no aggregate view of a large map.
+Both pages share static/panel.js (the panel, legend, filters and search box), each renderer file giving it a
+small view adapter. ``renderer="auto"`` (the default) is the canvas for now: see `choose_renderer` for why.
 """
 from __future__ import annotations
 
@@ -56,7 +58,7 @@ from .select import COOCCURS, GROUPS, View, node_group, node_label
 __all__ = [
     "ViewInfo", "write_html", "render_html", "render_view", "write_view_html", "NODE_COLORS", "EDGE_COLORS",
     "COMMUNITY_COLORS", "PHYSICS_MAX_NODES", "DEFAULT_MAX_NODES", "DEFAULT_MAX_EDGES", "VIS_EDGES_MAX",
-    "RENDERERS", "choose_renderer",
+    "RENDERERS", "choose_renderer", "DETAIL_MAX_LINKS", "link_records",
 ]
 
 #: Views with more nodes than this open with physics off; smaller ones stabilise briefly first.
@@ -114,6 +116,12 @@ _FONT_SIZE = 14
 NEIGHBOURS_MAX = 200
 #: ... and folds single-paper concepts into the panels of at most this many papers.
 FOLD_MAX_PAPERS = 5000
+#: Pages whose `links` table has at most this many rows carry the panel's full text (each link's evidence
+#: sentence with its marked mentions, related papers' reasons, the abstracts of papers not drawn); larger
+#: ones leave it to the graph files (kg.ttl): at 100,000 papers evidence sentences were 369 MiB of a 498 MiB
+#: page and kept it from becoming interactive in under 3 s (bench/README.md, "View speed").
+DETAIL_MAX_LINKS = 20000
+_DETAIL_COLUMNS = ("e", "m", "s")
 #: A map of more nodes than this opens as its communities (one node each); a click opens one.
 AGGREGATE_MIN_NODES = 1500
 #: Screen size of a map's labels when it first opens, in pixels.
@@ -279,8 +287,13 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
         return src.nodes[n] if n in src else g.nodes[n]
 
     community = view.community or {}
-    records = [_catalog_record(n, attrs_of(n), community.get(n)) for n in catalog]
     links, link_index = _links(src, index)
+    # a small page carries the panel's full text: evidence sentences (in `links`) and every paper's
+    # abstract; a large one only what it draws and lists (evidence and abstracts stay in the RDF)
+    detail = len(links["t"]) <= DETAIL_MAX_LINKS
+    if not detail:
+        links = {k: v for k, v in links.items() if k not in _DETAIL_COLUMNS}
+    records = [_catalog_record(n, attrs_of(n), community.get(n), abstract=detail or n in keep) for n in catalog]
 
     kinds: Counter[str] = Counter()
     communities_drawn: Counter[int] = Counter()
@@ -364,6 +377,8 @@ def render_view(view: View, *, max_nodes: int = DEFAULT_MAX_NODES,
         "relationOrder": list(RELATION_ORDER),
         "communityColors": list(COMMUNITY_COLORS) if community else [],
         "hint": _hint(view),
+        # a large page says in each panel what it leaves out and how to see it
+        "detailNote": "" if detail else _detail_note(view),
         "titles": [{k: t[k] for k in ("id", "text", "x", "y")} for t in titles], "titleSize": title_size,
         # WebGL draws the whole map at once; vis-network opens a large one as its communities
         "aggregate": bool(view.regions and len(shown) > AGGREGATE_MIN_NODES and drawer == "canvas"),
@@ -482,15 +497,16 @@ def _shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
-def _catalog_record(n: Any, attrs: dict, community: int | None) -> dict[str, Any]:
-    """What the panel and the search box know of a node (absent values left out)."""
+def _catalog_record(n: Any, attrs: dict, community: int | None, *, abstract: bool = True) -> dict[str, Any]:
+    """What the panel and the search box know of a node (absent values left out; a paper's abstract
+    only when `abstract`)."""
     kind = str(attrs.get("kind") or "Other")
     rec: dict[str, Any] = {"id": str(n), "kind": kind, "group": node_group(n, attrs),
                            "label": node_label(n, attrs)}
     if kind == "Paper":
         rec.update(date=_clean(attrs.get("date")), arxiv=_clean(attrs.get("arxiv_id")), url=_clean(attrs.get("url")),
                    authors=[_clean(a) for a in _as_list(attrs.get("authors")) if _clean(a)],
-                   abstract=_clean(attrs.get("abstract")),
+                   abstract=_clean(attrs.get("abstract")) if abstract else "",
                    categories=[_clean(c) for c in _as_list(attrs.get("categories")) if _clean(c)])
     elif kind == "Concept":
         label = attrs.get("label")
@@ -505,24 +521,38 @@ def _catalog_record(n: Any, attrs: dict, community: int | None) -> dict[str, Any
     return {k: v for k, v in rec.items() if v not in ("", [], None)}
 
 
-def _links(src: nx.MultiDiGraph, index: dict) -> tuple[list[dict], dict[tuple, int]]:
-    """Every edge of the whole graph between catalog nodes: f(rom), t(o), r(elation), c(onfidence),
-    e(vidence sentence), m(ention spans in it), w(eight), s(hared concept labels)."""
+def _links(src: nx.MultiDiGraph, index: dict) -> tuple[dict[str, list], dict[tuple, int]]:
+    """Every edge of the whole graph between catalog nodes, as the page's `links` table: one row per edge,
+    sorted by (from, to, relation), in columns of equal length (a large page has millions of rows, and
+    one JSON object each was most of its size and load time):
+
+    - n: for each catalog index, its number of rows as `from` (rows are grouped by from: row k's from is
+      the catalog index whose run contains k)
+    - t: the `to` catalog index; r: the relation, an index into rels (the relations' names)
+    - c: confidence in thousandths, -1 for none (absent when no row has one)
+    - w, k: a relatedTo row's score in thousandths and rank, 0 for none (absent when no row has them)
+    - e, m, s (the detail columns, which a large page leaves out): evidence sentence ("" for none),
+      mention spans in it ([[start, end]], offsets into e) and shared-concept reasons of relatedTo rows.
+
+    Also returns each edge's row, by (u, v, key).
+    """
     rows = sorted(((u, v, k, d) for u, v, k, d in src.edges(keys=True, data=True) if u in index and v in index),
                   key=lambda e: (index[e[0]], index[e[1]], str(e[2])))
-    links: list[dict] = []
+    rels = sorted({str(k) for _, _, k, _ in rows}, key=lambda r: (_EDGE_ORDER.get(r, len(_EDGE_ORDER)), r))
+    rel_index = {r: i for i, r in enumerate(rels)}
+    out: dict[str, list] = {"rels": rels, "n": [0] * len(index), "t": [], "r": [], "c": [], "w": [], "k": [],
+                            "e": [], "m": [], "s": []}
     positions: dict[tuple, int] = {}
     for u, v, k, d in rows:
-        rec: dict[str, Any] = {"f": index[u], "t": index[v], "r": str(k)}
-        confidence = d.get("confidence")
-        if isinstance(confidence, (int, float)) and not isinstance(confidence, bool) and math.isfinite(confidence):
-            rec["c"] = round(float(confidence), 3)
+        out["n"][index[u]] += 1
+        out["t"].append(index[v])
+        out["r"].append(rel_index[str(k)])
+        out["c"].append(_thousandths(d.get("confidence"), -1))
+        text, marks = "", []
         evidence = d.get("evidence")
         if isinstance(evidence, dict) and evidence.get("text"):
             text = str(evidence["text"])
-            rec["e"] = text
             start = evidence.get("start")
-            marks = []
             if isinstance(start, int):
                 for m in _as_list(d.get("mentions")):
                     try:
@@ -531,18 +561,59 @@ def _links(src: nx.MultiDiGraph, index: dict) -> tuple[list[dict], dict[tuple, i
                         continue
                     if 0 <= s < e <= len(text):
                         marks.append([s, e])
-            if marks:
-                rec["m"] = sorted(marks)
+        out["e"].append(text)
+        out["m"].append(sorted(marks))
+        score, rank, reasons = 0, 0, []
         if k == "relatedTo":
-            score, rank = d.get("score"), d.get("rank")
-            if isinstance(score, (int, float)) and math.isfinite(score):
-                rec["w"] = round(float(score), 3)
-            if isinstance(rank, int):
-                rec["k"] = rank
-            rec["s"] = [str(r) for r in _as_list(d.get("reasons"))]
-        positions[(u, v, k)] = len(links)
-        links.append(rec)
-    return links, positions
+            score = _thousandths(d.get("score"), 0)
+            rank = d.get("rank") if isinstance(d.get("rank"), int) and not isinstance(d.get("rank"), bool) else 0
+            reasons = [str(r) for r in _as_list(d.get("reasons"))]
+        out["w"].append(score)
+        out["k"].append(rank)
+        out["s"].append(reasons)
+        positions[(u, v, k)] = len(positions)
+    # columns that say nothing are left out (the page reads a missing column as "none" for every row)
+    empty = {"c": -1, "w": 0, "k": 0, "e": "", "m": [], "s": []}
+    for column, none in empty.items():
+        if all(x == none for x in out[column]):
+            del out[column]
+    return out, positions
+
+
+def _thousandths(value: Any, none: int) -> int:
+    """A finite number as an integer number of thousandths (0.9 -> 900), `none` for anything else.
+
+    >>> _thousandths(0.9, -1), _thousandths(None, -1), _thousandths(float("nan"), 0), _thousandths(True, 0)
+    (900, -1, 0, 0)
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return int(round(float(value) * 1000))
+    return none
+
+
+def link_records(data: dict) -> list[dict[str, Any]]:
+    """The `links` table of a page's data (`_links`) as one dict a row, for tests and notebooks: f(rom),
+    t(o), r(elation name), and where the row has them c(onfidence), w(eight: relatedTo score), k (rank),
+    e(vidence sentence), m(ention spans), s(hared-concept reasons).
+
+    >>> link_records({"links": {"rels": ["uses"], "n": [1, 0], "t": [1], "r": [0], "c": [900]}})
+    [{'f': 0, 't': 1, 'r': 'uses', 'c': 0.9}]
+    """
+    table = data["links"]
+    froms = [i for i, count in enumerate(table["n"]) for _ in range(count)]
+    out = []
+    for row, (f, t, r) in enumerate(zip(froms, table["t"], table["r"])):
+        rec: dict[str, Any] = {"f": f, "t": t, "r": table["rels"][r]}
+        if table.get("c") and table["c"][row] >= 0:
+            rec["c"] = table["c"][row] / 1000
+        for column, none in (("w", 0), ("k", 0)):
+            if table.get(column) and table[column][row] != none:
+                rec[column] = table[column][row] / 1000 if column == "w" else table[column][row]
+        for column in ("e", "m", "s"):
+            if table.get(column) and table[column][row]:
+                rec[column] = table[column][row]
+        out.append(rec)
+    return out
 
 
 def _map_font_size(nodes: list[dict]) -> float:
@@ -597,6 +668,13 @@ def _hint(view: View) -> str:
     """How to see what a capped view leaves out."""
     graph = f"kg view --graph {view.graph_dir}" if view.graph_dir else "kg view --graph DIR"
     return f"To see them: {graph} --around NAME (a neighbourhood), --types Dataset,Model or --max-nodes N."
+
+
+def _detail_note(view: View) -> str:
+    """What a page above DETAIL_MAX_LINKS leaves out of its panels, and how to see it (NAME: the node)."""
+    graph = f"kg view --graph {view.graph_dir}" if view.graph_dir else "kg view --graph DIR"
+    return (f"Evidence sentences and the abstracts of papers not drawn are left out of a page this large; "
+            f"a smaller view shows them: {graph} --around NAME.")
 
 
 def _notice(info: ViewInfo, view: View) -> str:
@@ -662,10 +740,10 @@ def _year(date: Any) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _filter_ranges(nodes: list[dict], links: list[dict]) -> dict | None:
+def _filter_ranges(nodes: list[dict], links: dict[str, list]) -> dict | None:
     """What the page's filters can act on: confidences (when any link has one) and the year range (when
     any drawn node has a year); None when there is nothing to filter."""
     years = [y for n in nodes for y in n.get("years", ())]
-    found = {"confidence": any("c" in l for l in links) or any("conf" in n for n in nodes),
+    found = {"confidence": any(c >= 0 for c in links.get("c", ())) or any("conf" in n for n in nodes),
              "years": [min(years), max(years)] if years else None}
     return found if found["confidence"] or found["years"] else None

@@ -1,7 +1,8 @@
 """The page around a view's data: jinja2 templates and static files shipped in the package.
 
-kg/views/templates/page.html.j2 is the page; kg/views/static/ holds its CSS and JavaScript (page.js for
-vis-network, page-webgl.js for sigma.js) and the vendored libraries (static/vendor/vis-network, sigma and
+kg/views/templates/page.html.j2 is the page; kg/views/static/ holds its CSS and JavaScript (panel.js, the
+panel, legend, filters and search box both renderers share, then page.js for vis-network or page-webgl.js
+for sigma.js) and the vendored libraries (static/vendor/vis-network, sigma and
 graphology, each with its licences and VERSION). Everything is inlined so that the
 page is one file that opens from disk without any request.
 """

@@ -1,80 +1,15 @@
-// The page's data (kg.views.html): what is drawn, in the documented shape of "paperkg-data", plus the
-// catalog (every node the panel and search know) and the links (edges of the whole graph between them).
-var DATA = JSON.parse(document.getElementById("paperkg-data").textContent);
-var nodes, edges, network;
-window.paperkgTimes = {script: performance.now()};
-window.paperkg = (function () {
-  var C = DATA.catalog, L = DATA.links, E = DATA.edges, RELS = DATA.relationColors, GROUPS = DATA.groupColors;
-  var OTHER = "#9d9d9d", COOCCURS = DATA.cooccurs, CANVAS_EDGES = DATA.canvasEdges;
-  var ORDER = DATA.relationOrder, NCOLORS = DATA.communityColors.length, FAINT = DATA.options.edges.color.opacity < 0.5;
+// The canvas page (kg.views.html, renderer "canvas"): "paperkg-data" drawn by vis-network. The panel,
+// legend, filters and search box are panel.js (inlined before this file); this file draws: vis-network's
+// data sets, the canvas-drawn edges of a large view, the highlight, a large map's aggregate view of its
+// communities and the region names.
+var nodes, edges, network;  // vis-network's DataSets and Network, for tests and bench/view_speed.py
+window.paperkg = paperkgPage(function (P) {
+  var C = P.catalog, E = P.edges, index = P.index, drawn = P.drawn, hidden = P.hidden;
+  var nodeOff = P.nodeOff, edgeOff = P.edgeOff, legendKey = P.legendKey, nodeTip = P.nodeTip, edgeTip = P.edgeTip;
+  var edgeWidth = P.edgeWidth, short = P.short, plural = P.plural;
+  var RELS = DATA.relationColors, GROUPS = DATA.groupColors, OTHER = "#9d9d9d", CANVAS_EDGES = DATA.canvasEdges;
+  var NCOLORS = DATA.communityColors.length, FAINT = DATA.options.edges.color.opacity < 0.5;
   var CNAMES = new Map(DATA.communities.map(function (c) { return [c.id, c.label]; }));
-  var LIST_MAX = 150;
-  var index = new Map();
-  C.forEach(function (c, i) { index.set(c.id, i); });
-  var adj = C.map(function () { return []; });  // catalog index -> links (whole graph) touching it
-  L.forEach(function (l, i) { adj[l.f].push(i); if (l.t !== l.f) adj[l.t].push(i); });
-  function push(map, key, value) { var a = map.get(key); if (a) a.push(value); else map.set(key, [value]); }
-  // the legend's community key: the community's own colour row, or -1 for the smaller ones sharing grey
-  function legendKey(n) {
-    if (!NCOLORS || n.community === null || n.community === undefined) return undefined;
-    return n.community >= 0 && n.community < NCOLORS ? n.community : -1;
-  }
-  var drawn = new Map();  // id -> {kind, c, n: the data record}
-  var byGroup = new Map(), byCommunity = new Map(), byRelation = new Map(), nodeEdges = new Map();
-  DATA.nodes.forEach(function (n) {
-    var c = legendKey(n);
-    drawn.set(n.id, {kind: n.type, c: c, n: n});
-    push(byGroup, n.type, n.id);
-    if (c !== undefined) push(byCommunity, String(c), n.id);
-  });
-  E.forEach(function (e, k) {
-    e.from = e.source;
-    e.to = e.target;
-    e.f = index.get(e.source);
-    e.t = index.get(e.target);
-    e.r = e.relation;
-    push(byRelation, e.r, k);
-    push(nodeEdges, e.from, k);
-    if (e.to !== e.from) push(nodeEdges, e.to, k);
-  });
-  var hidden = {group: new Set(), community: new Set(), relation: new Set()};
-  // the filters above the map: minimum confidence, year range (null: every year)
-  var filt = {conf: 0, from: null, to: null};
-  var edgeOff = new Uint8Array(E.length);  // 1: edge hidden by the legend or the filters
-
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
-  function short(text, limit) {
-    text = String(text).replace(/\s+/g, " ").trim();
-    if (text.length <= limit) return text;
-    var cut = text.slice(0, limit - 1), space = cut.lastIndexOf(" ");
-    if (space > limit / 2) cut = cut.slice(0, space);
-    return cut.replace(/[ ,;:.\-]+$/, "") + "\u2026";
-  }
-  function nodeTip(c) {
-    var lines = [c.label];
-    if (c.kind === "Paper") {
-      lines.push([c.date, c.arxiv ? "arXiv:" + c.arxiv : ""].filter(Boolean).join(" \u00b7 "));
-      if (c.authors) lines.push(c.authors.slice(0, 3).join(", ") + (c.authors.length > 3 ? " et al." : ""));
-      if (c.abstract) lines.push(short(c.abstract, 300));
-    } else if (c.kind === "Concept") {
-      lines.push(c.group + (c.count !== undefined ? " \u00b7 " + plural(c.count, "paper") : ""));
-      if (c.aliases) lines.push("also: " + short(c.aliases.join(", "), 120));
-    } else if (c.url) {
-      lines.push(c.url, "code repository");
-    }
-    lines.push(plural(adj[index.get(c.id)].length, "link") + " \u00b7 click for details");
-    return lines.filter(Boolean).join("\n");
-  }
-  function edgeTip(e) {
-    if (e.r === COOCCURS) return "co-occur in " + plural(e.w, "paper") + "\n" + C[e.f].label + " \u2014 " + C[e.t].label;
-    var l = e.l !== undefined ? L[e.l] : null, head = e.r, lines;
-    if (l && l.c !== undefined) head += " \u00b7 confidence " + l.c.toFixed(2);
-    lines = [head];
-    if (l && l.e) lines.push("\u201c" + short(l.e, 160) + "\u201d");
-    if (l && l.s && l.s.length) lines.push(plural(l.s.length, "shared concept") + ": " + short(l.s.join(", "), 120));
-    return lines.join("\n");
-  }
-  function edgeWidth(e) { return e.w ? Math.min(1 + 1.5 * Math.log2(e.w), 8) : 1; }
   function visEdge(k) {  // the vis-network record of edge k
     var e = E[k], rec = {id: k, from: e.from, to: e.to, relation: e.r, color: RELS[e.r] || OTHER, title: edgeTip(e)};
     // a map's links are context, not the picture: faint (vis-network ignores the global opacity for a colour string)
@@ -97,7 +32,6 @@ window.paperkg = (function () {
     if (nodeOff.get(n.id)) rec.hidden = true;
     return rec;
   }
-  var nodeOff = new Map();  // id -> hidden by the legend or the filters
   // A large map opens as its communities, one node each (aggregateNodes); a click on one draws its members.
   var AGG = !!DATA.aggregate, current = null, SUPER = "community:";
   function aggregateNodes() {
@@ -169,21 +103,10 @@ window.paperkg = (function () {
 
   // --- highlight: dim everything, then draw the selected node, its neighbours and their edges on top
   var hl = null;
-  function highlight(id) {
-    var ks = nodeEdges.get(id) || [], seen = new Set([id]), ns = [id];
-    ks.forEach(function (k) {
-      var other = E[k].from === id ? E[k].to : E[k].from;
-      if (!seen.has(other)) { seen.add(other); ns.push(other); }
-    });
-    if (CANVAS_EDGES) {
-      edges.clear();
-      edges.add(ks.map(visEdge));
-    }
-    hl = {id: id, nodes: ns, edges: ks};
-  }
-  function unhighlight() {
-    hl = null;
+  function highlighted(h) {  // vis-network draws the selected node's edges (arrows, hover) when it draws no other
+    hl = h;
     if (CANVAS_EDGES && edges.length) edges.clear();
+    if (CANVAS_EDGES && h) edges.add(h.edges.map(visEdge));
   }
   // region names over the edges and nodes, under a selection's highlight (drawTitles: communities below)
   network.on("afterDrawing", function (ctx) { drawTitles(ctx); });
@@ -228,257 +151,12 @@ window.paperkg = (function () {
     }
   });
 
-  // --- side panel, built from DOM nodes and textContent only
-  var panel = document.getElementById("panel"), panelBody = document.getElementById("panel-body");
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-  function safeUrl(url) {
-    try {
-      var u = new URL(url);
-      return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
-    } catch (err) { return null; }
-  }
-  function extLink(url, text) {
-    var href = safeUrl(url);
-    if (!href) return el("span", null, text || url);
-    var a = el("a", null, text || url);
-    a.href = href;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    return a;
-  }
-  function swatch(group, community) {
-    var s = el("span", "swatch " + (group === "Paper" ? "square" : group === "CodeRepository" ? "diamond" : "dot"));
-    var cc = DATA.communityColors;
-    s.style.background = community !== undefined && cc.length ? (cc[community] || OTHER) : (GROUPS[group] || OTHER);
-    return s;
-  }
-  function nodeLink(i) {
-    var c = C[i], a = el("a", "node-link" + (drawn.has(c.id) ? "" : " not-drawn"), c.label);
-    a.href = "#";
-    a.setAttribute("role", "button");
-    a.title = drawn.has(c.id) ? "Show in the graph" : "Not drawn in this view: show its details";
-    a.addEventListener("click", function (ev) { ev.preventDefault(); focus(c.id); });
-    return a;
-  }
-  function badge(relation) {
-    var b = el("span", "rel", relation === COOCCURS ? "co-occurs" : relation);
-    b.style.borderColor = RELS[relation] || OTHER;
-    b.style.color = RELS[relation] === "#b8b8b8" ? "#777" : (RELS[relation] || "#555");
-    return b;
-  }
-  function evidence(l) {
-    var q = el("blockquote", "evidence"), t = l.e, pos = 0;
-    (l.m || []).forEach(function (span) {
-      if (span[0] < pos) return;
-      q.appendChild(document.createTextNode(t.slice(pos, span[0])));
-      q.appendChild(el("mark", null, t.slice(span[0], span[1])));
-      pos = span[1];
-    });
-    q.appendChild(document.createTextNode(t.slice(pos)));
-    return q;
-  }
-  function byOrder(a, b) { return ORDER.indexOf(L[a].r) - ORDER.indexOf(L[b].r); }
-  function listOf(items, render) {
-    var ul = el("ul");
-    items.slice(0, LIST_MAX).forEach(function (item) { ul.appendChild(render(item)); });
-    if (items.length > LIST_MAX) ul.appendChild(el("li", "more", "\u2026 and " + (items.length - LIST_MAX) + " more"));
-    return ul;
-  }
-  function linkItem(l, other) {
-    var li = el("li"), line = el("div", "line1"), o = C[other];
-    line.appendChild(badge(l.r));
-    line.appendChild(document.createTextNode(" "));
-    line.appendChild(nodeLink(other));
-    var meta = [o.kind === "Paper" ? o.date : o.group, l.c !== undefined ? "confidence " + l.c.toFixed(2) : ""];
-    meta = meta.filter(Boolean).join(" \u00b7 ");
-    if (meta) line.appendChild(el("span", "type", " " + meta));
-    li.appendChild(line);
-    if (l.e) li.appendChild(evidence(l));
-    return li;
-  }
-  function plainItem(i, meta) {
-    var li = el("li"), line = el("div", "line1");
-    line.appendChild(nodeLink(i));
-    if (meta) line.appendChild(el("span", "conf", " \u00b7 " + meta));
-    li.appendChild(line);
-    return li;
-  }
-  function section(title) { return el("h3", null, title); }
-  function showPanel(i) {
-    var c = C[i], body = panelBody, mine = adj[i];
-    body.replaceChildren();
-    var kicker = el("div", "kicker");
-    kicker.appendChild(swatch(c.group, c.c));
-    kicker.appendChild(el("span", null, c.kind === "Concept" ? c.group : c.kind === "CodeRepository" ? "Code repository" : c.kind));
-    body.appendChild(kicker);
-    if (c.c !== undefined && c.c >= 0 && CNAMES.has(c.c)) {
-      var region = el("p", "meta");
-      region.appendChild(document.createTextNode("Community " + (c.c + 1) + ": "));
-      region.appendChild(communityLink(c.c));
-      body.appendChild(region);
-    }
-    body.appendChild(el("h2", null, c.label));
-    if (!drawn.has(c.id)) {
-      body.appendChild(el("p", "note", "Not drawn in this view. " +
-        DATA.hint.replace("To see them: ", "").replace("NAME", JSON.stringify(short(c.label, 60)))));
-    }
-    if (c.kind === "Paper") {
-      var meta = el("p", "meta");
-      meta.appendChild(document.createTextNode([c.date, c.arxiv ? "arXiv:" + c.arxiv : ""].filter(Boolean).join(" \u00b7 ")));
-      if (c.url) {
-        if (meta.textContent) meta.appendChild(document.createTextNode(" \u00b7 "));
-        meta.appendChild(extLink(c.url, "paper page"));
-      }
-      if (meta.childNodes.length && meta.textContent) body.appendChild(meta);
-      if (c.authors) body.appendChild(el("p", "meta", c.authors.join(", ")));
-      if (c.categories) body.appendChild(el("p", "meta", c.categories.join(" \u00b7 ")));
-      if (c.abstract) body.appendChild(el("p", "abstract", c.abstract));
-      var code = mine.filter(function (k) { return L[k].f === i && L[k].r === "codeRepository"; });
-      if (code.length) {
-        body.appendChild(section("Code"));
-        body.appendChild(listOf(code, function (k) {
-          var li = el("li"), repo = C[L[k].t];
-          li.appendChild(extLink(repo.url || repo.label, repo.url || repo.label));
-          return li;
-        }));
-      }
-      var concepts = mine.filter(function (k) { return L[k].f === i && C[L[k].t].kind === "Concept"; }).sort(byOrder);
-      body.appendChild(section("Links (" + concepts.length + ")"));
-      body.appendChild(listOf(concepts, function (k) { return linkItem(L[k], L[k].t); }));
-      // The paper's own related papers (kg.related), in rank order, each with its reasons.
-      var related = mine.filter(function (k) { return L[k].r === "relatedTo" && L[k].f === i; })
-        .sort(function (a, b) { return (L[a].k || 99) - (L[b].k || 99) || (L[b].w || 0) - (L[a].w || 0); });
-      if (related.length) {
-        body.appendChild(section("Related papers (" + related.length + ")"));
-        body.appendChild(listOf(related, function (k) {
-          var l = L[k], li = plainItem(l.t, l.w !== undefined ? "score " + l.w.toFixed(2) : "");
-          li.className = (li.className ? li.className + " " : "") + "related";
-          (l.s || []).forEach(function (r) { li.appendChild(el("div", "meta reason", r)); });
-          return li;
-        }));
-      }
-    } else if (c.kind === "Concept") {
-      if (c.aliases) body.appendChild(el("p", "meta", "Also called: " + c.aliases.join(", ")));
-      if (c.count !== undefined) body.appendChild(el("p", "meta", plural(c.count, "paper") + " in the graph"));
-      var papers = mine.filter(function (k) { return L[k].t === i; }).sort(function (a, b) {
-        return byOrder(a, b) || String(C[L[b].f].date || "").localeCompare(String(C[L[a].f].date || ""));
-      });
-      body.appendChild(section("Papers (" + papers.length + ")"));
-      body.appendChild(listOf(papers, function (k) { return linkItem(L[k], L[k].f); }));
-      var partners = (nodeEdges.get(c.id) || []).filter(function (k) { return E[k].r === COOCCURS; })
-        .sort(function (a, b) { return E[b].w - E[a].w; });
-      if (partners.length) {
-        body.appendChild(section("Co-occurs with (" + partners.length + ")"));
-        body.appendChild(listOf(partners, function (k) {
-          return plainItem(E[k].f === i ? E[k].t : E[k].f, plural(E[k].w, "paper"));
-        }));
-      }
-    } else {
-      if (c.url) { var p = el("p", "meta"); p.appendChild(extLink(c.url)); body.appendChild(p); }
-      var users = mine.filter(function (k) { return L[k].t === i; });
-      body.appendChild(section("Papers (" + users.length + ")"));
-      body.appendChild(listOf(users, function (k) { return linkItem(L[k], L[k].f); }));
-    }
-    panel.hidden = false;
-    panelBody.scrollTop = 0;
-  }
-  function showEdge(k) {
-    var e = E[k], body = panelBody;
-    if (!e) return;
-    body.replaceChildren();
-    var kicker = el("div", "kicker");
-    kicker.appendChild(badge(e.r));
-    body.appendChild(kicker);
-    var h = el("h2");
-    h.appendChild(nodeLink(e.f));
-    h.appendChild(document.createTextNode(e.r === COOCCURS || e.r === "relatedTo" ? " \u2014 " : " \u2192 "));
-    h.appendChild(nodeLink(e.t));
-    body.appendChild(h);
-    if (e.l !== undefined) {
-      var l = L[e.l];
-      if (l.c !== undefined) body.appendChild(el("p", "meta", "confidence " + l.c.toFixed(2)));
-      if (l.w !== undefined) body.appendChild(el("p", "meta", "score " + l.w.toFixed(2) + (l.k ? " \u00b7 rank " + l.k : "")));
-      if (l.e) { body.appendChild(section("Evidence")); body.appendChild(evidence(l)); }
-      if (l.s && l.s.length) {
-        body.appendChild(section("Why related"));
-        body.appendChild(listOf(l.s, function (r) { return el("li", "reason", r); }));
-      }
-    }
-    if (e.r === COOCCURS) {
-      body.appendChild(section("Papers with both (" + e.w + ")"));
-      body.appendChild(listOf(e.p || [], function (i) { return plainItem(i, C[i].date); }));
-    }
-    panel.hidden = false;
-    panelBody.scrollTop = 0;
-  }
-
-  // --- communities: a region's panel (its concepts or papers, and the papers behind them) and its name
-  var byCommunityId = new Map();
-  DATA.nodes.forEach(function (n) { if (n.community !== null && n.community !== undefined) push(byCommunityId, n.community, n.id); });
-  function communityLink(cid) {
-    var a = el("a", "node-link", CNAMES.get(cid) || "community " + (cid + 1));
-    a.href = "#";
-    a.setAttribute("role", "button");
-    a.title = "Show the community's papers";
-    a.addEventListener("click", function (ev) { ev.preventDefault(); showCommunity(cid); });
-    return a;
-  }
-  function showCommunity(cid) {
-    var members = (byCommunityId.get(cid) || []).slice(), body = panelBody;
-    if (!members.length) return false;
-    var count = function (id) { var n = drawn.get(id).n; return n.papers || n.size || 0; };
-    members.sort(function (a, b) { return count(b) - count(a) || (a < b ? -1 : 1); });
-    unhighlight();
-    network.unselectAll();
-    body.replaceChildren();
-    var kicker = el("div", "kicker");
-    kicker.appendChild(swatch("Concept", cid >= 0 && cid < NCOLORS ? cid : -1));
-    kicker.appendChild(el("span", null, "Community " + (cid + 1)));
-    body.appendChild(kicker);
-    body.appendChild(el("h2", null, CNAMES.get(cid) || ""));
-    var concepts = members.filter(function (id) { return C[index.get(id)].kind === "Concept"; });
-    var papers = new Map();  // paper catalog index -> members it links
-    if (concepts.length) {
-      concepts.forEach(function (id) {
-        adj[index.get(id)].forEach(function (k) {
-          var l = L[k], other = l.f === index.get(id) ? l.t : l.f;
-          if (C[other].kind === "Paper") papers.set(other, (papers.get(other) || 0) + 1);
-        });
-      });
-      body.appendChild(section("Concepts (" + concepts.length + ")"));
-      body.appendChild(listOf(concepts, function (id) {
-        var n = drawn.get(id).n;
-        return plainItem(index.get(id), n.papers ? plural(n.papers, "paper") : "");
-      }));
-    } else {
-      members.forEach(function (id) { papers.set(index.get(id), 0); });
-    }
-    var list = Array.from(papers.keys()).sort(function (a, b) {
-      return papers.get(b) - papers.get(a) || String(C[b].date || "").localeCompare(String(C[a].date || "")) || a - b;
-    });
-    body.appendChild(section("Papers (" + list.length + ")"));
-    body.appendChild(listOf(list, function (i) {
-      var n = papers.get(i);
-      return plainItem(i, [C[i].date, n ? n + " of these concepts" : ""].filter(Boolean).join(" \u00b7 "));
-    }));
-    panel.hidden = false;
-    panelBody.scrollTop = 0;
-    window.paperkgSelected = null;
-    window.paperkgCommunity = cid;
-    network.redraw();
-    return true;
-  }
   function drillDown(cid, fit) {  // a large map: draw one community's members instead of its node
     current = cid;
-    unhighlight();
+    P.unhighlight();
     nodes.clear();
     edges.clear();
-    var mine = new Set(byCommunityId.get(cid) || []);
+    var mine = new Set(P.byCommunityId.get(cid) || []);
     nodes.add(DATA.nodes.filter(function (n) { return mine.has(n.id); }).map(visNode));
     if (!CANVAS_EDGES) {
       var ks = [];
@@ -487,19 +165,19 @@ window.paperkg = (function () {
     }
     document.getElementById("back").hidden = false;
     if (fit !== false) network.fit({animation: false});
-    if (CNAMES.has(cid)) showCommunity(cid);
+    if (CNAMES.has(cid)) P.showCommunity(cid);
     window.paperkgCommunity = cid;
     return true;
   }
   function back() {  // from one community to the map of communities
     current = null;
-    unhighlight();
+    P.unhighlight();
     nodes.clear();
     edges.clear();
     nodes.add(aggregateNodes());
     edges.add(aggregateEdges());
     document.getElementById("back").hidden = true;
-    panel.hidden = true;
+    P.hidePanel();
     network.fit({animation: false});
     window.paperkgCommunity = null;
   }
@@ -557,87 +235,21 @@ window.paperkg = (function () {
     return out;
   }
 
-  // --- selection and focus
-  function select(id) {
-    if (!drawn.has(id)) return false;
-    highlight(id);
-    network.selectNodes([id]);
-    showPanel(index.get(id));
-    window.paperkgSelected = id;
-    network.redraw();
-    return true;
-  }
-  function clear() {
-    unhighlight();
-    window.paperkgSelected = null;
-    network.unselectAll();
-    panel.hidden = true;
-    network.redraw();
-  }
-  function focus(id, animate) {
-    if (!index.has(id)) return false;
-    if (AGG && drawn.has(id) && nodes.get(id) === null) drillDown(drawn.get(id).n.community, false);
-    var d = drawn.get(id);
-    if (!d) {
-      unhighlight();
-      network.unselectAll();
-      showPanel(index.get(id));
-      network.redraw();
-      return true;
-    }
-    if (filteredOut(d.n)) setFilters({conf: 0, from: null, to: null});
-    if (hidden.group.has(d.kind)) toggle("group", d.kind);
-    if (d.c !== undefined && hidden.community.has(String(d.c))) toggle("community", String(d.c));
-    select(id);
-    // zoom to the node and its (visible) neighbours, in the part of the canvas the side panel leaves free
-    var ids = hl.nodes.filter(function (n) { return !isHidden(n); }), pos = network.getPositions(ids);
+
+  // --- selection, camera and clicks
+  function zoomTo(ids, animate) {  // the node and its visible neighbours, in the part of the canvas the panel leaves free
+    var pos = network.getPositions(ids);
     var x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
     ids.forEach(function (n) {
       var q = pos[n], r = network.body.nodes[n].options.size || 10;
       x0 = Math.min(x0, q.x - r); x1 = Math.max(x1, q.x + r); y0 = Math.min(y0, q.y - r); y1 = Math.max(y1, q.y + r);
     });
-    var off = focusOffset(), w = container.clientWidth - 2 * off.x, h = container.clientHeight;
+    var off = P.focusOffset(), w = container.clientWidth - 2 * off.x, h = container.clientHeight;
     var scale = Math.min(1.0, Math.max(0.2, 0.85 * Math.min(w / (x1 - x0 + 160), h / (y1 - y0 + 60))));
     network.moveTo({position: {x: (x0 + x1) / 2, y: (y0 + y1) / 2}, scale: scale, offset: off,
                     animation: animate === false ? false : {duration: 350, easingFunction: "easeInOutQuad"}});
-    return true;
   }
-  function focusOffset() {  // centre focused nodes in the part of the canvas the side panel leaves free
-    var free = container.clientWidth - 430;
-    return {x: free > 430 ? 215 : 0, y: 0};
-  }
-  network.on("click", function (p) {
-    var region = p.nodes.length ? null : titleAt(p.pointer.canvas);
-    if (region !== null) showCommunity(region);
-    else if (p.nodes.length && String(p.nodes[0]).indexOf(SUPER) === 0) drillDown(Number(String(p.nodes[0]).slice(SUPER.length)));
-    else if (p.nodes.length) select(p.nodes[0]);
-    else if (p.edges.length) showEdge(p.edges[0]);
-    else clear();
-  });
-  document.getElementById("panel-close").addEventListener("click", clear);
-
-  // --- legend and filters: hide and show node groups, communities and relations; confidence and years
-  function filteredOut(n) {  // n: a drawn node's data record
-    if (filt.conf > 0 && n.conf !== undefined && n.conf < filt.conf) return true;
-    if (filt.from !== null && n.years && !n.years.some(function (y) { return y >= filt.from && y <= filt.to; })) return true;
-    return false;
-  }
-  function nodeHidden(id) {
-    var d = drawn.get(id);
-    return hidden.group.has(d.kind) || (d.c !== undefined && hidden.community.has(String(d.c))) || filteredOut(d.n);
-  }
-  function linkLow(e) { return filt.conf > 0 && e.l !== undefined && L[e.l].c !== undefined && L[e.l].c < filt.conf; }
-  function refresh() {  // apply the legend and the filters; update the counts
-    var changed = [], groups = new Map(), comms = new Map(), rels = new Map(), shownNodes = 0, shownEdges = 0;
-    DATA.nodes.forEach(function (n) {
-      var d = drawn.get(n.id), off = nodeHidden(n.id);
-      if (off !== (nodeOff.get(n.id) || false)) { changed.push({id: n.id, hidden: off}); nodeOff.set(n.id, off); }
-      if (!off) shownNodes++;
-      if (!filteredOut(n)) {
-        groups.set(d.kind, (groups.get(d.kind) || 0) + 1);
-        if (d.c !== undefined) comms.set(String(d.c), (comms.get(String(d.c)) || 0) + 1);
-      }
-    });
+  function update(changed, edgeChanges) {  // the legend or the filters changed what is hidden
     changed = changed.filter(function (c) { return nodes.get(c.id) !== null; });  // a large map: drawn ones only
     if (AGG && current === null) {
       DATA.communities.forEach(function (c) {
@@ -645,149 +257,26 @@ window.paperkg = (function () {
       });
     }
     if (changed.length) nodes.update(changed);
-    var edgeChanges = [];
-    E.forEach(function (e, k) {
-      var a = drawn.get(e.from), b = drawn.get(e.to);
-      var passes = !linkLow(e) && !filteredOut(a.n) && !filteredOut(b.n);
-      var off = hidden.relation.has(e.r) || !passes ? 1 : 0;
-      if (passes) rels.set(e.r, (rels.get(e.r) || 0) + 1);
-      if (off !== edgeOff[k]) { edgeOff[k] = off; if (edges.get(k) !== null) edgeChanges.push({id: k, hidden: !!off}); }
-      if (!off && !nodeOff.get(e.from) && !nodeOff.get(e.to)) shownEdges++;
-    });
-    if (edgeChanges.length) edges.update(edgeChanges);
-    document.querySelectorAll("#legend .row").forEach(function (row) {
-      var map = row.dataset.filter === "group" ? groups : row.dataset.filter === "community" ? comms : rels;
-      var count = map.get(row.dataset.key) || 0;
-      row.querySelector(".count").textContent = count.toLocaleString("en-US");
-      row.classList.toggle("empty", !count);
-    });
-    var summary = document.getElementById("summary");
-    summary.textContent = shownNodes === DATA.nodes.length && shownEdges === E.length
-      ? DATA.nodes.length.toLocaleString("en-US") + " nodes \u00b7 " + E.length.toLocaleString("en-US") + " edges"
-      : shownNodes.toLocaleString("en-US") + " of " + DATA.nodes.length.toLocaleString("en-US") + " nodes \u00b7 " +
-        shownEdges.toLocaleString("en-US") + " of " + E.length.toLocaleString("en-US") + " edges";
-    window.paperkgShown = {nodes: shownNodes, edges: shownEdges};
-    if (hl && isHidden(hl.id)) clear(); else network.redraw();
+    var present = edgeChanges.filter(function (k) { return edges.get(k) !== null; });
+    if (present.length) edges.update(present.map(function (k) { return {id: k, hidden: !!edgeOff[k]}; }));
+    network.redraw();
   }
-  function toggle(filter, key, show) {
-    var set = hidden[filter];
-    if (!set) return;
-    var hide = show === undefined ? !set.has(key) : !show;
-    if (hide) set.add(key); else set.delete(key);
-    document.querySelectorAll("#legend .row").forEach(function (row) {
-      if (row.dataset.filter === filter && row.dataset.key === key) {
-        row.classList.toggle("off", hide);
-        row.setAttribute("aria-pressed", hide ? "false" : "true");
-      }
-    });
-    refresh();
-  }
-  function setFilters(values) {  // {conf, from, to}: any of them; from/to null for every year
-    Object.keys(values).forEach(function (k) { filt[k] = values[k]; });
-    if (filt.from !== null && filt.to === null) filt.to = Infinity;
-    if (filt.to !== null && filt.from === null) filt.from = -Infinity;
-    var conf = document.getElementById("f-confidence");
-    if (conf) { conf.value = String(filt.conf); document.getElementById("f-confidence-value").textContent = filt.conf.toFixed(2); }
-    refresh();
-  }
-  document.querySelectorAll("#legend .row").forEach(function (row) {
-    function go(ev) { ev.preventDefault(); toggle(row.dataset.filter, row.dataset.key); }
-    row.addEventListener("click", go);
-    row.addEventListener("keydown", function (ev) { if (ev.key === "Enter" || ev.key === " ") go(ev); });
-  });
-  (function () {
-    var conf = document.getElementById("f-confidence"), from = document.getElementById("f-year-from");
-    var to = document.getElementById("f-year-to"), reset = document.getElementById("f-reset");
-    function years() {
-      var a = Number(from.value), b = Number(to.value);
-      if (!from.value || !to.value || isNaN(a) || isNaN(b)) return {from: null, to: null};
-      if (a === Number(from.min) && b === Number(to.max)) return {from: null, to: null};
-      return {from: Math.min(a, b), to: Math.max(a, b)};
-    }
-    if (conf) conf.addEventListener("input", function () { setFilters({conf: Number(conf.value)}); });
-    if (from) [from, to].forEach(function (x) { x.addEventListener("change", function () { setFilters(years()); }); });
-    if (reset) reset.addEventListener("click", function () {
-      if (from) { from.value = from.min; to.value = to.max; }
-      setFilters({conf: 0, from: null, to: null});
-    });
-  })();
-
-  // --- search box with suggestions
-  var input = document.getElementById("search"), list = document.getElementById("suggestions");
-  var names = null, results = [], active = -1;
-  function search(query, limit) {
-    var q = String(query).replace(/\s+/g, " ").trim().toLowerCase(), found = [];
-    if (!q) return [];
-    if (!names) {
-      names = C.map(function (c) {
-        return [c.label].concat(c.aliases || [], c.url && c.kind !== "Paper" ? [c.url] : [])
-          .map(function (s) { return String(s).toLowerCase(); });
-      });
-    }
-    for (var i = 0; i < C.length; i++) {
-      var best = 9, mine = names[i];
-      for (var j = 0; j < mine.length && best > 0; j++) {
-        var s = mine[j], r = s === q ? 0 : s.startsWith(q) ? 1 : s.indexOf(" " + q) >= 0 ? 2 : s.indexOf(q) >= 0 ? 3 : 9;
-        if (r < best) best = r;
-      }
-      if (best < 9) found.push([best, drawn.has(C[i].id) ? 0 : 1, -adj[i].length, C[i].label.toLowerCase(), i]);
-    }
-    found.sort(function (a, b) {
-      for (var k = 0; k < 4; k++) { if (a[k] < b[k]) return -1; if (a[k] > b[k]) return 1; }
-      return 0;
-    });
-    return found.slice(0, limit || 12).map(function (f) { return C[f[4]].id; });
-  }
-  function renderSuggestions() {
-    list.replaceChildren();
-    results.forEach(function (id, k) {
-      var c = C[index.get(id)], li = el("li", k === active ? "active" : "");
-      li.setAttribute("role", "option");
-      li.dataset.id = id;
-      li.appendChild(swatch(c.group, c.c));
-      li.appendChild(el("span", "name", c.label));
-      li.appendChild(el("span", "tag", c.group + (drawn.has(id) ? "" : " \u00b7 not drawn")));
-      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(id); });
-      list.appendChild(li);
-    });
-    if (!results.length && input.value.trim()) list.appendChild(el("li", "none", "No node matches"));
-    list.hidden = !list.childNodes.length;
-  }
-  function choose(id) {
-    if (!id) return;
-    input.value = C[index.get(id)].label;
-    list.hidden = true;
-    results = [];
-    focus(id);
-  }
-  input.addEventListener("input", function () { results = search(input.value, 12); active = -1; renderSuggestions(); });
-  input.addEventListener("keydown", function (ev) {
-    if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
-      ev.preventDefault();
-      if (!results.length) return;
-      active = ev.key === "ArrowDown" ? (active + 1) % results.length : (active <= 0 ? results.length : active) - 1;
-      renderSuggestions();
-    } else if (ev.key === "Enter") {
-      ev.preventDefault();
-      if (!results.length) results = search(input.value, 12);
-      choose(results[active >= 0 ? active : 0]);
-    } else if (ev.key === "Escape") {
-      list.hidden = true;
-    }
-  });
-  input.addEventListener("blur", function () { list.hidden = true; });
-  input.addEventListener("focus", function () { if (results.length) list.hidden = false; });
-  document.addEventListener("keydown", function (ev) {
-    if (ev.key === "/" && document.activeElement !== input) { ev.preventDefault(); input.focus(); }
-    else if (ev.key === "Escape" && document.activeElement !== input) clear();
+  network.on("click", function (p) {
+    var region = p.nodes.length ? null : titleAt(p.pointer.canvas);
+    if (region !== null) P.showCommunity(region);
+    else if (p.nodes.length && String(p.nodes[0]).indexOf(SUPER) === 0) drillDown(Number(String(p.nodes[0]).slice(SUPER.length)));
+    else if (p.nodes.length) P.select(p.nodes[0]);
+    else if (p.edges.length) P.showEdge(p.edges[0]);
+    else P.clear();
   });
 
-  refresh();
-  window.paperkgTimes.ready = performance.now();
-  window.paperkgReady = true;
-  return {focus: focus, focusOffset: focusOffset, select: select, clear: clear, search: search, toggle: toggle,
-          showPanel: showPanel, setFilters: setFilters, drillDown: drillDown, back: back, aggregate: AGG, showCommunity: showCommunity, labelBoxes: labelBoxes,
-          titleBoxes: titleBoxes,
-          showEdge: showEdge, edgeCount: E.length, canvasEdges: CANVAS_EDGES, index: index, catalog: C, links: L,
-          edges: E, hidden: hidden};
-})();
+  return {
+    select: function (id) { if (id === null) network.unselectAll(); else network.selectNodes([id]); },
+    highlighted: highlighted, isHidden: isHidden, redraw: function () { network.redraw(); }, update: update, zoomTo: zoomTo,
+    reveal: function (id) {  // a large map: open the community of a drawn node before focusing it
+      if (AGG && drawn.has(id) && nodes.get(id) === null) drillDown(drawn.get(id).n.community, false);
+    },
+    api: {drillDown: drillDown, back: back, aggregate: AGG, labelBoxes: labelBoxes, titleBoxes: titleBoxes,
+          canvasEdges: CANVAS_EDGES},
+  };
+});
