@@ -3,7 +3,7 @@
     python -m bench.annotation.adjudicate --batches DIR --annotations DIR --split dev --out GOLD.jsonl
 
 tests/data/arxiv_recent/{dev,test,train}.jsonl are made so, from the batches and annotations beside
-them (train from --split train --split train2).
+them (train from --split train --split train2; train3.jsonl from --split train3).
 
 For every paper, the entities of all annotators are grouped when they share a surface form
 (normalised as ../shared/bench/score_extraction.py does: case, punctuation and a plural "s" do not

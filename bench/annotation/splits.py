@@ -1,10 +1,10 @@
 """Deterministic splits of ../shared/corpus/arxiv-recent for annotation, and annotator batches.
 
-    python -m bench.annotation.splits --out DIR [--batch 50]
+    python -m bench.annotation.splits --out DIR [--batch 50] [--split train3]
 
 Papers are ordered by SHA-256 of "paperkg-split:" + arXiv id (no run order, no content): the first
-150 are the held-out **test** split, the next 150 **dev**, the next 950 **train** and 600 more
-**train2** (training data too, annotated second); the rest stay unlabelled. A split's batches hold
+150 are the held-out **test** split, the next 150 **dev**, the next 950 **train**, 600 more
+**train2** and the last 539 **train3** (training data too, annotated second and third). A split's batches hold
 its papers in id order. The batches as annotated are kept in tests/data/arxiv_recent/batches: their
 text is what the annotators read (an earlier LaTeX conversion for a few papers). Each batch file holds papers as paperkg reads them (LaTeX rendered as text), one JSON
 object a line: {"id", "title", "abstract"}; aliases are checked against title + "\\n" + abstract.
@@ -19,7 +19,7 @@ from pathlib import Path
 from kg.readers import read_file
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "arxiv-recent" / "papers.jsonl"
-SPLITS = (("test", 150), ("dev", 150), ("train", 950), ("train2", 600))
+SPLITS = (("test", 150), ("dev", 150), ("train", 950), ("train2", 600), ("train3", 539))
 
 
 def split_key(arxiv_id: str) -> str:
@@ -44,10 +44,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--batch", type=int, default=50)
+    ap.add_argument("--split", action="append", help="write only these splits (default: all)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for name, papers in splits().items():
-        if name == "unlabelled":
+        if name == "unlabelled" or (args.split and name not in args.split):
             continue
         for i in range(0, len(papers), args.batch):
             path = args.out / f"{name}-{i // args.batch + 1:02d}.jsonl"
