@@ -253,6 +253,21 @@ def test_csl_literal_names_and_odd_dates(tmp_path):
     assert papers[1].date is None
 
 
+def test_csl_keywords_are_categories_split_on_commas_not_spaces(tmp_path):
+    items = [
+        {"id": "a", "type": "article", "title": "Tagged", "abstract": "Text.",
+         "keyword": "long-tailed recognition, mixture of experts; MoE"},
+        {"id": "b", "type": "article", "title": "Tags as a list", "abstract": "Text.", "keyword": ["graph neural networks", " "]},
+        {"id": "c", "type": "article", "title": "Odd tags", "abstract": "Text.", "keyword": 7},
+    ]
+    path = tmp_path / "library.json"
+    path.write_text(json.dumps(items, indent=1), encoding="utf-8")
+    papers, problems = read_all(path)
+    assert [p.categories for p in papers] == [["long-tailed recognition", "mixture of experts", "MoE"],
+                                              ["graph neural networks"], []]
+    assert len(problems) == 1 and "keyword is" in problems[0].message and "field ignored" in problems[0].message
+
+
 # ------------------------------------------------------------------------ one paper from many sources
 
 @pytest.fixture(scope="module")

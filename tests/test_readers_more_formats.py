@@ -563,6 +563,7 @@ def test_ris_endnote_tags_repeated_ab_crlf_bom_and_no_final_er():
                                "On ImageNet-LT and iNaturalist 2018 it improves tail-class accuracy over ResNet-50 baselines.")
     assert (sparse.authors, sparse.date, sparse.dois) == (["Jane Doe", "Richard Roe"], "2024-05-01",
                                                           ["10.1016/j.patcog.2024.110001"])
+    assert sparse.categories == ["long-tailed recognition", "mixture of experts"]  # KW, one per line
     assert speech.abstract.endswith("word error rate on CHiME-6 and LibriSpeech.") and "\r" not in speech.abstract
     assert (speech.arxiv_id, speech.date) == ("2305.01234", "2023")
     assert (gnn.abstract, gnn.authors) == ("We benchmark GNNs on QM9 and MoleculeNet.", ["Min Lee"])  # N2, AU

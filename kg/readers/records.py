@@ -20,6 +20,7 @@ the paper it wraps.
 """
 from __future__ import annotations
 
+import re
 from email.utils import parsedate_to_datetime
 
 from ..model import Paper, Problem, Source
@@ -200,6 +201,19 @@ class _Fields:
         self.warn(f"{key} is {_kind(value)}, not category names,", "field ignored")
         return []
 
+    def keywords(self, key: str) -> list[str]:
+        """Free-text keywords (CSL's `keyword`, Zotero's tags joined by ", "): split on commas and
+        semicolons, not on spaces, since a keyword is often several words."""
+        value = self.rec.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [k.strip() for k in re.split(r"[;,]", value) if k.strip()]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return [v.strip() for v in value if v.strip()]
+        self.warn(f"{key} is {_kind(value)}, not keywords,", "field ignored")
+        return []
+
 
 def _author_name(item: object) -> str | None:
     """One author's name; "" for an empty one; None for a value that is no name."""
@@ -294,7 +308,7 @@ def paper_from_record(rec: object, path: str, line: int, fmt: str, problems: lis
         authors=authors,
         date=date,
         arxiv_id=arxiv_id,
-        categories=f.categories("categories"),
+        categories=f.categories("categories") + f.keywords("keyword"),
         source=Source(path, line, fmt),
         record_id=record_id,
         dois=dois,

@@ -77,6 +77,15 @@ def _abstract(fields: dict[str, list[str]]) -> str:
     return ""
 
 
+def _keywords(fields: dict[str, list[str]]) -> list[str]:
+    """The KW tags as categories (as PubMed keywords are): one per KW line, or several split by ";".
+
+    >>> _keywords({"KW": ["long-tailed recognition", "MoE; sparsity ", ""]})
+    ['long-tailed recognition', 'MoE', 'sparsity']
+    """
+    return [k.strip() for v in fields.get("KW", ()) for k in v.split(";") if k.strip()]
+
+
 def _paper(fields: dict[str, list[str]], path: str, line: int) -> Paper | str:
     first = lambda tags: next((clean_space(v) for t in tags for v in fields.get(t, ()) if v.strip()), "")  # noqa: E731
     title, abstract = first(_TITLE), _abstract(fields)
@@ -95,7 +104,7 @@ def _paper(fields: dict[str, list[str]], path: str, line: int) -> Paper | str:
     authors = [_name(v) for t in _AUTHORS for v in fields.get(t, ()) if v.strip()]
     return make_paper(
         title=title, abstract=abstract, url=url, authors=authors, date=_date(fields), arxiv_id=arxiv_id,
-        categories=[], source=Source(path, line, FORMAT), record_id=first(("ID",)) or None,
+        categories=_keywords(fields), source=Source(path, line, FORMAT), record_id=first(("ID",)) or None,
         dois=[d] if (d := normalize_doi(doi)) else None,
     )
 
