@@ -202,3 +202,13 @@ def test_a_proposed_long_form_is_a_technique():
     # A learning setting the paper names but does not propose. (With no word saying what FCIL is,
     # "FCIL is hard.", the scorer reads a new acronym after "we propose" as the proposal.)
     assert ents["FCIL"].role != "proposed" and ents["FCIL"].type == "Task"
+
+
+def test_a_definition_glued_to_its_long_form_is_still_an_abbreviation():
+    """"network(RIN)" as some abstracts write it: before, the entity was "recurrent interface network(RIN"."""
+    ents = extract_text("Glued", "We incorporate a recurrent interface network(RIN) to strengthen hierarchies "
+                                 "and evaluate a Visual Language Model(VLM) on VQAv2.")
+    assert not [e.name for e in ents if "(" in e.name or any("(" in a for a in e.aliases)]
+    rin = next(e for e in ents if "RIN" in e.aliases)
+    assert rin.name == "recurrent interface network"
+    assert any({"VLM", "Visual Language Model"} <= set(e.aliases) for e in ents)

@@ -35,6 +35,10 @@ def arxiv_latex_records():
     (r"baselines $\pi_{0.5}$ and {\em VLA} models", "baselines π_0.5 and VLA models"),
     (r"code at \url{https://github.com/a/b}.", "code at https://github.com/a/b."),
     ("plain text, 5% of $10", "plain text, 5% of $10"),
+    # ties (LaTeX's non-breaking space) become spaces; "~" for a range or for "about" stays
+    ("3D Gaussian Splatting~(3DGS) on a Raspberry Pi~5 in 150~ms", "3D Gaussian Splatting (3DGS) on a Raspberry Pi 5 in 150 ms"),
+    ("continuity across the 0~360 degree range, improved by +11~48%", "continuity across the 0~360 degree range, improved by +11~48%"),
+    ("a tie~(RIN) and $5 at ~2x", "a tie (RIN) and $5 at ~2x"),
 ])
 def test_latex_to_text(raw, text):
     assert latex_to_text(raw) == text

@@ -26,6 +26,7 @@ PIPE_NAMES = ("sentencizer", "paperkg_line_breaks", "paperkg_abbreviations", "pa
 # A full stop after a capital that follows a digit or a small letter ends a sentence, not an
 # abbreviation: "fine-tuned from Qwen2.5-VL-7B. We", "than FooBERT. It" (spaCy keeps "U.S." whole).
 _NAME_FULL_STOP = r"(?<=[0-9a-z][A-Z])\.$"
+_GLUED_BRACKET = r"(?<=[A-Za-z]{2})\((?=[A-Z])"
 
 
 class TextKeepingTokenizer:
@@ -61,10 +62,16 @@ def blank_english() -> Language:
 
     >>> [t.text for t in blank_english()("from Qwen2.5-VL-7B. We")]
     ['from', 'Qwen2.5', '-', 'VL-7B', '.', 'We']
+    >>> [t.text for t in blank_english()("Visual Language Model(VLM) and f(x)")]
+    ['Visual', 'Language', 'Model', '(', 'VLM', ')', 'and', 'f(x', ')']
     """
     nlp = spacy.blank("en")
     suffixes = [*nlp.Defaults.suffixes, _NAME_FULL_STOP]
     nlp.tokenizer.suffix_search = spacy.util.compile_suffix_regex(suffixes).search
+    # "Visual Language Model(VLM)": a definition glued to its long form is two tokens and a bracket,
+    # or the abbreviation finder never sees it and the name swallows the bracket
+    infixes = [*nlp.Defaults.infixes, _GLUED_BRACKET]
+    nlp.tokenizer.infix_finditer = spacy.util.compile_infix_regex(infixes).finditer
     nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     return nlp
 

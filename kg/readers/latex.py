@@ -71,7 +71,13 @@ def has_latex(text: str) -> bool:
     >>> has_latex("We propose \\\\textbf{FooNet}."), has_latex("costs $5 and 3% more")
     (True, False)
     """
-    return bool(_MARKUP.search(text))
+    return bool(_MARKUP.search(text) or _TIE.search(text))
+
+
+# A tie, LaTeX's non-breaking space, written where an author meant a space: "Splatting~(3DGS)",
+# "Pi~5", "150~ms". Between two digits "~" is a range ("0~360 degree", "+11~48%") and stays, as does
+# a "~" after a space ("cost ~$250": about).
+_TIE = re.compile(r"(?<=[A-Za-z])~(?=[\w(\[])|(?<=\d)~(?=[A-Za-z(])")
 
 
 _UNICODE_ESCAPES = re.compile(r"(?:\\u[0-9a-fA-F]{4})+")
@@ -91,7 +97,7 @@ def _protect(text: str, bibtex: bool) -> str:
     text = _UNICODE_ESCAPES.sub(_unescape, text)
     text = re.sub(r"(?<!\\)%", r"\\%", text)
     if not bibtex:
-        text = re.sub(r"(?<!\\)~", r"\\textasciitilde{}", text)
+        text = re.sub(r"(?<!\\)~", r"\\textasciitilde{}", _TIE.sub(" ", text))
     dollars = [m.start() for m in re.finditer(r"(?<!\\)\$", text)]
     money = None
     if len(dollars) % 2:
@@ -127,6 +133,8 @@ def latex_to_text(text: str, *, bibtex: bool = False) -> str:
     'Schrödinger bridges at 1.5× the speed, cost ~$250'
     >>> latex_to_text("plain text: 3% of $5")
     'plain text: 3% of $5'
+    >>> latex_to_text("3D Gaussian Splatting~(3DGS) in 150~ms, across 0~360 degrees")
+    '3D Gaussian Splatting (3DGS) in 150 ms, across 0~360 degrees'
     """
     if not (bibtex or has_latex(text)):
         return text
