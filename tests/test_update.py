@@ -135,13 +135,17 @@ ID_RECORDS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def id_build(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("ids")
-    source = folder / "ids.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in ID_RECORDS), encoding="utf-8")
+def _built(records: list[dict], folder: Path) -> Path:
+    """`records` as a JSON Lines input in `folder`, built (no store, no page) into `folder/out`."""
+    source = folder / "records.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     build([source], folder / "out", store=False, html=False)
     return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def id_build(tmp_path_factory) -> Path:
+    return _built(ID_RECORDS, tmp_path_factory.mktemp("ids"))
 
 
 def _titles_left(folder: Path) -> list[str]:
@@ -204,11 +208,7 @@ CLASH_RECORDS = [
 
 @pytest.fixture(scope="module")
 def clash_build(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("clash")
-    source = folder / "clash.jsonl"
-    source.write_text("".join(json.dumps(r) + "\n" for r in CLASH_RECORDS), encoding="utf-8")
-    build([source], folder / "out", store=False, html=False)
-    return folder / "out"
+    return _built(CLASH_RECORDS, tmp_path_factory.mktemp("clash"))
 
 
 def test_remove_by_an_exact_title_that_mentions_an_arxiv_id_removes_that_paper(clash_build, tmp_path):

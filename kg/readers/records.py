@@ -191,27 +191,23 @@ class _Fields:
         return []
 
     def categories(self, key: str) -> list[str]:
-        value = self.rec.get(key)
-        if value is None:
-            return []
-        if isinstance(value, str):
-            return value.replace(",", " ").split()
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return [v for v in value if v]
-        self.warn(f"{key} is {_kind(value)}, not category names,", "field ignored")
-        return []
+        """Category codes ("cs.CV cs.LG", or a list): split on spaces and commas."""
+        return self._terms(key, r"[\s,]+", "category names")
 
     def keywords(self, key: str) -> list[str]:
         """Free-text keywords (CSL's `keyword`, Zotero's tags joined by ", "): split on commas and
         semicolons, not on spaces, since a keyword is often several words."""
+        return self._terms(key, r"[;,]", "keywords")
+
+    def _terms(self, key: str, separators: str, what: str) -> list[str]:
         value = self.rec.get(key)
         if value is None:
             return []
         if isinstance(value, str):
-            return [k.strip() for k in re.split(r"[;,]", value) if k.strip()]
+            return [t.strip() for t in re.split(separators, value) if t.strip()]
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return [v.strip() for v in value if v.strip()]
-        self.warn(f"{key} is {_kind(value)}, not keywords,", "field ignored")
+        self.warn(f"{key} is {_kind(value)}, not {what},", "field ignored")
         return []
 
 
