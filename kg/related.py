@@ -181,25 +181,22 @@ class RelatedIndex:
         self._query_lock = threading.Lock()  # one query at a time in that buffer
 
     @classmethod
-    def build(cls, papers: Sequence[_Paper], texts: Sequence[str], concepts: dict[str, dict],
+    def build(cls, papers: Sequence[_Paper], texts: Iterable[str], concepts: dict[str, dict],
               base: str = "") -> "RelatedIndex":
         """The index of `papers` with the given texts (BM25 by bm25s over :func:`tokenize`'s tokens)."""
         import bm25s
         from bm25s.tokenization import Tokenized
         from scipy.sparse import csc_matrix
 
-        tokens = [tokenize(t) for t in texts]
-        # Our own sorted vocabulary (bm25s would number terms in set order, which varies between runs).
-        vocab = {t: i for i, t in enumerate(sorted({t for doc in tokens for t in doc}))}
+        docs, vocab = _token_ids(texts)
         if vocab:
             bm25 = bm25s.BM25()
-            bm25.index(Tokenized(ids=[[vocab[t] for t in doc] for doc in tokens], vocab=vocab),
-                       create_empty_token=False, show_progress=False)
+            bm25.index(Tokenized(ids=_IdLists(docs), vocab=vocab), create_empty_token=False, show_progress=False)
             s = bm25.scores
             matrix = csc_matrix((s["data"], s["indices"], s["indptr"]), shape=(len(papers), len(s["indptr"]) - 1))
         else:
             matrix = csc_matrix((len(papers), 0), dtype=np.float32)
-        counts = _term_counts([[vocab[t] for t in doc] for doc in tokens], len(vocab))
+        counts = _term_counts(docs, len(vocab))
         return cls(papers, matrix, vocab, concepts, base, counts)
 
     @classmethod
@@ -451,12 +448,50 @@ class RelatedIndex:
         return self._names.get(name.lower())
 
 
-def _term_counts(docs: list[list[int]], n_terms: int):
-    """A sparse docs x terms matrix of how often each term id occurs in each document."""
+def _token_ids(texts: Iterable[str]) -> tuple[list[np.ndarray], dict[str, int]]:
+    """Each text's :func:`tokenize` tokens as term ids (an int32 array a text), and the vocabulary
+    (term -> id, ids in sorted term order, so the index is the same whatever order terms first appear in).
+
+    A million abstracts hold a quarter of a billion tokens: as Python strings (and then ints) they would
+    take tens of GiB, as arrays of ids four bytes each.
+
+    >>> docs, vocab = _token_ids(["graph neural networks", "neural fields"])
+    >>> vocab, [d.tolist() for d in docs]
+    ({'field': 0, 'graph': 1, 'network': 2, 'neural': 3}, [[1, 3, 2], [3, 0]])
+    """
+    first: dict[str, int] = {}
+    docs = [np.fromiter((first.setdefault(t, len(first)) for t in tokenize(text)), dtype=np.int32) for text in texts]
+    terms = sorted(first)
+    vocab = {t: i for i, t in enumerate(terms)}
+    rank = np.empty(len(first), dtype=np.int32)
+    rank[[first[t] for t in terms]] = np.arange(len(terms), dtype=np.int32)
+    return [rank[d] for d in docs], vocab
+
+
+class _IdLists(Sequence):
+    """Term-id arrays read as the lists of ints bm25s takes, one document at a time (never all at once)."""
+
+    def __init__(self, docs: Sequence[np.ndarray]) -> None:
+        self.docs = docs
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __getitem__(self, i):
+        return self.docs[i].tolist()
+
+
+def _term_counts(docs: Sequence[Sequence[int] | np.ndarray], n_terms: int):
+    """A sparse docs x terms matrix of how often each term id occurs in each document.
+
+    >>> _term_counts([[2, 0, 2], []], 3).toarray().tolist()
+    [[1.0, 0.0, 2.0], [0.0, 0.0, 0.0]]
+    """
     from scipy.sparse import csr_matrix
 
-    rows = [i for i, doc in enumerate(docs) for _ in doc]
-    cols = [t for doc in docs for t in doc]
+    lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+    cols = np.concatenate([np.asarray(d, dtype=np.int64) for d in docs]) if len(docs) else np.zeros(0, np.int64)
+    rows = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
     counts = csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(docs), n_terms))
     counts.sum_duplicates()
     return counts
