@@ -172,7 +172,7 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
         report.extraction_cached = store.hits if store is not None else 0
     res: Resolution = resolve(extracted)
     g = assemble(papers, res.concepts, res.links, related_k=0)
-    report.related_index = link_related(g, related_k)
+    report.related_index = link_related(g, related_k, jobs=jobs)
     kinds = Counter(d.get("type") for _, d in g.nodes(data=True) if d.get("kind") == "Concept")
     report.concepts_by_type = dict(sorted(kinds.items()))
     rels = Counter(k for _, _, k in g.edges(keys=True))

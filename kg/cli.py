@@ -42,7 +42,7 @@ def build(
     inputs: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders of papers.")] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("exports"),
     demo: Annotated[bool, typer.Option(help="Build the bundled demo corpus (five listing pages).")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes for extraction and related-work ranking.")] = 1,
     strict: Annotated[bool, typer.Option(help="Exit with status 1, writing nothing, if any input had problems.")] = False,
     html: Annotated[bool, typer.Option(help="Write graph.html.")] = True,
     ner: Annotated[bool, typer.Option("--ner/--no-ner", help="Use the statistical NER (--no-ner: rules and "
@@ -139,7 +139,7 @@ def _run_and_report(command: str, output: Path, cache: bool, run) -> None:
 def add(
     inputs: Annotated[list[Path], typer.Argument(help="Files or folders of papers to add.")],
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build`.")] = Path("exports"),
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes for extraction and related-work ranking.")] = 1,
     strict: Annotated[bool, typer.Option(help="Exit with status 1, changing nothing, if any input had problems.")] = False,
 ) -> None:
     """Add papers to a built folder: only they are extracted; the graph, related links, RDF, store and
@@ -159,7 +159,7 @@ def remove(
                                                   "(2403.12345, arXiv:2403.12345v2, an arxiv.org URL), DOI (bare, "
                                                   "doi:, a doi.org URL), the input record's id or the exact title.")],
     graph: Annotated[Path, typer.Option("--graph", "-g", help="Folder written by `kg build`.")] = Path("exports"),
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Extraction processes.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes for extraction and related-work ranking.")] = 1,
 ) -> None:
     """Remove papers from a built folder (every record merged into them too); nothing is extracted again.
     An id that names no paper, or several (two papers with one exact title), is an error, and nothing is

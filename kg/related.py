@@ -22,8 +22,10 @@ with the corpus.
 """
 from __future__ import annotations
 
+import gc
 import json
 import math
+import multiprocessing
 import re
 import threading
 from collections import defaultdict
@@ -64,6 +66,8 @@ POSTINGS = 2000
 QUERY_TERMS = 40
 RELATED_DIR = "related"  # kg build saves the index here in its output folder
 _CHUNK = 64       # queries per sparse product
+# Below this many papers ranking them all takes a few seconds: not worth starting processes for.
+PARALLEL_MIN_PAPERS = 5_000
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _STOPWORDS = frozenset("""
@@ -427,10 +431,34 @@ class RelatedIndex:
         q = self._text_query(text)
         return self._rank(q, self._candidates(q)[0], tuple(concepts), k)
 
-    def all_related(self, k: int = 5) -> Iterator[tuple[str, list[Suggestion]]]:
-        """(paper key, its `k` related papers) for every paper, in key order; chunked sparse products."""
-        for start in range(0, len(self.papers), _CHUNK):
-            stop = min(start + _CHUNK, len(self.papers))
+    def all_related(self, k: int = 5, jobs: int = 1) -> Iterator[tuple[str, list[Suggestion]]]:
+        """(paper key, its `k` related papers) for every paper, in key order; chunked sparse products.
+
+        `jobs` > 1 ranks on that many forked processes, which share the index copy-on-write (each
+        paper's ranking is independent of the others', so the answers are the same); where fork is
+        not available, or the corpus is small, in this process.
+        """
+        n = len(self.papers)
+        if jobs <= 1 or n < PARALLEL_MIN_PAPERS or "fork" not in multiprocessing.get_all_start_methods():
+            yield from self._related_range(0, n, k)
+            return
+        global _FORKED
+        step = _CHUNK * 8  # papers per task: big enough that pickling the answers costs little
+        _FORKED = self
+        # Frozen objects are out of the collector's reach: a collection in a child would otherwise write
+        # to every object of the parent's heap (the whole graph) and copy its pages.
+        gc.freeze()
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for part in pool.imap(_related_part, [(s, min(s + step, n), k) for s in range(0, n, step)]):
+                    yield from part
+        finally:
+            gc.unfreeze()
+            _FORKED = None
+
+    def _related_range(self, begin: int, end: int, k: int) -> Iterator[tuple[str, list[Suggestion]]]:
+        for start in range(begin, end, _CHUNK):
+            stop = min(start + _CHUNK, end)
             queries = self.counts[start:stop]
             for row, cands in enumerate(self._candidates(queries)):
                 i = start + row
@@ -479,6 +507,15 @@ class _IdLists(Sequence):
 
     def __getitem__(self, i):
         return self.docs[i].tolist()
+
+
+# The index a forked ranking process reads (set in the parent just before the fork).
+_FORKED: "RelatedIndex | None" = None
+
+
+def _related_part(task: tuple[int, int, int]) -> list[tuple[str, list[Suggestion]]]:
+    begin, end, k = task
+    return list(_FORKED._related_range(begin, end, k))
 
 
 def _term_counts(docs: Sequence[Sequence[int] | np.ndarray], n_terms: int):
@@ -627,11 +664,12 @@ def related(source: str | Path | nx.MultiDiGraph | RelatedIndex, paper: str | No
     return index.related(index.resolve(paper), top)
 
 
-def link_related(g: nx.MultiDiGraph, k: int = 5) -> RelatedIndex:
+def link_related(g: nx.MultiDiGraph, k: int = 5, jobs: int = 1) -> RelatedIndex:
     """Add ``relatedTo`` edges from every paper to its `k` related papers, with score, rank and reasons;
     returns the index it ranked with.
 
-    Replaces any relatedTo edges the graph had. Deterministic: ties are broken by node key.
+    Replaces any relatedTo edges the graph had. Deterministic: ties are broken by node key. `jobs`
+    processes rank the papers (RelatedIndex.all_related); the edges are the same for any number.
     """
     old = [(u, v) for u, v, key in g.edges(keys=True) if key == "relatedTo"]
     for u, v in old:
@@ -639,7 +677,7 @@ def link_related(g: nx.MultiDiGraph, k: int = 5) -> RelatedIndex:
     index = RelatedIndex.from_graph(g)
     if k <= 0:
         return index
-    for key, suggestions in index.all_related(k):
+    for key, suggestions in index.all_related(k, jobs):
         for rank, s in enumerate(suggestions, 1):
             g.add_edge(key, s.key, key="relatedTo", relation="relatedTo", score=s.score, rank=rank,
                        reasons=list(s.reasons))

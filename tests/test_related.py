@@ -137,3 +137,18 @@ def test_pruned_index_touches_few_postings_and_keeps_exact_scores(monkeypatch) -
         t = int(key.split("/")[1]) % 30
         assert all(int(s.key.split("/")[1]) % 30 == t for s in b[:5])   # the same topic first
         assert any(f"topic{t}" in r for r in b[0].reasons)
+
+
+def test_ranking_on_several_processes_gives_the_same_links(demo, monkeypatch) -> None:
+    """kg build ranks related work on its --jobs processes: every paper's suggestions, scores and
+    reasons are those of one process, in the same order."""
+    import kg.related as rel
+
+    index = RelatedIndex.load(demo / "related")
+    one = [(key, [s.to_json() for s in sugs]) for key, sugs in index.all_related(5)]
+    monkeypatch.setattr(rel, "PARALLEL_MIN_PAPERS", 0)
+    monkeypatch.setattr(rel, "_CHUNK", 7)  # several tasks per process, and a short last one
+    two = [(key, [s.to_json() for s in sugs]) for key, sugs in index.all_related(5, jobs=2)]
+    assert len(one) == len(index.papers) > 400
+    assert two == one
+    assert rel._FORKED is None
