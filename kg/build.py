@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
+import sys
+import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
     from .extract.cache import ExtractionCache
 
 __all__ = ["BuildReport", "build_graph", "build", "demo_corpus", "check_inputs", "OUTPUT_NAMES", "PROBLEMS_LOG",
-           "BuildError", "EngineError", "ENGINES", "InputError", "NothingRead", "StrictFailure"]
+           "BuildError", "EngineError", "StageTime", "ENGINES", "InputError", "NothingRead", "StrictFailure"]
 
 PROBLEMS_LOG = "problems.log"
 # Where extraction runs: this machine (`jobs` processes), or a Dask cluster (kg.extract.dask_engine).
@@ -34,6 +37,29 @@ ENGINES: tuple[str, ...] = ("local", "dask")
 # Everything a build writes into its output folder: replaced together, as one set (kg.io.OutputSet).
 OUTPUT_NAMES: tuple[str, ...] = ("kg.ttl", "kg.nt", "kg.jsonld", "graph.html", "store", RELATED_DIR, PROBLEMS_LOG,
                                  RECORDS_FILE, BUILD_FILE)
+
+
+@dataclass(frozen=True)
+class StageTime:
+    """How long one stage of a build took, and the build process's peak memory when it ended (the
+    peak so far, of this process: extraction workers are not counted)."""
+
+    seconds: float
+    peak_mib: int
+
+
+def _peak_mib() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10))  # bytes on macOS, KiB on Linux
+
+
+@contextlib.contextmanager
+def _stage(report: "BuildReport", name: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        report.timings[name] = StageTime(round(time.perf_counter() - start, 2), _peak_mib())
 
 
 @dataclass
@@ -55,6 +81,8 @@ class BuildReport:
     related_index: object = field(default=None, repr=False, compare=False)
     # Every record read, before deduplication (kept in DIR/records.jsonl.gz for `kg add` / `kg remove`).
     read_records: list = field(default_factory=list, repr=False, compare=False)
+    # Where the time went: stage name -> StageTime, in the order the stages ran ("read", "extract", ...).
+    timings: dict[str, StageTime] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def skipped(self) -> int:
@@ -140,15 +168,18 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
     if engine not in ENGINES:
         raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     report = BuildReport()
-    records = list(records) + list(read(inputs, report.problems))
+    with _stage(report, "read"):
+        records = list(records) + list(read(inputs, report.problems))
     report.read_records = records
     report.records = len(records)
     if strict and report.problems:
         raise StrictFailure(report)
-    papers, report.duplicates_merged = deduplicate(records)
+    with _stage(report, "deduplicate"):
+        papers, report.duplicates_merged = deduplicate(records)
     report.papers = len(papers)
     extracted: list[tuple[Paper, list[Entity]]] = []
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_stage(report, "extract"))
         client = None
         if engine == "dask" and papers:
             from .extract.dask_engine import dask_client, extract_on_dask
@@ -170,9 +201,12 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
             if progress:
                 progress(len(extracted), len(papers))
         report.extraction_cached = store.hits if store is not None else 0
-    res: Resolution = resolve(extracted)
-    g = assemble(papers, res.concepts, res.links, related_k=0)
-    report.related_index = link_related(g, related_k, jobs=jobs)
+    with _stage(report, "resolve"):
+        res: Resolution = resolve(extracted)
+    with _stage(report, "assemble"):
+        g = assemble(papers, res.concepts, res.links, related_k=0)
+    with _stage(report, "related"):
+        report.related_index = link_related(g, related_k, jobs=jobs)
     kinds = Counter(d.get("type") for _, d in g.nodes(data=True) if d.get("kind") == "Concept")
     report.concepts_by_type = dict(sorted(kinds.items()))
     rels = Counter(k for _, _, k in g.edges(keys=True))
@@ -229,9 +263,11 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
         if report.papers == 0:
             raise NothingRead(report)
         stage = output.path
-        written: dict[str, Path] = dict(write_rdf(g, stage, evidence=evidence))
-        written["related"] = report.related_index.save(stage / RELATED_DIR)
-        with atomic_open(stage / RECORDS_FILE, "wb") as fh:
+        with _stage(report, "write RDF"):
+            written: dict[str, Path] = dict(write_rdf(g, stage, evidence=evidence))
+        with _stage(report, "write related index"):
+            written["related"] = report.related_index.save(stage / RELATED_DIR)
+        with _stage(report, "write records"), atomic_open(stage / RECORDS_FILE, "wb") as fh:
             write_records(fh, report.read_records)
         write_options(stage / BUILD_FILE, {"use_ner": use_ner, "min_confidence": min_confidence, "html": html,
                                            "store": store, "evidence": evidence})
@@ -239,9 +275,11 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
         if store:
             from .store import persist_store
 
-            written["store"] = persist_store(stage)
+            with _stage(report, "load store"):
+                written["store"] = persist_store(stage)
         if html:
-            write_html(g, stage / "graph.html")
+            with _stage(report, "write HTML"):
+                write_html(g, stage / "graph.html")
             written["html"] = stage / "graph.html"
         if report.problems:
             atomic_write_text(stage / PROBLEMS_LOG, "".join(f"{p}\n" for p in report.problems))

@@ -132,6 +132,8 @@ def _run_and_report(command: str, output: Path, cache: bool, run) -> None:
     table.add_row("problems (records skipped)", f"{len(report.problems)} ({report.skipped})")
     for name, path in report.outputs.items():
         table.add_row(f"wrote {name}", str(path))
+    for name, t in report.timings.items():
+        table.add_row(f"time {name}", f"{t.seconds:.1f} s (peak {t.peak_mib:,} MiB)")
     out.print(table)
 
 

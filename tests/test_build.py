@@ -43,6 +43,22 @@ def test_build_reports_papers_and_duplicates(built):
         assert (out / name).stat().st_size > 0
 
 
+def test_build_says_where_its_time_went(built, tmp_path):
+    """Every stage, in the order it ran, with its time and the peak memory so far (kg build's summary
+    and BuildReport.timings)."""
+    from kg.build import build
+
+    stages = ["read", "deduplicate", "extract", "resolve", "assemble", "related", "write RDF",
+              "write related index", "write records", "load store"]
+    _, summary = built
+    for name in [*stages, "write HTML"]:
+        assert f"time {name} " in summary, name
+    _, report = build([write_records(tmp_path / "two.jsonl", 2)], tmp_path / "out", html=False)
+    assert list(report.timings) == stages
+    peaks = [t.peak_mib for t in report.timings.values()]
+    assert all(t.seconds >= 0 for t in report.timings.values()) and peaks == sorted(peaks) and peaks[0] > 0
+
+
 def test_query_counts_papers_not_concepts(built):
     out, _ = built
     run = kg("query", "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p dcterms:title ?t }",
