@@ -27,6 +27,7 @@ import csv
 import hashlib
 import io
 import json
+import itertools
 import re
 import shutil
 import tempfile
@@ -703,6 +704,22 @@ def _remove_leftovers(graph_dir: Path) -> None:
         shutil.rmtree(d, ignore_errors=True)
 
 
+# Quads handed to the store at a time. Oxigraph's bulk loader holds about twice its input in memory
+# (1.7 GB for the 720 MB kg.nt of 10,000 papers, growing with the corpus); fed from one streaming
+# parse in batches it takes about 120 MB at any size, no slower. One parse of the whole file keeps
+# each blank node one node (a bulk load of each piece would give a piece its own blank nodes) and
+# locates a syntax error in the file.
+STORE_LOAD_BATCH = 50_000
+
+
+def _bulk_load(store, src: Path, fmt) -> None:
+    import pyoxigraph
+
+    quads = pyoxigraph.parse(path=str(src), format=fmt)
+    while batch := list(itertools.islice(quads, STORE_LOAD_BATCH)):
+        store.bulk_extend(batch)
+
+
 def persist_store(graph_dir: str | Path, source: str | Path | None = None) -> Path:
     """Bulk-load the graph file of `graph_dir` into an on-disk Oxigraph store DIR/store, atomically.
 
@@ -738,8 +755,9 @@ def persist_store(graph_dir: str | Path, source: str | Path | None = None) -> Pa
     try:
         st = src.stat()
         store = pyoxigraph.Store(str(tmp))
+        fmt = _ox_format(src)
         try:
-            store.bulk_load(path=str(src), format=_ox_format(src))
+            _bulk_load(store, src, fmt)
         except (SyntaxError, ValueError) as exc:
             raise QueryError(f"cannot load {src}: {exc}") from exc
         store.optimize()
