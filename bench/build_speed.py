@@ -11,8 +11,9 @@ more papers; (4) with `--check-add`, a fresh build of BASE + EXTRA into another 
 that (3) wrote the same bytes (kg.nt, kg.ttl, kg.jsonld). The synthetic corpus is
 `../shared/bench/make_corpus.py` of papers + add records: the first `--papers` are BASE, the rest EXTRA.
 
-Wall clock is from process start to exit; peak is the largest resident set of the process tree
-(sampled every 50 ms, summed over the workers); disk is each output's size after the step. When the
+Wall clock is from process start to exit; peak is the largest PSS of the process tree (sampled
+every 50 ms, summed over the workers: forked workers share their parent's pages, which a sum of RSS
+would count once per process; that sum is printed too); disk is each output's size after the step. When the
 build reports where its time went (BuildReport.timings, printed by `kg build` as "time ..." rows),
 those rows are printed too. Figures go to bench/README.md ("## Build (end to end)").
 """
@@ -26,9 +27,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from bench.speed import KG, MAKE_CORPUS, run_measured
+from bench.speed import KG, MAKE_CORPUS, ROOT
 
 RDF_FILES = ("kg.nt", "kg.ttl", "kg.jsonld")
 
@@ -45,11 +47,62 @@ def outputs(folder: Path) -> dict[str, int]:
     return {p.name: disk_usage(p) for p in sorted(folder.iterdir())} if folder.is_dir() else {}
 
 
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return out
+
+
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes of `pid` and its descendants. Forked workers share their parent's pages,
+    which RSS counts once in every process; PSS divides each shared page among its sharers, so the
+    PSS sum is the memory the tree really holds."""
+    rss = pss = 0
+    for p in _tree(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return rss, pss
+
+
+def run_measured(cmd: list[str]) -> tuple[float, int, int, str]:
+    """(wall seconds, peak tree RSS, peak tree PSS, stdout) of a command (memory sampled every 50 ms)."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+                            env={**os.environ, "COLUMNS": "200"})
+    peak_rss = peak_pss = 0
+    while proc.poll() is None:
+        rss, pss = tree_memory(proc.pid)
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(0.05)
+    wall = time.perf_counter() - t
+    out = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} exited with {proc.returncode}")
+    return wall, peak_rss, peak_pss, out
+
+
 def _step(name: str, cmd: list[str], folder: Path, res: dict) -> None:
-    wall, peak, out = run_measured(cmd)
+    wall, rss, pss, out = run_measured(cmd)
     timings = [line.strip() for line in out.splitlines() if line.strip().startswith(("│ time ", "time "))]
-    res[name] = {"seconds": round(wall, 1), "peak_mib": round(peak / 2**20), "disk": outputs(folder)}
-    print(f"{name}: {wall:.1f} s, peak {peak / 2**20:.0f} MiB, folder {sum(res[name]['disk'].values()) / 2**20:.0f} MiB")
+    res[name] = {"seconds": round(wall, 1), "peak_pss_mib": round(pss / 2**20), "peak_rss_mib": round(rss / 2**20),
+                 "disk": outputs(folder), "stages": [line.strip("│ ") for line in timings]}
+    print(f"{name}: {wall:.1f} s, peak {pss / 2**20:,.0f} MiB (PSS of the process tree; RSS sum "
+          f"{rss / 2**20:,.0f} MiB), folder {sum(res[name]['disk'].values()) / 2**20:,.0f} MiB")
     for line in timings:
         print("   ", line.strip("│ "))
 
@@ -60,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--add", type=int, default=1_000, help="papers then added with `kg add` (0: no add step)")
     ap.add_argument("--input", type=Path, help="base records instead of the synthetic corpus (no add step)")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--no-rebuild", dest="rebuild", action="store_false", help="leave out step (2)")
     ap.add_argument("--check-add", action="store_true", help="also build BASE + EXTRA fresh and compare the RDF")
     ap.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary one)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
@@ -88,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
                      "load": os.getloadavg()[0]}
         build = [*KG, "build", str(base), "--output", str(out), *jobs, "--no-html"]
         _step("build", build, out, res)
-        _step("rebuild (unchanged)", build, out, res)
+        if args.rebuild:
+            _step("rebuild (unchanged)", build, out, res)
         if extra:
             _step(f"add {args.add}", [*KG, "add", str(extra), "--graph", str(out), *jobs], out, res)
             if args.check_add:
