@@ -60,7 +60,11 @@ def test_open_gives_the_same_graph(graph):
     opened = kg.open(graph.path)
     assert opened.report is None
     assert opened.stats() == graph.stats()
-    assert repr(opened) == f"<KnowledgeGraph {graph.path}: 25 papers, 216 concepts, 395 links>"
+    # The concept and link counts move with every retrain of the extractor; the paper count is the input's.
+    counts = graph.stats()
+    concepts, links = sum(counts["concepts"].values()), sum(counts["links"].values())
+    assert concepts > 100 and links > concepts
+    assert repr(opened) == f"<KnowledgeGraph {graph.path}: 25 papers, {concepts} concepts, {links} links>"
     g, h = opened.to_networkx(), graph.to_networkx()
     assert sorted(g.nodes) == sorted(h.nodes)
     assert sorted(g.edges(keys=True)) == sorted(h.edges(keys=True))
