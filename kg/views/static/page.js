@@ -63,10 +63,22 @@ window.paperkg = paperkgPage(function (P) {
     window.paperkgTimes.drawn = performance.now();
     window.paperkgDrawn = true;
   });
+  // The legend floats over the top-right of the canvas: a plain fit can put nodes under it, where
+  // they can be neither seen nor clicked. Fit, then shrink and shift the drawing into the part of
+  // the canvas left of the legend.
+  function fitView() {
+    network.fit({animation: false});
+    var legend = document.getElementById("legend"), width = container.clientWidth;
+    if (!legend || !legend.offsetParent || !width) return;
+    var clear = width - (legend.offsetWidth + 20);
+    if (clear < width / 2) return;  // a narrow window: the legend covers too much to avoid
+    var scale = network.getScale() * clear / width, at = network.getViewPosition();
+    network.moveTo({position: {x: at.x + (width - clear) / 2 / scale, y: at.y}, scale: scale, animation: false});
+  }
   if (DATA.physics) {
     network.once("stabilizationIterationsDone", function () { network.setOptions({physics: {enabled: false}}); });
   } else {
-    network.fit({animation: false});
+    fitView();
   }
   function isHidden(id) { var n = network.body.nodes[id]; return !n || n.options.hidden; }
 
@@ -164,7 +176,7 @@ window.paperkg = paperkgPage(function (P) {
       edges.add(ks.map(visEdge));
     }
     document.getElementById("back").hidden = false;
-    if (fit !== false) network.fit({animation: false});
+    if (fit !== false) fitView();
     if (CNAMES.has(cid)) P.showCommunity(cid);
     window.paperkgCommunity = cid;
     return true;
@@ -178,7 +190,7 @@ window.paperkg = paperkgPage(function (P) {
     edges.add(aggregateEdges());
     document.getElementById("back").hidden = true;
     P.hidePanel();
-    network.fit({animation: false});
+    fitView();
     window.paperkgCommunity = null;
   }
   document.getElementById("back").addEventListener("click", back);
