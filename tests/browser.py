@@ -95,3 +95,16 @@ def open_page(browser: Any, path: Path, *, width: int = 1280, height: int = 800)
     page.on("request", lambda r: log.requests.append(r.url))
     page.goto(url, wait_until="load")
     return page, log
+
+
+def nodes_under(page: Any, selector: str = "#legend") -> list[str]:
+    """The ids of the vis-network nodes whose centres are under the element `selector` (an overlay)."""
+    return page.evaluate("""(selector) => {
+        const r = document.querySelector(selector).getBoundingClientRect();
+        const c = document.querySelector('#mynetwork canvas').getBoundingClientRect();
+        return nodes.getIds().filter(id => {
+            const p = network.canvasToDOM(network.getPositions([id])[id]);
+            const x = c.left + p.x, y = c.top + p.y;
+            return x > r.left && x < r.right && y > r.top && y < r.bottom;
+        });
+    }""", selector)

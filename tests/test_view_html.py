@@ -10,7 +10,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from browser import open_page
+from browser import nodes_under, open_page
 from kg.views.page import read_page_data
 from kg.views.html import EDGE_COLORS, NODE_COLORS, ViewInfo, link_records, render_html, write_html
 
@@ -275,7 +275,7 @@ def test_in_browser(chromium, graph: nx.MultiDiGraph, tmp_path: Path) -> None:  
         assert page.evaluate("nodes.length") == info.nodes_shown
         assert page.evaluate("network.body.data.edges.length") == info.edges_shown
         assert page.evaluate("network.physics.options.enabled") is False  # settled after stabilisation
-        assert page.is_visible("#legend")
+        assert page.is_visible("#legend") and nodes_under(page) == []  # fitted clear of the legend
         page.screenshot(path=str(tmp_path / "view.png"))
 
         # hover, then click the hostile paper: its title shows as text, nothing runs

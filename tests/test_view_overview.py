@@ -12,7 +12,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
-from browser import open_page
+from browser import nodes_under, open_page
 from test_view_html import EVIL, fixture_graph
 
 from kg.views import write_html, write_view
@@ -323,15 +323,7 @@ def test_large_map_opens_as_communities_and_drills_down(chromium, demo: nx.Multi
         assert page.evaluate("nodes.getIds()") == [f"community:{c['id']}" for c in communities]
         assert page.evaluate("edges.length") == len(data["communityEdges"])
         # The legend floats over the canvas; the fitted map keeps every node clear of it, so each can be clicked.
-        under = page.evaluate("""(() => {
-            const r = document.getElementById('legend').getBoundingClientRect(), c = container();
-            return nodes.getIds().filter(id => {
-                const p = network.canvasToDOM(network.getPositions([id])[id]);
-                return c.left + p.x > r.left && c.top + p.y < r.bottom;
-            });
-            function container() { return document.querySelector('#mynetwork canvas').getBoundingClientRect(); }
-        })()""")
-        assert under == []
+        assert nodes_under(page) == []
         first = communities[0]
         box = page.locator("#mynetwork canvas").bounding_box()
         dom = page.evaluate(f"network.canvasToDOM(network.getPositions(['community:{first['id']}'])['community:{first['id']}'])")

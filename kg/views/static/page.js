@@ -76,7 +76,8 @@ window.paperkg = paperkgPage(function (P) {
     network.moveTo({position: {x: at.x + (width - clear) / 2 / scale, y: at.y}, scale: scale, animation: false});
   }
   if (DATA.physics) {
-    network.once("stabilizationIterationsDone", function () { network.setOptions({physics: {enabled: false}}); });
+    // vis-network has fitted the view by the time this fires; fitView refits it clear of the legend
+    network.once("stabilizationIterationsDone", function () { network.setOptions({physics: {enabled: false}}); fitView(); });
   } else {
     fitView();
   }
