@@ -18,7 +18,8 @@ build. The copies share the ontology and vocabulary terms, as papers of one bigg
 from __future__ import annotations
 
 import argparse
-import itertools
+import math
+import os
 import re
 import resource
 import shutil
@@ -26,8 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.build_speed import disk_usage, tree_rss
 from kg.schema import BASE, KGV_NS, ONTOLOGY_IRI
-from kg.store import OxigraphStore, _materialize, _ox_format, _sha256
+from kg.store import OxigraphStore, _bulk_load, _materialize, _ox_format, _sha256
 
 _TERM = re.compile(r"<([^>]*)>|_:([A-Za-z0-9_\-]+)")
 _SHARED = (ONTOLOGY_IRI, KGV_NS)  # terms every copy shares
@@ -64,16 +66,6 @@ def write_copies(src: Path, out: Path, copies: int) -> None:
                     fh.write(_TERM.sub(rename, head) + quote + rest)
 
 
-def _rss_mib() -> float:
-    with open("/proc/self/statm") as fh:
-        pages = int(fh.read().split()[1])
-    return pages * resource.getpagesize() / 2**20
-
-
-def _du_mib(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
-
-
 def main(argv: list[str] | None = None) -> None:
     import pyoxigraph
 
@@ -102,28 +94,20 @@ def main(argv: list[str] | None = None) -> None:
         def step(name: str, fn, folder: Path | None = None):
             t = time.perf_counter()
             out = fn()
-            size = f", store {_du_mib(folder):,.0f} MiB" if folder else ""
-            print(f"{name:<22} {time.perf_counter() - t:8.1f} s   RSS {_rss_mib():7,.0f} MiB{size}", flush=True)
+            size = f", store {disk_usage(folder) / 2**20:,.0f} MiB" if folder else ""
+            print(f"{name:<22} {time.perf_counter() - t:8.1f} s   RSS {tree_rss(os.getpid()) / 2**20:7,.0f} MiB{size}",
+                  flush=True)
             return out
 
         step("parse only", lambda: sum(1 for _ in pyoxigraph.parse(path=str(src), format=fmt)))
         folder = work / "store"
         store = pyoxigraph.Store(str(folder))
 
-        def load() -> int:
-            quads = pyoxigraph.parse(path=str(src), format=fmt)
-            n = 0
-            while batch := list(itertools.islice(quads, args.batch)):
-                store.bulk_extend(batch)
-                n += 1
-            return n
-
-        batches = step("parse + bulk_extend", load, folder)
-        print(f"  ({batches:,} batches)")
+        step("parse + bulk_extend", lambda: _bulk_load(store, src, fmt, args.batch), folder)
         step("optimize", store.optimize, folder)
         step("flush", store.flush, folder)
         triples = step("len", lambda: len(store))
-        print(f"  ({triples:,} triples)")
+        print(f"  ({triples:,} triples, {math.ceil(triples / args.batch):,} batches)")
         step("named queries", lambda: _materialize(store))
         step("sha256 of the file", lambda: _sha256(src))
         del store

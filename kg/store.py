@@ -712,11 +712,11 @@ def _remove_leftovers(graph_dir: Path) -> None:
 STORE_LOAD_BATCH = 50_000
 
 
-def _bulk_load(store, src: Path, fmt) -> None:
+def _bulk_load(store, src: Path, fmt, batch_size: int = STORE_LOAD_BATCH) -> None:
     import pyoxigraph
 
     quads = pyoxigraph.parse(path=str(src), format=fmt)
-    while batch := list(itertools.islice(quads, STORE_LOAD_BATCH)):
+    while batch := list(itertools.islice(quads, batch_size)):
         store.bulk_extend(batch)
 
 
