@@ -80,3 +80,30 @@ def test_no_latex_reaches_entities_of_arxiv_recent(arxiv_latex_records):
                 if re.search(r"[\\${}]", form):
                     leaked.append((paper.record_id, form))
     assert leaked == []
+
+
+@pytest.mark.parametrize("raw", [
+    r"a \frac 1 2 b c d", r"We use \textbf Foo here", r"x \alpha b c", r"a {\bf bold words here} b",
+    r"unbalanced \emph{ brace and words after it", r"unbalanced } close \bf here", r"multi \cite{a, b} c",
+    r"\emph {spaced} arg and words", r"a \textbf{x {y} z} w v", r"$x$ and $y$ and text -- and `` quoted '' end",
+    r"an \href{http://a}{link text} here", r"\LaTeX\ is fun", r"a \verb|x y| b", r"A & B and \& C",
+])
+def test_only_markup_is_parsed_yet_text_is_the_whole_rendering(raw):
+    """latex_to_text parses only the stretches around markup; the result is what parsing the whole
+    text gives."""
+    from kg.readers.latex import _protect, _render, _SPACE
+
+    assert has_latex(raw)
+    assert latex_to_text(raw) == _SPACE.sub(" ", _render(_protect(raw, False))).strip()
+
+
+def test_arxiv_recent_renders_as_when_parsed_whole(arxiv_latex_records):
+    import unicodedata
+
+    from kg.readers.latex import _protect, _render, _SPACE
+
+    texts = [t for r in arxiv_latex_records for t in (r["title"], r["abstract"]) if has_latex(t)]
+    assert len(texts) > 300
+    for t in texts:
+        whole = _SPACE.sub(" ", unicodedata.normalize("NFC", _render(_protect(t, False)))).strip()
+        assert latex_to_text(t) == whole

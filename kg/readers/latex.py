@@ -121,6 +121,49 @@ def _protect(text: str, bibtex: bool) -> str:
     return "".join(out)
 
 
+# What pylatexenc renders differently from the characters themselves: commands, groups, specials
+# ("--" is a dash, "``" and "''" quotes, "&" an alignment tab, "!`" an inverted mark).
+_SPECIAL = re.compile(r"[\\{}&~^_#%$]|--|``|''|[!?]`")
+_BRACE = re.compile(r"(?<!\\)[{}]")
+_WORDS = re.compile(r"\S+")
+
+
+def _markup_stretches(text: str) -> list[tuple[int, int]]:
+    r"""(start, end) of the stretches of `text` that need pylatexenc: each whitespace-delimited group
+    (a word, or words inside one pair of braces) with markup in it, with the group before it and the
+    two after it (a command reads its argument, or eats the space, after it: "\textbf X",
+    "\alpha b"); the rest is prose that renders as itself.
+
+    >>> t = r"We propose \textbf{Foo Net} in the end, and \alpha b then nothing else."
+    >>> [t[a:b] for a, b in _markup_stretches(t)]
+    ['propose \\textbf{Foo Net} in the', 'and \\alpha b then']
+    """
+    groups: list[list] = []  # [start, end, has markup]
+    depth = 0
+    for m in _WORDS.finditer(text):
+        word = m.group()
+        if depth > 0:
+            groups[-1][1] = m.end()
+            groups[-1][2] = groups[-1][2] or bool(_SPECIAL.search(word))
+        else:
+            groups.append([m.start(), m.end(), bool(_SPECIAL.search(word))])
+        for b in _BRACE.findall(word):
+            depth = depth + 1 if b == "{" else max(depth - 1, 0)
+    keep = [False] * len(groups)
+    for i, (_, _, marked) in enumerate(groups):
+        if marked:
+            for j in range(max(i - 1, 0), min(i + 3, len(groups))):
+                keep[j] = True
+    out: list[tuple[int, int]] = []
+    for i, (start, end, _) in enumerate(groups):
+        if keep[i]:
+            if i and keep[i - 1]:
+                out[-1] = (out[-1][0], end)
+            else:
+                out.append((start, end))
+    return out
+
+
 def latex_to_text(text: str, *, bibtex: bool = False) -> str:
     """Plain text for `text`: LaTeX markup rendered, everything else unchanged.
 
@@ -138,13 +181,31 @@ def latex_to_text(text: str, *, bibtex: bool = False) -> str:
     """
     if not (bibtex or has_latex(text)):
         return text
-    from pylatexenc.latexwalker import LatexWalker
-
-    walker_db, to_text = _converter()
+    protected = _protect(text, bibtex)
     try:
-        nodes, _, _ = LatexWalker(_protect(text, bibtex), latex_context=walker_db, tolerant_parsing=True).get_latex_nodes()
-        out = to_text.nodelist_to_text(nodes)
+        if bibtex or "\\begin" in protected:
+            out = _render(protected)
+        else:
+            # pylatexenc reads a character at a time, about 5 ms per abstract with markup (the largest
+            # cost of reading arXiv metadata): only the stretches around markup are parsed, and the prose
+            # between them, which renders as itself, is copied (tests/test_latex.py checks that the
+            # result is the whole text's rendering).
+            out, last = [], 0
+            for start, end in _markup_stretches(protected):
+                out += [protected[last:start], _render(protected[start:end])]
+                last = end
+            out.append(protected[last:])
+            out = "".join(out)
     except Exception:  # pylatexenc is tolerant, but untrusted text must never stop a build
         return text
     out = unicodedata.normalize("NFC", out)
     return _SPACE.sub(" ", out).strip()
+
+
+def _render(latex: str) -> str:
+    """pylatexenc's text for a LaTeX string (after `_protect`)."""
+    from pylatexenc.latexwalker import LatexWalker
+
+    walker_db, to_text = _converter()
+    nodes, _, _ = LatexWalker(latex, latex_context=walker_db, tolerant_parsing=True).get_latex_nodes()
+    return to_text.nodelist_to_text(nodes)
