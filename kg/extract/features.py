@@ -35,6 +35,7 @@ def name_key(name: str) -> str:
     return " ".join(name.lower().split())
 
 
+_TYPED_SHAPES = frozenset({"lower", "caps", "digit", "size", "bench"})
 _CAMEL = re.compile(r"[a-z][A-Z]")
 _BENCH = re.compile(r"bench", re.IGNORECASE)
 _LEFT_CUT = re.compile(r"[.;:!?\n]\s")
@@ -88,6 +89,8 @@ class DocContext:
     _before: dict = field(default_factory=dict, repr=False)
     _after: dict = field(default_factory=dict, repr=False)
     _found: dict = field(default_factory=dict, repr=False)
+    _tokens: dict = field(default_factory=dict, repr=False)
+    _posterior: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, doc: Doc, spans_key: str = ENTITIES_KEY, clusters: dict[str, list[int]] | None = None) -> "DocContext":
@@ -116,6 +119,21 @@ class DocContext:
             words = self._after[end] = [w.lower() for w in _WORD.findall(right)]
         return words[:n]
 
+    def tokens(self, start: int, end: int) -> tuple[int, int] | None:
+        """Token bounds of characters `start`..`end` (spaCy's ``char_span``, expanded to whole tokens)."""
+        key = (start, end)
+        if key not in self._tokens:
+            span = self.doc.char_span(start, end, alignment_mode="expand")
+            self._tokens[key] = None if span is None else (span.start, span.end)
+        return self._tokens[key]
+
+    def posterior(self, start: int, end: int) -> tuple[float, float, float] | None:
+        """kg.extract.ner.span_posterior of tokens `start`..`end` (a candidate and its variants ask again)."""
+        key = (start, end)
+        if key not in self._posterior:
+            self._posterior[key] = span_posterior(self.doc, start, end)
+        return self._posterior[key]
+
     def sentence_before(self, start: int) -> str:
         """The text of the sentence (or title) holding `start`, up to `start`."""
         cut = max(self.text.rfind(". ", 0, start), self.text.rfind("\n", 0, start))
@@ -131,16 +149,17 @@ def boundary_uncertain(ent: Entity, ctx: DocContext, sure: float = 0.8, outside:
     `sure` that an entity starts there or ends there, or a neighbouring word above `outside` of being
     inside one): only then are other boundaries worth scoring (without the NER: always)."""
     m0 = ent.mentions[0]
-    span = ctx.doc.char_span(m0.start, m0.end, alignment_mode="expand")
-    if span is None:
+    bounds = ctx.tokens(m0.start, m0.end)
+    if bounds is None:
         return False
-    post = span_posterior(ctx.doc, span.start, span.end)
+    start, end = bounds
+    post = ctx.posterior(start, end)
     if post is None:
         return True
     if post[1] < sure or post[2] < sure:
         return True
-    left = span_posterior(ctx.doc, span.start - 1, span.start) if span.start > 0 else None
-    right = span_posterior(ctx.doc, span.end, span.end + 1) if span.end < len(ctx.doc) else None
+    left = ctx.posterior(start - 1, start) if start > 0 else None
+    right = ctx.posterior(end, end + 1) if end < len(ctx.doc) else None
     return bool(left and left[0] > outside or right and right[0] > outside)
 
 
@@ -190,8 +209,8 @@ def entity_features(ent: Entity, ctx: DocContext, base: Entity | None = None, ki
     if found["score"] is not None:
         feats.append(f"ner_p={min(int(found['score'] * 10), 9)}")
     m0 = ent.mentions[0]
-    span = ctx.doc.char_span(m0.start, m0.end, alignment_mode="expand")
-    post = span_posterior(ctx.doc, span.start, span.end) if span is not None else None
+    bounds = ctx.tokens(m0.start, m0.end)
+    post = ctx.posterior(*bounds) if bounds is not None else None
     if post:
         inside, begin, end = post
         feats += [f"crf_in={min(int(inside * 5), 4)}", f"crf_b={min(int(begin * 5), 4)}",
@@ -206,8 +225,9 @@ def entity_features(ent: Entity, ctx: DocContext, base: Entity | None = None, ki
         if ctx.text[first.end:first.end + 1] == ":" and first.start == 0:
             feats.append("title_prefix")
     surface = first.text
-    feats += [f"shape={f}" for f in _shape(surface)]
-    feats += [f"lshape={f}:{ent.type}" for f in _shape(surface) if f in ("lower", "caps", "digit", "size", "bench")]
+    shape = _shape(surface)
+    feats += [f"shape={f}" for f in shape]
+    feats += [f"lshape={f}:{ent.type}" for f in shape if f in _TYPED_SHAPES]
     words = [w.lower() for w in surface.split()]
     clusters = ctx.clusters
     if words and clusters:

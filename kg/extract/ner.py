@@ -231,10 +231,10 @@ class CompiledCRF:
     def _word(self, orth: int, strings) -> tuple[int, int | None]:
         text = strings[orth]
         row = len(self.cache)
-        index = self.index
+        get = self.index.get
         rows, starts, slots = [], [], []
         for k, feats in enumerate(word_features(text, self.clusters)):
-            found = [index[f] for f in feats if f in index]
+            found = [j for j in map(get, feats) if j is not None]
             if found:
                 starts.append(len(rows))
                 slots.append(k)

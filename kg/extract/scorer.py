@@ -61,10 +61,10 @@ class LinearModel:
 
     def proba_many(self, batch: list[list[str]]) -> np.ndarray:
         """Class probabilities (rows x classes) for many feature lists, in one pass."""
-        index = self.index
+        get = self.index.get
         rows, starts, owners = [], [], []
         for i, features in enumerate(batch):
-            found = [index[f] for f in features if f in index]
+            found = [j for j in map(get, features) if j is not None]
             if found:
                 starts.append(len(rows))
                 owners.append(i)
