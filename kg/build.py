@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import networkx as nx
 
 from .built_corpus import BUILD_FILE, RECORDS_FILE
+from .build_stamp import STAMP_FILE, build_digest, current_summary, write_stamp
 from .dedupe import deduplicate
 from .extract.pipeline import extract_papers
 from .graph import assemble
@@ -34,9 +35,11 @@ __all__ = ["BuildReport", "build_graph", "build", "demo_corpus", "check_inputs",
 PROBLEMS_LOG = "problems.log"
 # Where extraction runs: this machine (`jobs` processes), or a Dask cluster (kg.extract.dask_engine).
 ENGINES: tuple[str, ...] = ("local", "dask")
+# Related papers linked to each paper by `kg build`.
+RELATED_K = 5
 # Everything a build writes into its output folder: replaced together, as one set (kg.io.OutputSet).
 OUTPUT_NAMES: tuple[str, ...] = ("kg.ttl", "kg.nt", "kg.jsonld", "graph.html", "store", RELATED_DIR, PROBLEMS_LOG,
-                                 RECORDS_FILE, BUILD_FILE)
+                                 RECORDS_FILE, BUILD_FILE, STAMP_FILE)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,25 @@ class BuildReport:
     read_records: list = field(default_factory=list, repr=False, compare=False)
     # Where the time went: stage name -> StageTime, in the order the stages ran ("read", "extract", ...).
     timings: dict[str, StageTime] = field(default_factory=dict, repr=False, compare=False)
+    # True when the folder already held this very build (kg.build_stamp) and nothing was written.
+    up_to_date: bool = False
+
+    # What DIR/build.stamp.json keeps of a report, for a rebuild that finds the folder up to date.
+    _SUMMARY = ("records", "papers", "duplicates_merged", "concepts_by_type", "links_by_relation",
+                "code_repositories", "related_pairs")
+
+    def summary(self, out: Path) -> dict:
+        """The counts of this report and its outputs (relative to the folder `out`), as JSON values."""
+        return {**{k: getattr(self, k) for k in self._SUMMARY},
+                "outputs": {name: os.path.relpath(path, out) for name, path in self.outputs.items()}}
+
+    def restore(self, summary: dict, out: Path) -> None:
+        """Take the counts and outputs of `summary` (a `summary()` of the build that wrote `out`)."""
+        for k in self._SUMMARY:
+            setattr(self, k, summary[k])
+        self.outputs = {name: out / rel for name, rel in summary["outputs"].items()}
+        self.extraction_cached = self.papers
+        self.up_to_date = True
 
     @property
     def skipped(self) -> int:
@@ -150,7 +172,7 @@ def _open_cache(path: str | Path | None, use_ner: bool, min_confidence: float | 
 
 def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = True,
                 progress: Callable[[int, int], None] | None = None,
-                min_confidence: float | None = None, related_k: int = 5,
+                min_confidence: float | None = None, related_k: int = RELATED_K,
                 strict: bool = False, cache: str | Path | None = None, engine: str = "local",
                 scheduler: str | None = None, records: Iterable[Paper] = ()) -> tuple[nx.MultiDiGraph, BuildReport]:
     """Read, deduplicate, extract, resolve and assemble the inputs into one graph (no files written).
@@ -168,12 +190,28 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
     if engine not in ENGINES:
         raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
     report = BuildReport()
+    _read_inputs(inputs, records, report, strict)
+    g = _graph_of(report, jobs=jobs, use_ner=use_ner, progress=progress, min_confidence=min_confidence,
+                  related_k=related_k, cache=cache, engine=engine, scheduler=scheduler)
+    return g, report
+
+
+def _read_inputs(inputs: Iterable[str | Path], records: Iterable[Paper], report: BuildReport, strict: bool) -> None:
+    """The read stage: `records`, then those of `inputs`, into report.read_records (StrictFailure with
+    `strict` when reading raised problems)."""
     with _stage(report, "read"):
-        records = list(records) + list(read(inputs, report.problems))
-    report.read_records = records
-    report.records = len(records)
+        read_records = list(records) + list(read(inputs, report.problems))
+    report.read_records = read_records
+    report.records = len(read_records)
     if strict and report.problems:
         raise StrictFailure(report)
+
+
+def _graph_of(report: BuildReport, *, jobs: int, use_ner: bool, progress: Callable[[int, int], None] | None,
+              min_confidence: float | None, related_k: int, cache: str | Path | None, engine: str,
+              scheduler: str | None) -> nx.MultiDiGraph:
+    """Deduplicate, extract, resolve, assemble and link report.read_records (build_graph's stages after reading)."""
+    records = report.read_records
     with _stage(report, "deduplicate"):
         papers, report.duplicates_merged = deduplicate(records)
     report.papers = len(papers)
@@ -213,7 +251,7 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
     report.related_pairs = rels.pop("relatedTo", 0)
     report.links_by_relation = dict(sorted(rels.items()))
     report.code_repositories = sum(1 for _, d in g.nodes(data=True) if d.get("kind") == "CodeRepository")
-    return g, report
+    return g
 
 
 def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, html: bool = True,
@@ -221,7 +259,7 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
           use_ner: bool = True, min_confidence: float | None = None,
           strict: bool = False, cache: bool | str | Path = True, engine: str = "local",
           scheduler: str | None = None, records: Iterable[Paper] = (),
-          evidence: str = "all") -> tuple[nx.MultiDiGraph, BuildReport]:
+          evidence: str = "all", reuse: bool = False) -> tuple[nx.MultiDiGraph | None, BuildReport]:
     """Build the graph and write DIR/kg.ttl (+ .nt, .jsonld), DIR/graph.html, DIR/store, DIR/related
     and DIR/problems.log (when there were problems) as one set.
 
@@ -242,6 +280,11 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     for kg.update (`kg add`, `kg remove`). `evidence` (kg.schema.EVIDENCE_LEVELS: "all", the default,
     "first", "none") is how much of each paper -> concept link's provenance the RDF files keep; an
     unknown level raises ValueError before any work.
+
+    `reuse`: when DIR already holds the outputs of a build of the same records (and problems), options
+    and code, untouched since (kg.build_stamp), nothing is extracted or written; the report says so
+    (``report.up_to_date``, its counts those of that build) and the graph returned is None (kg.open
+    reads it from DIR). `kg build` reuses unless --no-cache.
     """
     from .extract.cache import CACHE_FILE
     from .built_corpus import write_options, write_records
@@ -257,9 +300,21 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     output = OutputSet(out, OUTPUT_NAMES)
     try:
         cache_path = (out / CACHE_FILE if cache is True else None if cache is False else Path(cache))
-        g, report = build_graph(inputs, jobs=jobs, use_ner=use_ner, progress=progress,
-                                min_confidence=min_confidence, strict=strict, cache=cache_path, engine=engine,
-                                scheduler=scheduler, records=records)
+        if engine not in ENGINES:
+            raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+        report = BuildReport()
+        _read_inputs(inputs, records, report, strict)
+        options = {"use_ner": use_ner, "min_confidence": min_confidence, "html": html, "store": store,
+                   "evidence": evidence}
+        with _stage(report, "check up to date"):
+            digest = build_digest(report.read_records, report.problems, options)
+            summary = current_summary(out, digest) if reuse and report.records else None
+        if summary is not None:
+            output.abort()
+            report.restore(summary, out)
+            return None, report
+        g = _graph_of(report, jobs=jobs, use_ner=use_ner, progress=progress, min_confidence=min_confidence,
+                      related_k=RELATED_K, cache=cache_path, engine=engine, scheduler=scheduler)
         if report.papers == 0:
             raise NothingRead(report)
         stage = output.path
@@ -269,8 +324,7 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
             written["related"] = report.related_index.save(stage / RELATED_DIR)
         with _stage(report, "write records"), atomic_open(stage / RECORDS_FILE, "wb") as fh:
             write_records(fh, report.read_records)
-        write_options(stage / BUILD_FILE, {"use_ner": use_ner, "min_confidence": min_confidence, "html": html,
-                                           "store": store, "evidence": evidence})
+        write_options(stage / BUILD_FILE, options)
         written["records"], written["options"] = stage / RECORDS_FILE, stage / BUILD_FILE
         if store:
             from .store import persist_store
@@ -284,9 +338,11 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
         if report.problems:
             atomic_write_text(stage / PROBLEMS_LOG, "".join(f"{p}\n" for p in report.problems))
             written["problems"] = stage / PROBLEMS_LOG
+        report.outputs.update(written)
+        write_stamp(stage, digest, report.summary(stage), [n for n in os.listdir(stage) if n in OUTPUT_NAMES])
         output.commit()
     except BaseException:
         output.abort()
         raise
-    report.outputs.update({name: out / os.path.relpath(path, stage) for name, path in written.items()})
+    report.outputs = {name: out / os.path.relpath(path, stage) for name, path in written.items()}
     return g, report

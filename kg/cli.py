@@ -85,7 +85,7 @@ def build(
         raise typer.Exit(2)
     _run_and_report("build", output, cache, lambda progress: run_build(
         sources, output, jobs=jobs, html=html, use_ner=ner, min_confidence=min_confidence, strict=strict,
-        cache=cache, engine=engine, scheduler=scheduler, evidence=evidence, progress=progress))
+        cache=cache, engine=engine, scheduler=scheduler, evidence=evidence, progress=progress, reuse=cache))
 
 
 def _run_and_report(command: str, output: Path, cache: bool, run) -> None:
@@ -118,6 +118,9 @@ def _run_and_report(command: str, output: Path, cache: bool, run) -> None:
     if report.problems:
         _show_problems(report.problems, log)
     table = Table(title=f"paperkg {command} -> {output}", show_header=False)
+    if report.up_to_date:
+        table.add_row("up to date", "the folder already holds this build (same records, options and code; "
+                                    "its files untouched): nothing written (--no-cache to build anyway)")
     table.add_row("records read", str(report.records))
     table.add_row("papers", str(report.papers))
     table.add_row("duplicates merged", str(report.duplicates_merged))

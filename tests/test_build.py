@@ -48,7 +48,7 @@ def test_build_says_where_its_time_went(built, tmp_path):
     and BuildReport.timings)."""
     from kg.build import build
 
-    stages = ["read", "deduplicate", "extract", "resolve", "assemble", "related", "write RDF",
+    stages = ["read", "check up to date", "deduplicate", "extract", "resolve", "assemble", "related", "write RDF",
               "write related index", "write records", "load store"]
     _, summary = built
     for name in [*stages, "write HTML"]:
