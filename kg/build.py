@@ -187,13 +187,17 @@ def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = 
     scheduler at `scheduler`, or a local cluster of `jobs` workers; the graph is the same. `records`:
     Papers already read (a built folder's, kg.built_corpus), taken before those of `inputs`.
     """
-    if engine not in ENGINES:
-        raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+    _check_engine(engine)
     report = BuildReport()
     _read_inputs(inputs, records, report, strict)
     g = _graph_of(report, jobs=jobs, use_ner=use_ner, progress=progress, min_confidence=min_confidence,
                   related_k=related_k, cache=cache, engine=engine, scheduler=scheduler)
     return g, report
+
+
+def _check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
 
 
 def _read_inputs(inputs: Iterable[str | Path], records: Iterable[Paper], report: BuildReport, strict: bool) -> None:
@@ -300,8 +304,7 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     output = OutputSet(out, OUTPUT_NAMES)
     try:
         cache_path = (out / CACHE_FILE if cache is True else None if cache is False else Path(cache))
-        if engine not in ENGINES:
-            raise EngineError(f"unknown engine {engine!r}; choose from {', '.join(ENGINES)}")
+        _check_engine(engine)
         report = BuildReport()
         _read_inputs(inputs, records, report, strict)
         options = {"use_ner": use_ner, "min_confidence": min_confidence, "html": html, "store": store,
