@@ -243,10 +243,32 @@ def calibrate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path) -> dict:
         pairs = sorted(right_entities(gold, pred))
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
     iso.fit([p for p, _ in pairs], [float(r) for _, r in pairs])
-    xs = [0.0, *iso.X_thresholds_.tolist(), 1.0]
-    ys = [float(iso.predict([0.0])[0]), *iso.y_thresholds_.tolist(), float(iso.predict([1.0])[0])]
+    xs, ys = centered_isotonic(iso.X_thresholds_.tolist(), iso.y_thresholds_.tolist())
     points = sorted({round(x, 4): round(y, 4) for x, y in zip(xs, ys)}.items())
     return {"x": [x for x, _ in points], "y": [y for _, y in points]}
+
+
+def centered_isotonic(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], list[float]]:
+    """Centred isotonic regression (Oron and Flournoy, 2017) from an isotonic fit's breakpoints: each
+    flat block becomes one point at its centre, joined by straight lines, with flat ends to 0 and 1.
+
+    An isotonic fit is a staircase: 20 distinct confidences on dev, one of them (0.502) for every raw
+    probability from 0.26 to 0.45, so --min-confidence had no step between them. Between block
+    centres the map now rises; cross-fitted on the two halves of dev it is as calibrated (ECE 0.043
+    either way, Brier 0.155 either way) with about 300 distinct values instead of 20.
+
+    >>> centered_isotonic([0.1, 0.3, 0.5, 0.9], [0.2, 0.2, 0.6, 0.6])
+    ([0.0, 0.2, 0.7, 1.0], [0.2, 0.2, 0.6, 0.6])
+    """
+    blocks: list[tuple[list[float], float]] = []
+    for x, y in zip(xs, ys):
+        if blocks and blocks[-1][1] == y:
+            blocks[-1][0].append(x)
+        else:
+            blocks.append(([x], y))
+    centres = [(min(b) + max(b)) / 2 for b, _ in blocks]
+    values = [y for _, y in blocks]
+    return [0.0, *centres, 1.0], [values[0], *values, values[-1]]
 
 
 def _summary(res: dict) -> str:
