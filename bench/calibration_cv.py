@@ -16,29 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.extraction import right_entities
-from bench.train_extractor import DEV_GOLD, centered_isotonic
-from kg.extract.pipeline import build_pipeline
+from bench.train_extractor import DEV_GOLD, centered_isotonic, isotonic_fit, scored_pairs
+from kg.extract.ner import DEFAULT_MODEL_DIR
 from kg.extract.scorer import DEFAULT_SCORER_DIR, SCORER_FILE
 
 
-def _pairs(nlp, records: list[dict], tmp: Path) -> list[tuple[float, bool]]:
-    gold, pred = tmp / "gold.jsonl", tmp / "pred.jsonl"
-    gold.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "_source"}) + "\n" for r in records),
-                    encoding="utf-8")
-    texts = [f"{r.get('title') or ''}\n{r.get('abstract') or ''}" for r in records]
-    with pred.open("w", encoding="utf-8") as fh:
-        for r, doc in zip(records, nlp.pipe(texts)):
-            fh.write(json.dumps({"id": r["id"], "entities": [e.to_json() for e in doc._.entities]}) + "\n")
-    return sorted(right_entities(gold, pred))
-
-
 def _maps(pairs: list[tuple[float, bool]]) -> dict[str, tuple[list[float], list[float]]]:
-    from sklearn.isotonic import IsotonicRegression
-
-    iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
-    iso.fit([p for p, _ in pairs], [float(r) for _, r in pairs])
-    xs, ys = iso.X_thresholds_.tolist(), iso.y_thresholds_.tolist()
+    xs, ys = isotonic_fit(pairs)
     return {"isotonic": ([0.0, *xs, 1.0], [ys[0], *ys, ys[-1]]), "centred": centered_isotonic(xs, ys)}
 
 
@@ -59,8 +43,7 @@ def main() -> None:
     halves = [dev[0::2], dev[1::2]]
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / SCORER_FILE).write_text(json.dumps(model), encoding="utf-8")
-        nlp = build_pipeline(scorer_model=tmp, min_confidence=0.0)
-        pairs = [_pairs(nlp, h, Path(tmp)) for h in halves]
+        pairs = [scored_pairs(h, DEFAULT_MODEL_DIR, Path(tmp)) for h in halves]
     for name in ("isotonic", "centred"):
         runs = [_judge(*_maps(pairs[a])[name], pairs[b], model["threshold"]) for a, b in ((0, 1), (1, 0))]
         print(f"{name:9s} ECE {runs[0][0]:.4f} {runs[1][0]:.4f}  Brier {runs[0][1]:.4f} {runs[1][1]:.4f}  "

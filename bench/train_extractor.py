@@ -225,10 +225,16 @@ def evaluate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path, threshold
 
 
 def calibrate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path) -> dict:
-    """Isotonic map from the type model's probability to the share of entities so scored that are right
-    (typed) on `records`, as breakpoints {"x", "y"} the scorer interpolates."""
-    from sklearn.isotonic import IsotonicRegression
+    """Centred isotonic map from the type model's probability to the share of entities so scored that
+    are right (typed) on `records`, as breakpoints {"x", "y"} the scorer interpolates."""
+    xs, ys = centered_isotonic(*isotonic_fit(scored_pairs(records, ner_dir, scorer_dir)))
+    points = sorted({round(x, 4): round(y, 4) for x, y in zip(xs, ys)}.items())
+    return {"x": [x for x, _ in points], "y": [y for _, y in points]}
 
+
+def scored_pairs(records: Sequence[dict], ner_dir: Path, scorer_dir: Path) -> list[tuple[float, bool]]:
+    """(confidence, typed right) of every entity the pipeline with these models finds in `records`, at
+    any confidence, sorted."""
     from bench.extraction import right_entities
 
     nlp = build_pipeline(ner_model=str(ner_dir), scorer_model=str(scorer_dir), min_confidence=0.0)
@@ -240,12 +246,16 @@ def calibrate(records: Sequence[dict], ner_dir: Path, scorer_dir: Path) -> dict:
         with pred.open("w", encoding="utf-8") as fh:
             for r, doc in zip(records, nlp.pipe(texts)):
                 fh.write(json.dumps({"id": r["id"], "entities": [e.to_json() for e in doc._.entities]}) + "\n")
-        pairs = sorted(right_entities(gold, pred))
+        return sorted(right_entities(gold, pred))
+
+
+def isotonic_fit(pairs: Sequence[tuple[float, bool]]) -> tuple[list[float], list[float]]:
+    """The breakpoints (x, y) of an isotonic regression of rightness on confidence."""
+    from sklearn.isotonic import IsotonicRegression
+
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip")
     iso.fit([p for p, _ in pairs], [float(r) for _, r in pairs])
-    xs, ys = centered_isotonic(iso.X_thresholds_.tolist(), iso.y_thresholds_.tolist())
-    points = sorted({round(x, 4): round(y, 4) for x, y in zip(xs, ys)}.items())
-    return {"x": [x for x, _ in points], "y": [y for _, y in points]}
+    return iso.X_thresholds_.tolist(), iso.y_thresholds_.tolist()
 
 
 def centered_isotonic(xs: Sequence[float], ys: Sequence[float]) -> tuple[list[float], list[float]]:

@@ -22,7 +22,6 @@ True
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -33,6 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .built_corpus import record_line
 from .model import Paper, Problem
 
 __all__ = ["STAMP_FILE", "build_digest", "code_fingerprint", "write_stamp", "current_summary"]
@@ -51,14 +51,14 @@ def code_fingerprint() -> str:
     >>> code_fingerprint() == code_fingerprint()
     True
     """
-    from .extract.cache import _tree_digest
+    from .extract.cache import tree_digest
     from .rdf import ontology_path
 
     h = hashlib.sha256(f"paperkg-build {_FORMAT} {sys.version}\0".encode())
-    _tree_digest(h, _ROOT, "*")
+    tree_digest(h, _ROOT, "*")
     ontology = ontology_path()
     if _ROOT not in ontology.resolve().parents:  # a source checkout: ontology/ beside kg/
-        _tree_digest(h, ontology, "*")
+        tree_digest(h, ontology, "*")
     versions = sorted({f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()
                        if d.metadata and d.metadata["Name"]})
     h.update("\n".join(versions).encode())
@@ -78,8 +78,7 @@ def build_digest(records: Iterable[Paper], problems: Iterable[Problem], options:
     h = hashlib.sha256(code_fingerprint().encode() + b"\0")
     h.update(json.dumps(dict(options), sort_keys=True).encode() + b"\0")
     for paper in records:
-        h.update(json.dumps(dataclasses.asdict(paper), ensure_ascii=False, separators=(",", ":"))
-                 .encode("utf-8", "surrogatepass") + b"\n")
+        h.update(record_line(paper))
     h.update(b"\0problems\0")
     for problem in problems:
         h.update(str(problem).encode("utf-8", "surrogatepass") + b"\n")
@@ -91,8 +90,7 @@ def _files(folder: Path, names: Iterable[str]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {}
     for name in sorted(names):
         top = folder / name
-        paths = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else []
-        for path in paths:
+        for path in [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()):
             st = path.stat()
             out[path.relative_to(folder).as_posix()] = [st.st_size, st.st_mtime_ns]
     return out

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from .model import Paper, Source
 
-__all__ = ["RECORDS_FILE", "BUILD_FILE", "write_records", "read_records", "write_options", "read_options",
+__all__ = ["RECORDS_FILE", "BUILD_FILE", "record_line", "write_records", "read_records", "write_options", "read_options",
            "records_without"]
 
 RECORDS_FILE = "records.jsonl.gz"
@@ -34,12 +34,17 @@ BUILD_FILE = "build.json"
 OPTIONS = ("use_ner", "min_confidence", "html", "store", "evidence")
 
 
+def record_line(paper: Paper) -> bytes:
+    """One record as the JSON line DIR/records.jsonl.gz keeps (every field; the same bytes every time)."""
+    return json.dumps(dataclasses.asdict(paper), ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogatepass") + b"\n"
+
+
 def write_records(fh: IO[bytes], records: Iterable[Paper]) -> None:
     """Write records as gzip-compressed JSON Lines (no timestamp in the header: the same bytes every time)."""
     with gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, compresslevel=6) as gz:
         for paper in records:
-            gz.write(json.dumps(dataclasses.asdict(paper), ensure_ascii=False, separators=(",", ":"))
-                     .encode("utf-8", "surrogatepass") + b"\n")
+            gz.write(record_line(paper))
 
 
 def read_records(fh: IO[bytes] | str | Path) -> Iterator[Paper]:

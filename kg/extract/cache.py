@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..model import Entity, Mention
 
-__all__ = ["ExtractionCache", "extractor_fingerprint", "CACHE_FILE"]
+__all__ = ["ExtractionCache", "extractor_fingerprint", "tree_digest", "CACHE_FILE"]
 
 # Where `kg build` keeps its cache inside the output folder (not part of the output set: it survives
 # rebuilds, and a hidden .cache folder is what version control and backups tend to ignore already).
@@ -43,7 +43,8 @@ _ROOT = Path(__file__).resolve().parents[1]
 _CHUNK = 900
 
 
-def _tree_digest(h: "hashlib._Hash", folder: Path, pattern: str) -> None:
+def tree_digest(h: "hashlib._Hash", folder: Path, pattern: str) -> None:
+    """Add the relative path and SHA-256 of every file matching `pattern` under `folder` to `h`, in path order."""
     for path in sorted(folder.rglob(pattern)):
         if path.is_file() and "__pycache__" not in path.parts:
             h.update(path.relative_to(folder).as_posix().encode() + b"\0")
@@ -66,15 +67,15 @@ def extractor_fingerprint(use_ner: bool = True, ner_model: str | None = None,
 
     h = hashlib.sha256(f"paperkg-extract {_SCHEMA_VERSION} spacy {spacy.__version__}\0".encode())
     h.update(json.dumps([use_ner, min_confidence]).encode())
-    _tree_digest(h, _ROOT / "extract", "*.py")
+    tree_digest(h, _ROOT / "extract", "*.py")
     for module in ("model.py", "vocab.py"):
         h.update(hashlib.sha256((_ROOT / module).read_bytes()).digest())
     for sub in ("ner", "scorer", "lexicon"):
-        _tree_digest(h, _ROOT / "data" / sub, "*")
-    _tree_digest(h, ontology_path("vocab"), "*")
+        tree_digest(h, _ROOT / "data" / sub, "*")
+    tree_digest(h, ontology_path("vocab"), "*")
     if ner_model:
         h.update(b"ner-model\0")
-        _tree_digest(h, Path(ner_model), "*")
+        tree_digest(h, Path(ner_model), "*")
     return h.hexdigest()
 
 
