@@ -62,6 +62,14 @@ def name_shaped(token: str) -> bool:
     return uppers >= 2 or camel or (uppers >= 1 and has_digit)
 
 
+@lru_cache(maxsize=65536)
+def _coined_part(token: str) -> str | None:
+    """The name-shaped part of a token, or None: "GPT-involved", "LLM-based" name the part before the
+    lower-case suffix. (Cached: the same words recur across abstracts.)"""
+    token = _LOWER_SUFFIXES.sub("", token.rstrip("."))
+    return token if name_shaped(token) else None
+
+
 # "Does Localization Inform Editing?", "Stacking Your Transformers:", "LLM See, LLM Do:": a title that
 # opens with a question, a clause or a slogan names nothing.
 _TITLE_CLAUSE = re.compile(r"[,?!]|^(?:Does|Do|Is|Are|Can|Could|Should|How|What|Why|When|Where|Which|Who|Will|Towards?|"
@@ -178,9 +186,8 @@ class CandidateFinder:
             self._add(group, seen, doc, m.start(1), m.end(1), label, "title")
         # Name-shaped tokens anywhere.
         for m in _TOKEN.finditer(text):
-            # "GPT-involved", "LLM-based": the name is the part before the lower-case suffix.
-            token = _LOWER_SUFFIXES.sub("", m.group(1).rstrip("."))
-            if not name_shaped(token):
+            token = _coined_part(m.group(1))
+            if token is None:
                 continue
             end = m.start(1) + len(token)
             label = type_of_name(token, text[end:end + 30], text[max(0, m.start(1) - 40):m.start(1)])

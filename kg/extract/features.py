@@ -260,6 +260,9 @@ def entity_features(ent: Entity, ctx: DocContext, base: Entity | None = None, ki
     return sorted(set(feats))
 
 
+_ROLE_CUES = (("propose", PROPOSE), ("compare", COMPARE), ("use", USE))
+
+
 def role_features(ent: Entity, ctx: DocContext, type_: str) -> list[str]:
     """Features for "what role does the paper give this entity" (the scorer's role model)."""
     members = _members(ent, ctx)
@@ -281,10 +284,13 @@ def role_features(ent: Entity, ctx: DocContext, type_: str) -> list[str]:
     for m in ent.mentions[:4]:
         sent = ctx.sentence_before(m.start)
         tail = sent[-60:]
-        for name, pat in (("propose", PROPOSE), ("compare", COMPARE), ("use", USE)):
-            if pat.search(tail):
+        for name, pat in _ROLE_CUES:
+            in_sent = pat.search(sent) is not None
+            # `tail` ends the sentence: a match in it is one in the sentence, unless it starts right at
+            # the cut, where \b can see a word start that the sentence does not have.
+            if (pat.search(tail) if in_sent and len(sent) > 60 else in_sent or pat.match(tail)):
                 feats.append(f"cue_{name}")
-            if pat.search(sent):
+            if in_sent:
                 feats.append(f"sent_{name}")
         feats += [f"rp={w}" for w in ctx.words_before(m.start, 4)]
         feats += [f"rn={w}" for w in ctx.words_after(m.end, 2)]

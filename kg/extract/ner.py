@@ -22,6 +22,7 @@ default takes the model's reading when it is Dataset, Task or Metric.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -265,21 +266,14 @@ class CompiledCRF:
                 em[:-k] += m[k:, off + 2]
                 em[-k:] += self.pad[off]
         lows = [e[1] for e in entries]
-        bigrams = self.bigrams
-        bos, eos = _HASH_BOS, _HASH_EOS
-        for i, cur in enumerate(lows):
-            if cur is None:
-                continue
-            prev = lows[i - 1] if i else bos
-            nxt = lows[i + 1] if i + 1 < n else eos
-            if prev is not None:
-                w = bigrams.get((0, prev, cur))
-                if w is not None:
-                    em[i] += w
-            if nxt is not None:
-                w = bigrams.get((1, cur, nxt))
-                if w is not None:
-                    em[i] += w
+        # Bigram weights, the previous word's before the next word's for every token (the order of the
+        # additions fixes the floating-point result). A word without a bigram form is None: no key has it.
+        for keys in (zip(itertools.repeat(0), [_HASH_BOS] + lows[:-1], lows),
+                     zip(itertools.repeat(1), lows, lows[1:] + [_HASH_EOS])):
+            found = list(map(self.bigrams.get, keys))
+            hits = [i for i, w in enumerate(found) if w is not None]
+            if hits:
+                em[hits] += np.array([found[i] for i in hits])
         em[arr[:, 1] == 1] += self.extra["ss"]
         if not doc.has_annotation("SENT_START"):
             em[0] += self.extra["ss"]

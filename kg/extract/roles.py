@@ -20,8 +20,10 @@ _STOP = re.compile(r"[,;:]\s|\band\b|\bwhich\b|\bthat\b", re.IGNORECASE)
 
 
 def _last(pattern: re.Pattern, text: str) -> re.Match | None:
-    matches = list(pattern.finditer(text))
-    return matches[-1] if matches else None
+    last = None
+    for last in pattern.finditer(text):
+        pass
+    return last
 
 
 def _title_prefix_end(text: str) -> int:

@@ -17,6 +17,7 @@ numpy additions per candidate.
 """
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -47,7 +48,11 @@ class LinearModel:
     def __init__(self, classes: list[str], weights: dict[str, list[float]], bias: list[float]) -> None:
         self.classes = list(classes)
         self.index = {f: i for i, f in enumerate(weights)}
-        self.weights = np.array(list(weights.values()), dtype=np.float64).reshape(len(weights), len(classes))
+        # One row of zeros after the weights stands for every unknown feature: adding 0.0 changes no
+        # sum, and the lookup stays one C-level map over the features.
+        self._unknown = len(weights)
+        self.weights = np.zeros((len(weights) + 1, len(classes)), dtype=np.float64)
+        self.weights[:-1] = np.array(list(weights.values()), dtype=np.float64).reshape(len(weights), len(classes))
         self.bias = np.array(bias, dtype=np.float64)
 
     @classmethod
@@ -61,17 +66,17 @@ class LinearModel:
 
     def proba_many(self, batch: list[list[str]]) -> np.ndarray:
         """Class probabilities (rows x classes) for many feature lists, in one pass."""
-        get = self.index.get
-        rows, starts, owners = [], [], []
-        for i, features in enumerate(batch):
-            found = [j for j in map(get, features) if j is not None]
-            if found:
-                starts.append(len(rows))
-                owners.append(i)
-                rows += found
+        get, unknown = self.index.get, itertools.repeat(self._unknown)
+        rows: list[int] = []
+        starts = []
+        for features in batch:
+            starts.append(len(rows))
+            rows += map(get, features, unknown)
+            if len(rows) == starts[-1]:
+                rows.append(self._unknown)  # no features: the bias alone
         z = np.tile(self.bias, (len(batch), 1))
         if rows:
-            z[owners] += np.add.reduceat(self.weights[rows], starts, axis=0)
+            z += np.add.reduceat(self.weights[rows], starts, axis=0)
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
 

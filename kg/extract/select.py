@@ -83,9 +83,11 @@ class SpanSelector:
         urls = [m.span() for m in _URL.finditer(text)]
         # Nothing inside a URL or e-mail address is an entity ("github.com/.../Q-Bench"), nor a name
         # no vocabulary knows amid formula symbols.
-        spans = [s for s in doc.spans.get(self.candidates_key, [])
-                 if not any(a < s.end_char and s.start_char < b for a, b in urls)
-                 and (span_value(s, "source") == "vocab" or not in_formula(text, s.start_char, s.end_char))]
+        spans = list(doc.spans.get(self.candidates_key, []))
+        if urls:
+            spans = [s for s in spans if not any(a < s.end_char and s.start_char < b for a, b in urls)]
+        spans = [s for s in spans
+                 if span_value(s, "source") == "vocab" or not in_formula(text, s.start_char, s.end_char)]
         cands = sorted((s for s in spans if span_value(s, "source") not in _STATISTICAL),
                        key=lambda s: (self.source_priority.get(span_value(s, "source"), 9), s.start, s.end))
         chosen = filter_spans(cands)
