@@ -271,7 +271,8 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     (kg.io.OutputSet): a build that fails, is interrupted or killed leaves the old set whole, and a
     set never mixes two builds (a clean rebuild leaves no stale problems.log). Other files in DIR
     are kept. With `store` (the default) the graph is also bulk-loaded into an on-disk Oxigraph store
-    DIR/store (kg.store.persist_store), which `kg query`, `kg stats` and `kg serve` open without parsing.
+    DIR/store (kg.store.persist_store), which `kg query`, `kg stats` and `kg serve` open without parsing;
+    with `jobs` > 1 a child process loads it while this one writes the other files (kg.store_loader).
 
     Before any work: an input path that does not exist raises InputError, an output folder that
     cannot be written kg.io.OutputError. Nothing is written, and NothingRead is raised, when no
@@ -294,6 +295,7 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     from .built_corpus import write_options, write_records
     from .io import OutputSet, atomic_open, atomic_write_text
     from .rdf import write_rdf
+    from .store import STORE_DIR
     from .views.html import write_html
 
     if evidence not in EVIDENCE_LEVELS:
@@ -302,6 +304,7 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     check_inputs(inputs)
     out = Path(out_dir)
     output = OutputSet(out, OUTPUT_NAMES)
+    loading = None  # the store being loaded in the background (kg.store_loader), once kg.nt is written
     try:
         cache_path = (out / CACHE_FILE if cache is True else None if cache is False else Path(cache))
         _check_engine(engine)
@@ -321,15 +324,27 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
         if report.papers == 0:
             raise NothingRead(report)
         stage = output.path
+
+        # With a second process to spare, the store is loaded from kg.nt while this one writes the
+        # Turtle, the JSON-LD and the rest (kg.store_loader).
+        def start_loading(nt: Path) -> None:
+            nonlocal loading
+            from .store_loader import BackgroundLoad
+
+            loading = BackgroundLoad(nt.parent)
+
         with _stage(report, "write RDF"):
-            written: dict[str, Path] = dict(write_rdf(g, stage, evidence=evidence))
+            written: dict[str, Path] = dict(write_rdf(g, stage, evidence=evidence,
+                                                      on_ntriples=start_loading if store and jobs > 1 else None))
         with _stage(report, "write related index"):
             written["related"] = report.related_index.save(stage / RELATED_DIR)
         with _stage(report, "write records"), atomic_open(stage / RECORDS_FILE, "wb") as fh:
             write_records(fh, report.read_records)
         write_options(stage / BUILD_FILE, options)
         written["records"], written["options"] = stage / RECORDS_FILE, stage / BUILD_FILE
-        if store:
+        if loading is not None:
+            written["store"] = stage / STORE_DIR  # once `loading` is done
+        elif store:
             from .store import persist_store
 
             with _stage(report, "load store"):
@@ -341,10 +356,17 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
         if report.problems:
             atomic_write_text(stage / PROBLEMS_LOG, "".join(f"{p}\n" for p in report.problems))
             written["problems"] = stage / PROBLEMS_LOG
+        if loading is not None:
+            loading.wait()
+            # Its own wall clock, spent alongside the stages since "write RDF" began.
+            report.timings["load store"] = StageTime(round(loading.seconds, 2), _peak_mib())
+            loading = None
         report.outputs.update(written)
         write_stamp(stage, digest, report.summary(stage), [n for n in os.listdir(stage) if n in OUTPUT_NAMES])
         output.commit()
     except BaseException:
+        if loading is not None:
+            loading.cancel()
         output.abort()
         raise
     report.outputs = {name: out / os.path.relpath(path, stage) for name, path in written.items()}

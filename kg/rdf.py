@@ -49,7 +49,7 @@ import math
 import re
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote, unquote
@@ -790,7 +790,8 @@ def serialize(triples: Iterable | rdflib.Graph, fmt: str) -> str:
 
 
 def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
-              formats: Iterable[str] = ("ttl", "nt", "jsonld"), evidence: str | None = None) -> dict[str, Path]:
+              formats: Iterable[str] = ("ttl", "nt", "jsonld"), evidence: str | None = None,
+              on_ntriples: Callable[[Path], Any] | None = None) -> dict[str, Path]:
     """Write the graph as kg.ttl / kg.nt / kg.jsonld in `out_dir`, atomically and deterministically.
 
     Parameters
@@ -800,6 +801,8 @@ def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
     formats : any of "ttl", "nt", "jsonld".
     evidence : one of EVIDENCE_LEVELS ("all" keeps every link's provenance); None: the graph's own
         level (g.graph["evidence"], set by from_rdf), else "all".
+    on_ntriples : called with kg.nt's path as soon as that file is complete, before the other formats
+        are written (when "nt" is among `formats`): `kg build` starts loading the store there.
 
     Returns
     -------
@@ -826,6 +829,8 @@ def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
         nt = paths["nt"] if "nt" in paths else Path(tmp) / "kg.nt"
         with atomic_open(nt, "wb") as fh:
             fh.writelines(lines)
+        if on_ntriples is not None and "nt" in paths:
+            on_ntriples(nt)
         with contextlib.ExitStack() as stack:
             outs = {fmt: stack.enter_context(atomic_open(path, "wb")) for fmt, path in paths.items() if fmt != "nt"}
             _render(nt, outs)

@@ -300,3 +300,42 @@ def test_papers_sharing_concepts_counts_only_specific_concepts(tmp_path):
                                                      (str(node_iri("paper/p002")), "1", "Rare Trick")], backend
         assert run_query(open_store(tmp_path, backend=backend), "papers-sharing-concepts",
                          {"paper": "paper/p100"}).rows == [], backend
+
+
+# ----------------------------------------------------------------------------- loaded beside the build
+
+def test_build_with_two_jobs_loads_the_store_beside_the_other_files(demo, tmp_path):
+    """`jobs` > 1: the store is loaded by a child process while the build writes Turtle, JSON-LD and the
+    rest (kg.store_loader); every file is byte for byte the one-process build's, the store as current."""
+    from kg.build import build, demo_corpus
+    from kg.extract.cache import CACHE_FILE
+
+    cache = demo / CACHE_FILE  # the demo build's extractions: this test is about what comes after
+    _, report = build([demo_corpus()], tmp_path / "two", jobs=2, html=False, cache=cache)
+    _, alone = build([demo_corpus()], tmp_path / "one", jobs=1, html=False, cache=cache)
+    for name in ("kg.nt", "kg.ttl", "kg.jsonld"):
+        assert (tmp_path / "two" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+    assert store_status(tmp_path / "two") == "current" and leftovers(tmp_path / "two") == []
+    assert list(report.outputs) == list(alone.outputs) and report.outputs["store"] == tmp_path / "two" / STORE_DIR
+    assert report.timings["load store"].seconds > 0
+    query = "SELECT ?t (COUNT(*) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY ?t"
+    assert run_query(open_store(tmp_path / "two"), query).rows == run_query(open_store(tmp_path / "one"), query).rows
+
+
+def test_a_background_load_that_fails_says_why(tmp_path):
+    from kg.store_loader import BackgroundLoad
+
+    (tmp_path / "kg.nt").write_text("<http://x/s> <http://x/p> <http://x/o> .\n<http://x/s> <http://x/p> oops .\n",
+                                    encoding="utf-8")
+    with pytest.raises(QueryError, match=r"cannot load .*kg\.nt.*line 2"):
+        BackgroundLoad(tmp_path).wait()
+    assert not (tmp_path / STORE_DIR).exists() and leftovers(tmp_path) == []
+
+
+def test_a_cancelled_background_load_stops(demo, tmp_path):
+    from kg.store_loader import BackgroundLoad
+
+    shutil.copy(demo / "kg.nt", tmp_path / "kg.nt")
+    load = BackgroundLoad(tmp_path)
+    load.cancel()
+    assert load._proc.returncode is not None and not (tmp_path / STORE_DIR).exists()
