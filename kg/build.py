@@ -296,6 +296,7 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
     from .io import OutputSet, atomic_open, atomic_write_text
     from .rdf import write_rdf
     from .store import STORE_DIR
+    from .store_loader import BackgroundLoad
     from .views.html import write_html
 
     if evidence not in EVIDENCE_LEVELS:
@@ -329,8 +330,6 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
         # Turtle, the JSON-LD and the rest (kg.store_loader).
         def start_loading(nt: Path) -> None:
             nonlocal loading
-            from .store_loader import BackgroundLoad
-
             loading = BackgroundLoad(nt.parent)
 
         with _stage(report, "write RDF"):

@@ -288,7 +288,13 @@ def role_features(ent: Entity, ctx: DocContext, type_: str) -> list[str]:
             in_sent = pat.search(sent) is not None
             # `tail` ends the sentence: a match in it is one in the sentence, unless it starts right at
             # the cut, where \b can see a word start that the sentence does not have.
-            if (pat.search(tail) if in_sent and len(sent) > 60 else in_sent or pat.match(tail)):
+            if len(sent) <= 60:
+                in_tail = in_sent
+            elif in_sent:
+                in_tail = pat.search(tail) is not None
+            else:
+                in_tail = pat.match(tail) is not None
+            if in_tail:
                 feats.append(f"cue_{name}")
             if in_sent:
                 feats.append(f"sent_{name}")

@@ -75,7 +75,7 @@ class LinearModel:
             if len(rows) == starts[-1]:
                 rows.append(self._unknown)  # no features: the bias alone
         z = np.tile(self.bias, (len(batch), 1))
-        if rows:
+        if batch:  # every feature list gave at least one row
             z += np.add.reduceat(self.weights[rows], starts, axis=0)
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
