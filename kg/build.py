@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import resource
 import sys
@@ -63,6 +64,24 @@ def _stage(report: "BuildReport", name: str):
         yield
     finally:
         report.timings[name] = StageTime(round(time.perf_counter() - start, 2), _peak_mib())
+
+
+# CPython's default thresholds (700, 10, 10) make the cycle collector re-scan, again and again, the
+# millions of containers a build keeps alive for its whole run (records, entities, the graph's
+# attribute dicts) while it allocates short-lived ones (triples in batches, rows): a 10,000-paper
+# build with every extraction from the cache spent 61.8 s with them, 53.1 s with these, and the cost
+# grows with the corpus. Young cycles are still collected; a build's data makes next to no cycles.
+_BUILD_GC_THRESHOLDS = (100_000, 50, 1_000)
+
+
+@contextlib.contextmanager
+def _few_collections():
+    old = gc.get_threshold()
+    gc.set_threshold(*_BUILD_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 @dataclass
@@ -170,6 +189,7 @@ def _open_cache(path: str | Path | None, use_ner: bool, min_confidence: float | 
         return None
 
 
+@_few_collections()
 def build_graph(inputs: Iterable[str | Path], *, jobs: int = 1, use_ner: bool = True,
                 progress: Callable[[int, int], None] | None = None,
                 min_confidence: float | None = None, related_k: int = RELATED_K,
@@ -258,6 +278,7 @@ def _graph_of(report: BuildReport, *, jobs: int, use_ner: bool, progress: Callab
     return g
 
 
+@_few_collections()
 def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, html: bool = True,
           progress: Callable[[int, int], None] | None = None, store: bool = True,
           use_ner: bool = True, min_confidence: float | None = None,

@@ -59,6 +59,30 @@ def test_build_says_where_its_time_went(built, tmp_path):
     assert all(t.seconds >= 0 for t in report.timings.values()) and peaks == sorted(peaks) and peaks[0] > 0
 
 
+def test_build_gives_the_callers_garbage_collector_settings_back(tmp_path):
+    """A build collects less often while it runs (kg.build._few_collections), and leaves the caller's
+    thresholds as they were, whether it succeeds or fails."""
+    import gc
+
+    from kg.build import InputError, build, build_graph
+
+    before = gc.get_threshold()
+    seen = []
+    try:
+        gc.set_threshold(500, 7, 3)
+        _, report = build([write_records(tmp_path / "two.jsonl", 2)], tmp_path / "out", html=False,
+                          progress=lambda done, total: seen.append(gc.get_threshold()))
+        assert report.papers == 2 and gc.get_threshold() == (500, 7, 3)
+        assert seen and all(t[0] > 500 for t in seen)
+        build_graph([tmp_path / "two.jsonl"])
+        assert gc.get_threshold() == (500, 7, 3)
+        with pytest.raises(InputError):
+            build([tmp_path / "missing.jsonl"], tmp_path / "out2")
+        assert gc.get_threshold() == (500, 7, 3)
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_query_counts_papers_not_concepts(built):
     out, _ = built
     run = kg("query", "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p dcterms:title ?t }",
