@@ -347,15 +347,27 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
             raise NothingRead(report)
         stage = output.path
 
-        # With a second process to spare, the store is loaded from kg.nt while this one writes the
-        # Turtle, the JSON-LD and the rest (kg.store_loader).
-        def start_loading(nt: Path) -> None:
+        # With a second process to spare, the store is loaded while this one writes the rest
+        # (kg.store_loader): from kg.nt's sorted runs as they are spilled, or from kg.nt when it was
+        # sorted in memory; the Turtle, the JSON-LD and the other files are written meanwhile.
+        def load_run(run: Path) -> None:
             nonlocal loading
-            loading = BackgroundLoad(nt.parent)
+            if loading is None:
+                loading = BackgroundLoad(stage, fed=True)
+            loading.feed(run)
 
+        def kg_nt_written(nt: Path) -> None:
+            nonlocal loading
+            if loading is None:
+                loading = BackgroundLoad(stage)
+            else:
+                loading.finish()
+
+        beside = store and jobs > 1
         with _stage(report, "write RDF"):
             written: dict[str, Path] = dict(write_rdf(g, stage, evidence=evidence,
-                                                      on_ntriples=start_loading if store and jobs > 1 else None))
+                                                      on_ntriples=kg_nt_written if beside else None,
+                                                      on_sorted_run=load_run if beside else None))
         with _stage(report, "write related index"):
             written["related"] = report.related_index.save(stage / RELATED_DIR)
         with _stage(report, "write records"), atomic_open(stage / RECORDS_FILE, "wb") as fh:
@@ -378,7 +390,8 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
             written["problems"] = stage / PROBLEMS_LOG
         if loading is not None:
             loading.wait()
-            # Its own wall clock, spent alongside the stages since "write RDF" began.
+            # Its own wall clock, from kg.nt's first sorted run (or kg.nt), spent alongside "write RDF"
+            # and the stages after it.
             report.timings["load store"] = StageTime(round(loading.seconds, 2), _peak_mib())
             loading = None
         report.outputs.update(written)

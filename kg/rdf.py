@@ -622,10 +622,13 @@ class _LineSorter:
     bytes are sorted in memory; beyond that, sorted runs go to temporary files and are merged, so the
     memory an export needs does not grow with the graph."""
 
-    def __init__(self, budget: int) -> None:
+    def __init__(self, budget: int, spill_dir: Path | None = None,
+                 on_spill: Callable[[Path], Any] | None = None) -> None:
         self.budget, self.size = budget, 0
         self.lines: list[bytes] = []
         self.runs: list[IO[bytes]] = []
+        # Runs are named files in spill_dir (deleted with it) when given, else anonymous temporary files.
+        self.spill_dir, self.on_spill = spill_dir, on_spill
 
     def add(self, chunk: bytes) -> None:
         """Add the lines of an N-Triples chunk (as pyoxigraph serializes it: one triple a line)."""
@@ -636,8 +639,14 @@ class _LineSorter:
 
     def _spill(self) -> None:
         self.lines.sort()
-        run = tempfile.TemporaryFile("w+b")
+        if self.spill_dir is None:
+            run = tempfile.TemporaryFile("w+b")
+        else:
+            run = open(self.spill_dir / f"run-{len(self.runs):05d}.nt", "w+b")
         run.writelines(self.lines)
+        if self.on_spill is not None:
+            run.flush()
+            self.on_spill(Path(run.name))
         run.seek(0)
         self.runs.append(run)
         self.lines, self.size = [], 0
@@ -666,8 +675,9 @@ _SORT_BUDGET = 256 << 20  # bytes of N-Triples held in memory before sorted runs
 _BATCH = 50_000  # triples handed to pyoxigraph's serializer at a time
 
 
-def _sorted_ntriples(triples: Iterable[Triple], budget: int) -> Iterator[bytes]:
-    sorter = _LineSorter(budget)
+def _sorted_ntriples(triples: Iterable[Triple], budget: int, spill_dir: Path | None = None,
+                     on_spill: Callable[[Path], Any] | None = None) -> Iterator[bytes]:
+    sorter = _LineSorter(budget, spill_dir, on_spill)
     it = iter(triples)
     while batch := list(itertools.islice(it, _BATCH)):
         sorter.add(ox.serialize(batch, format=ox.RdfFormat.N_TRIPLES))
@@ -791,7 +801,8 @@ def serialize(triples: Iterable | rdflib.Graph, fmt: str) -> str:
 
 def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
               formats: Iterable[str] = ("ttl", "nt", "jsonld"), evidence: str | None = None,
-              on_ntriples: Callable[[Path], Any] | None = None) -> dict[str, Path]:
+              on_ntriples: Callable[[Path], Any] | None = None,
+              on_sorted_run: Callable[[Path], Any] | None = None) -> dict[str, Path]:
     """Write the graph as kg.ttl / kg.nt / kg.jsonld in `out_dir`, atomically and deterministically.
 
     Parameters
@@ -803,6 +814,11 @@ def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
         level (g.graph["evidence"], set by from_rdf), else "all".
     on_ntriples : called with kg.nt's path as soon as that file is complete, before the other formats
         are written (when "nt" is among `formats`): `kg build` starts loading the store there.
+    on_sorted_run : called with the path of each sorted run of kg.nt's lines as soon as it is on disk,
+        while the rest of the graph is still being mapped. When there are runs, together they hold
+        every line of kg.nt (a line may be in more than one); there are none when the lines fit in
+        memory. A run's file is deleted when write_rdf returns: hard-link it to keep it. `kg build`
+        loads the store from them before kg.nt is complete.
 
     Returns
     -------
@@ -822,9 +838,9 @@ def write_rdf(g: nx.MultiDiGraph | rdflib.Graph, out_dir: str | Path,
     out_dir = Path(out_dir)
     paths = {fmt: out_dir / FORMATS[fmt] for fmt in formats}
     triples = _ox_triples(g) if isinstance(g, rdflib.Graph) else iter_triples(g, evidence)
-    lines = _sorted_ntriples(triples, _SORT_BUDGET)
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        lines = _sorted_ntriples(triples, _SORT_BUDGET, Path(tmp), on_sorted_run)
         # The sorted N-Triples are the source of every format: kg.nt itself, or a scratch copy.
         nt = paths["nt"] if "nt" in paths else Path(tmp) / "kg.nt"
         with atomic_open(nt, "wb") as fh:

@@ -720,7 +720,8 @@ def _bulk_load(store, src: Path, fmt, batch_size: int = STORE_LOAD_BATCH) -> Non
         store.bulk_extend(batch)
 
 
-def persist_store(graph_dir: str | Path, source: str | Path | None = None) -> Path:
+def persist_store(graph_dir: str | Path, source: str | Path | None = None,
+                  parts: Iterable[Path] | None = None) -> Path:
     """Bulk-load the graph file of `graph_dir` into an on-disk Oxigraph store DIR/store, atomically.
 
     The new store is built in a temporary directory beside the old one and swapped in only when
@@ -733,6 +734,10 @@ def persist_store(graph_dir: str | Path, source: str | Path | None = None) -> Pa
     ----------
     graph_dir : a directory written by `kg build` / kg.rdf.write_rdf.
     source : the RDF file to load (default: kg.nt, else kg.ttl, of graph_dir).
+    parts : N-Triples files that together hold every triple of `source`, loaded instead of it, one
+        after the other as the iterable yields them; `source` is only looked at once they are all
+        loaded (`kg build` hands over kg.nt's sorted runs while it is still writing kg.nt:
+        kg.store_loader).
 
     Returns
     -------
@@ -748,18 +753,22 @@ def persist_store(graph_dir: str | Path, source: str | Path | None = None) -> Pa
     import pyoxigraph
 
     out = Path(graph_dir)
-    src = Path(source) if source is not None else _graph_file(out)
+    src = Path(source) if source is not None else None
+    if src is None and parts is None:
+        src = _graph_file(out)  # with parts, kg.nt may not be there until they are all loaded
     target = out / STORE_DIR
     _remove_leftovers(out)
     tmp = Path(tempfile.mkdtemp(prefix=".store.", suffix=".tmp", dir=out))
     try:
-        st = src.stat()
         store = pyoxigraph.Store(str(tmp))
-        fmt = _ox_format(src)
-        try:
-            _bulk_load(store, src, fmt)
-        except (SyntaxError, ValueError) as exc:
-            raise QueryError(f"cannot load {src}: {exc}") from exc
+        if parts is None:
+            st = src.stat()
+            _load_file(store, src)
+        else:
+            for part in parts:
+                _load_file(store, Path(part))
+            src = src or _graph_file(out)
+            st = src.stat()
         store.optimize()
         store.flush()
         triples = len(store)
@@ -775,6 +784,12 @@ def persist_store(graph_dir: str | Path, source: str | Path | None = None) -> Pa
         raise
     return target
 
+
+def _load_file(store, path: Path) -> None:
+    try:
+        _bulk_load(store, path, _ox_format(path))
+    except (SyntaxError, ValueError) as exc:
+        raise QueryError(f"cannot load {path}: {exc}") from exc
 
 
 BACKENDS: dict[str, Callable[[Path], KGStore]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -320,6 +321,37 @@ def test_build_with_two_jobs_loads_the_store_beside_the_other_files(demo, tmp_pa
     assert report.timings["load store"].seconds > 0
     query = "SELECT ?t (COUNT(*) AS ?n) WHERE { ?s a ?t } GROUP BY ?t ORDER BY ?t"
     assert run_query(open_store(tmp_path / "two"), query).rows == run_query(open_store(tmp_path / "one"), query).rows
+
+
+def test_a_graph_sorted_in_runs_loads_the_store_from_the_runs_as_they_are_written(demo, tmp_path, monkeypatch):
+    """A kg.nt too big to sort in memory is sorted in runs on disk (kg.rdf); with `jobs` > 1 the child
+    loads each run as soon as it is written, before kg.nt is complete: the store is the one loaded from
+    kg.nt, it is current, and no run is left behind."""
+    import kg.rdf
+    from kg.build import build, demo_corpus
+    from kg.extract.cache import CACHE_FILE
+    from kg.store import STORE_META, STORE_RESULTS
+    from kg.store_loader import BackgroundLoad
+
+    monkeypatch.setattr(kg.rdf, "_SORT_BUDGET", 1 << 20)  # the demo graph in about 8 runs
+    fed = []
+    feed = BackgroundLoad.feed
+    monkeypatch.setattr(BackgroundLoad, "feed", lambda self, path: (fed.append(path.name), feed(self, path))[1])
+    cache = demo / CACHE_FILE
+    build([demo_corpus()], tmp_path / "two", jobs=2, html=False, cache=cache)
+    build([demo_corpus()], tmp_path / "one", jobs=1, html=False, cache=cache)
+    assert len(fed) > 3 and fed == sorted(set(fed))
+    two, one = tmp_path / "two", tmp_path / "one"
+    assert (two / "kg.nt").read_bytes() == (one / "kg.nt").read_bytes()
+    assert store_status(two) == "current" and leftovers(two) == []
+    assert sorted(p.name for p in two.iterdir() if p.name.startswith(".")) == sorted(
+        p.name for p in one.iterdir() if p.name.startswith("."))  # the runs' folder is gone
+    metas = [json.loads((d / STORE_DIR / STORE_META).read_text()) for d in (two, one)]
+    assert [{k: v for k, v in m.items() if k != "mtime_ns"} for m in metas] == [
+        {k: v for k, v in metas[1].items() if k != "mtime_ns"}] * 2  # triples, kg.nt's size and digest
+    assert (two / STORE_DIR / STORE_RESULTS).read_text() == (one / STORE_DIR / STORE_RESULTS).read_text()
+    query = "SELECT ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?o LIMIT 2000"
+    assert run_query(open_store(two), query).rows == run_query(open_store(one), query).rows
 
 
 def test_a_background_load_that_fails_says_why(tmp_path):
