@@ -104,6 +104,9 @@ class BuildReport:
     # Every record read, before deduplication (kept in DIR/records.jsonl.gz for `kg add` / `kg remove`).
     read_records: list = field(default_factory=list, repr=False, compare=False)
     # Where the time went: stage name -> StageTime, in the order the stages ran ("read", "extract", ...).
+    # Two rows are parts or neighbours of the others: "write kg.nt", the part of "write RDF" until kg.nt
+    # was complete (mapping the graph to triples, sorting them); "load store", with jobs > 1, runs
+    # alongside "write RDF" and the stages after it.
     timings: dict[str, StageTime] = field(default_factory=dict, repr=False, compare=False)
     # True when the folder already held this very build (kg.build_stamp) and nothing was written.
     up_to_date: bool = False
@@ -357,17 +360,21 @@ def build(inputs: Iterable[str | Path], out_dir: str | Path, *, jobs: int = 1, h
             loading.feed(run)
 
         def kg_nt_written(nt: Path) -> None:
-            nonlocal loading
+            nonlocal loading, nt_written
+            nt_written = StageTime(round(time.perf_counter() - started, 2), _peak_mib())
+            if not beside:
+                return
             if loading is None:
                 loading = BackgroundLoad(stage)
             else:
                 loading.finish()
 
         beside = store and jobs > 1
+        started, nt_written = time.perf_counter(), None
         with _stage(report, "write RDF"):
-            written: dict[str, Path] = dict(write_rdf(g, stage, evidence=evidence,
-                                                      on_ntriples=kg_nt_written if beside else None,
+            written: dict[str, Path] = dict(write_rdf(g, stage, evidence=evidence, on_ntriples=kg_nt_written,
                                                       on_sorted_run=load_run if beside else None))
+            report.timings["write kg.nt"] = nt_written
         with _stage(report, "write related index"):
             written["related"] = report.related_index.save(stage / RELATED_DIR)
         with _stage(report, "write records"), atomic_open(stage / RECORDS_FILE, "wb") as fh:

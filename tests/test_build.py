@@ -48,8 +48,8 @@ def test_build_says_where_its_time_went(built, tmp_path):
     and BuildReport.timings)."""
     from kg.build import build
 
-    stages = ["read", "check up to date", "deduplicate", "extract", "resolve", "assemble", "related", "write RDF",
-              "write related index", "write records", "load store"]
+    stages = ["read", "check up to date", "deduplicate", "extract", "resolve", "assemble", "related", "write kg.nt",
+              "write RDF", "write related index", "write records", "load store"]
     _, summary = built
     for name in [*stages, "write HTML"]:
         assert f"time {name} " in summary, name
@@ -57,6 +57,7 @@ def test_build_says_where_its_time_went(built, tmp_path):
     assert list(report.timings) == stages
     peaks = [t.peak_mib for t in report.timings.values()]
     assert all(t.seconds >= 0 for t in report.timings.values()) and peaks == sorted(peaks) and peaks[0] > 0
+    assert report.timings["write kg.nt"].seconds <= report.timings["write RDF"].seconds  # a part of it
 
 
 def test_build_gives_the_callers_garbage_collector_settings_back(tmp_path):

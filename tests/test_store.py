@@ -327,6 +327,8 @@ def test_a_graph_sorted_in_runs_loads_the_store_from_the_runs_as_they_are_writte
     """A kg.nt too big to sort in memory is sorted in runs on disk (kg.rdf); with `jobs` > 1 the child
     loads each run as soon as it is written, before kg.nt is complete: the store is the one loaded from
     kg.nt, it is current, and no run is left behind."""
+    import pyoxigraph
+
     import kg.rdf
     from kg.build import build, demo_corpus
     from kg.extract.cache import CACHE_FILE
@@ -350,8 +352,11 @@ def test_a_graph_sorted_in_runs_loads_the_store_from_the_runs_as_they_are_writte
     assert [{k: v for k, v in m.items() if k != "mtime_ns"} for m in metas] == [
         {k: v for k, v in metas[1].items() if k != "mtime_ns"}] * 2  # triples, kg.nt's size and digest
     assert (two / STORE_DIR / STORE_RESULTS).read_text() == (one / STORE_DIR / STORE_RESULTS).read_text()
-    query = "SELECT ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p ?o LIMIT 2000"
-    assert run_query(open_store(two), query).rows == run_query(open_store(one), query).rows
+    stores = [pyoxigraph.Store.read_only(str(d / STORE_DIR)) for d in (two, one)]
+    # every triple, blank nodes by their labels in kg.nt: a reason list split across runs is one chain
+    held = [{str(pyoxigraph.Triple(q.subject, q.predicate, q.object)) for q in st} for st in stores]
+    del stores
+    assert held[0] == held[1] and len(held[0]) > 150_000
 
 
 def test_a_background_load_that_fails_says_why(tmp_path):
