@@ -93,10 +93,13 @@ class BackgroundLoad:
 
     def feed(self, path: Path) -> None:
         """Hand the child one more N-Triples file to load (hard-linked, so the caller may delete its own)."""
+        target = self._runs / path.name
         try:
-            os.link(path, self._runs / path.name)
+            os.link(path, target)
+        except FileExistsError:
+            raise
         except OSError:  # a file system without hard links
-            shutil.copyfile(path, self._runs / path.name)
+            shutil.copyfile(path, target)
         try:
             self._proc.stdin.write(path.name.encode() + b"\n")
             self._proc.stdin.flush()

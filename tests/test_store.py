@@ -369,6 +369,29 @@ def test_a_background_load_that_fails_says_why(tmp_path):
     assert not (tmp_path / STORE_DIR).exists() and leftovers(tmp_path) == []
 
 
+def test_a_fed_background_load_that_fails_names_the_run_and_leaves_nothing(tmp_path):
+    """A run that does not parse stops the fed load: `wait` names the run and its line, feeding after the
+    child stopped is harmless, and neither a store nor a run is left in the folder."""
+    from kg.store_loader import BackgroundLoad
+
+    good, bad, later = (tmp_path / f"run-0000{k}.nt" for k in range(3))
+    good.write_text("<http://x/s> <http://x/p> <http://x/o> .\n", encoding="utf-8")
+    later.write_text("<http://x/t> <http://x/p> <http://x/o> .\n", encoding="utf-8")
+    bad.write_text("<http://x/s> <http://x/q> <http://x/o> .\n<http://x/s> <http://x/p> oops .\n", encoding="utf-8")
+    out = tmp_path / "graph"
+    out.mkdir()
+    load = BackgroundLoad(out, fed=True)
+    load.feed(good)
+    load.feed(bad)
+    load.feed(later)
+    (out / "kg.nt").write_bytes(good.read_bytes() + bad.read_bytes() + later.read_bytes())
+    load.finish()
+    with pytest.raises(QueryError, match=r"cannot load .*run-00001\.nt.*line 2"):
+        load.wait()
+    assert not (out / STORE_DIR).exists() and leftovers(out) == [] and sorted(os.listdir(out)) == ["kg.nt"]
+    assert good.exists() and bad.exists() and later.exists()  # the caller's own files
+
+
 def test_a_cancelled_background_load_stops(demo, tmp_path):
     from kg.store_loader import BackgroundLoad
 
