@@ -108,16 +108,14 @@ class BackgroundLoad:
 
     def finish(self) -> None:
         """No more files: the child loads what it has, then reads kg.nt for the store's record of it."""
-        try:
-            self._proc.stdin.close()
-        except BrokenPipeError:
-            pass
+        if self._proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self._proc.stdin.close()
 
     def wait(self) -> Path:
         """The store's path once the load is done; QueryError with the child's message if it failed.
         A fed load takes what it was fed as all there is (`finish`)."""
-        if self._runs is not None:
-            self.finish()
+        self.finish()
         code = self._proc.wait()
         self.seconds = time.perf_counter() - self._start
         self._errors.seek(0)
@@ -139,8 +137,6 @@ class BackgroundLoad:
         self._remove_runs()
 
     def _remove_runs(self) -> None:
+        self.finish()
         if self._runs is not None:
-            if self._proc.stdin is not None and not self._proc.stdin.closed:
-                with contextlib.suppress(BrokenPipeError):
-                    self._proc.stdin.close()
             shutil.rmtree(self._runs, ignore_errors=True)
