@@ -392,6 +392,24 @@ def test_a_fed_background_load_that_fails_names_the_run_and_leaves_nothing(tmp_p
     assert good.exists() and bad.exists() and later.exists()  # the caller's own files
 
 
+def test_a_run_fed_twice_is_an_error(tmp_path):
+    """A second run under a name already fed is refused (it was copied onto itself: SameFileError)."""
+    from kg.store_loader import BackgroundLoad
+
+    run = tmp_path / "run-00000.nt"
+    run.write_text("<http://x/s> <http://x/p> <http://x/o> .\n", encoding="utf-8")
+    out = tmp_path / "graph"
+    out.mkdir()
+    load = BackgroundLoad(out, fed=True)
+    try:
+        load.feed(run)
+        with pytest.raises(FileExistsError):
+            load.feed(run)
+    finally:
+        load.cancel()
+    assert not (out / ".kg-nt-runs").exists() and run.exists()  # a cancelled load's store is the caller's to discard
+
+
 def test_a_cancelled_background_load_stops(demo, tmp_path):
     from kg.store_loader import BackgroundLoad
 
