@@ -268,8 +268,12 @@ def _graph_of(report: BuildReport, *, jobs: int, use_ner: bool, progress: Callab
         report.extraction_cached = store.hits if store is not None else 0
     with _stage(report, "resolve"):
         res: Resolution = resolve(extracted)
+    # Each stage's input is dropped once the next holds what it needs: at 100k papers the extraction
+    # results and the resolution are each about as large as the graph, and related work peaks above both.
+    del extracted
     with _stage(report, "assemble"):
         g = assemble(papers, res.concepts, res.links, related_k=0)
+    del res, papers
     with _stage(report, "related"):
         report.related_index = link_related(g, related_k, jobs=jobs)
     kinds = Counter(d.get("type") for _, d in g.nodes(data=True) if d.get("kind") == "Concept")

@@ -121,17 +121,27 @@ def assemble(papers: Iterable[Paper], concepts: dict[str, Concept], links: Itera
         c = concepts[cid]
         g.add_node(concept_key(cid), kind="Concept", type=c.type, label=c.label,
                    aliases=sorted(c.aliases | {c.label}), paper_count=len(c.papers))
+    # One copy of each mention text across the graph and of each evidence sentence within a paper:
+    # names repeat across papers and one sentence is the evidence of several links, and these strings
+    # are most of what the graph holds besides its structure.
+    names: dict[str, str] = {}
+    sentences: dict[tuple[int, int], str] = {}
+    paper_of_sentences = None
     for link in links:
         c = concepts[link.concept_id]
         rel = relation_for(link.role, c.type)
-        text = texts.get(link.paper_id, "")
         evidence = None
         if link.evidence is not None:
+            if link.paper_id != paper_of_sentences:
+                sentences, paper_of_sentences = {}, link.paper_id
             s, e = link.evidence
-            evidence = {"start": s, "end": e, "text": text[s:e]}
+            sentence = sentences.get((s, e))
+            if sentence is None:
+                sentence = sentences[s, e] = texts.get(link.paper_id, "")[s:e]
+            evidence = {"start": s, "end": e, "text": sentence}
         g.add_edge(paper_key(link.paper_id), concept_key(link.concept_id), key=rel, relation=rel,
                    role=link.role, confidence=round(link.confidence, 3),
-                   mentions=[[m.start, m.end, m.text] for m in link.mentions],
+                   mentions=[[m.start, m.end, names.setdefault(m.text, m.text)] for m in link.mentions],
                    evidence=evidence, extractor=EXTRACTOR_VERSION)
     if related_k:
         from .related import link_related
