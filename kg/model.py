@@ -15,7 +15,7 @@ __all__ = [
 MAX_TEXT_CHARS = 100_000
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Source:
     """Where a record was read from: file path, 1-based line, and reader format."""
 
@@ -27,7 +27,7 @@ class Source:
         return f"{self.path}:{self.line}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Paper:
     """One paper as read from an input; `id` is stable across runs (arXiv id or title hash)."""
 
@@ -52,7 +52,7 @@ class Paper:
         return f"{self.title}\n{self.abstract}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """A record or file that could not be (fully) read; the build goes on without it."""
 
@@ -65,7 +65,7 @@ class Problem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """One span of a paper's text (offsets into Paper.text) naming an entity."""
 
@@ -74,7 +74,7 @@ class Mention:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Entity:
     """One entity a paper mentions: canonical name, type, role, every surface form and span."""
 
@@ -102,7 +102,7 @@ class Entity:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Concept:
     """One real thing across the corpus: a stable id, a preferred label and all its aliases."""
 
@@ -113,7 +113,7 @@ class Concept:
     papers: set[str] = field(default_factory=set)
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     """A paper -> concept statement with its role and the evidence behind it."""
 
