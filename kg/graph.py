@@ -135,9 +135,7 @@ def assemble(papers: Iterable[Paper], concepts: dict[str, Concept], links: Itera
             if link.paper_id != paper_of_sentences:
                 sentences, paper_of_sentences = {}, link.paper_id
             s, e = link.evidence
-            sentence = sentences.get((s, e))
-            if sentence is None:
-                sentence = sentences[s, e] = texts.get(link.paper_id, "")[s:e]
+            sentence = sentences.setdefault((s, e), texts.get(link.paper_id, "")[s:e])
             evidence = {"start": s, "end": e, "text": sentence}
         g.add_edge(paper_key(link.paper_id), concept_key(link.concept_id), key=rel, relation=rel,
                    role=link.role, confidence=round(link.confidence, 3),
