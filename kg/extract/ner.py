@@ -200,15 +200,31 @@ class CompiledCRF:
 
     def __init__(self, path: Path | str, cache_limit: int = 100_000) -> None:
         clusters_path = Path(path).with_name(CLUSTERS_FILE)
-        self.clusters = json.loads(clusters_path.read_text(encoding="utf-8")) if clusters_path.is_file() else None
+        clusters = json.loads(clusters_path.read_text(encoding="utf-8")) if clusters_path.is_file() else None
         with np.load(path, allow_pickle=False) as z:
-            self.weights = z["weights"].astype(np.float64)
-            self.transitions = z["transitions"].astype(np.float64)
-            self.labels = bytes(z["labels"]).decode("utf-8").split("\n")
-            attrs = bytes(z["attributes"]).decode("utf-8").split("\n")
+            self._setup(z["weights"].astype(np.float64), z["transitions"].astype(np.float64),
+                        _strings(z["labels"]), _strings(z["attributes"]), clusters,
+                        cache_limit)
+
+    @classmethod
+    def from_arrays(cls, weights: np.ndarray, transitions: np.ndarray, labels: Sequence[str],
+                    attributes: Sequence[str], clusters: dict[str, list[int]] | None,
+                    cache_limit: int = 100_000) -> "CompiledCRF":
+        """A model from its arrays: `weights` (attributes x labels) over the feature strings `attributes`.
+
+        The same sums serve any per-feature vectors: kg.extract.bilstm adds up feature embeddings with it.
+        """
+        crf = cls.__new__(cls)
+        crf._setup(weights, transitions, list(labels), list(attributes), clusters, cache_limit)
+        return crf
+
+    def _setup(self, weights: np.ndarray, transitions: np.ndarray, labels: list[str], attrs: list[str],
+               clusters: dict[str, list[int]] | None, cache_limit: int) -> None:
+        self.clusters = clusters
+        self.weights, self.transitions, self.labels = weights, transitions, labels
         self.index = {a: i for i, a in enumerate(attrs)}
         self.n_labels = len(self.labels)
-        zero = np.zeros(self.n_labels)
+        zero = np.zeros(self.n_labels, dtype=weights.dtype)
         self._zero = zero
         self.bias = self._vec(["b"])
         self.extra = {k: self._vec([k]) for k in ("ss", "abL", "abS")}
@@ -222,8 +238,12 @@ class CompiledCRF:
                 self.bigrams[key] = self.weights[row]
         # Word types seen so far: orth -> (row in self.table, hash of the lower-cased word or None).
         self.capacity = cache_limit
-        self.table = np.zeros((cache_limit, len(OFFSETS), self.n_labels))
+        self.table = np.zeros((cache_limit, len(OFFSETS), self.n_labels), dtype=weights.dtype)
         self.cache: dict[int, tuple[int, int | None]] = {}
+
+    def emissions_batch(self, docs: Sequence[Doc]) -> list[np.ndarray]:
+        """`emissions` of each doc."""
+        return [self.emissions(d) for d in docs]
 
     def _vec(self, feats: list[str]) -> np.ndarray:
         rows = [self.index[f] for f in feats if f in self.index]
@@ -371,7 +391,7 @@ class CompiledCRF:
     def tag_docs(self, docs: Sequence[Doc]) -> list[list[str]]:
         """BIO labels of the tokens of each doc."""
         labels = self.labels
-        return [[labels[y] for y in path] for path in self.viterbi([self.emissions(d) for d in docs])]
+        return [[labels[y] for y in path] for path in self.viterbi(self.emissions_batch(docs))]
 
     def tag(self, doc: Doc) -> list[str]:
         """BIO labels of the tokens of `doc`."""
@@ -401,6 +421,11 @@ def span_posterior(doc: Doc, start: int, end: int) -> tuple[float, float, float]
 
 def _hash(s: str) -> int:
     return hash_string(s)
+
+
+def _strings(arr: np.ndarray) -> list[str]:
+    """The newline-joined UTF-8 strings of a uint8 array (how model files keep labels and attributes)."""
+    return bytes(arr).decode("utf-8").split("\n")
 
 
 _HASH_BOS, _HASH_EOS = hash_string("BOS"), hash_string("EOS")
@@ -555,7 +580,8 @@ def _propagate(doc: Doc, spans: list[tuple[int, int, str]]) -> list[tuple[int, i
     requires=["doc._.abbreviations", "token.is_sent_start"],
     assigns=["doc.spans", "span._.source"],
     default_config={"model_path": None, "min_headness": MIN_HEADNESS, "min_count": MIN_COUNT, "propagate": True,
-                    "spans_key": SPANS_KEY, "trim_generic": False, "alt_min_p": 0.2, "score_spans": True},
+                    "spans_key": SPANS_KEY, "trim_generic": False, "alt_min_p": 0.2, "score_spans": True,
+                    "bilstm": True},
 )
 class NerTagger:
     """Adds a candidate span (source "ner", label = type) for every mention the CRF tags.
@@ -567,13 +593,14 @@ class NerTagger:
     gold (the guideline keeps "gating mechanism", "feature fusion module" whole); `alt_min_p` > 0 also
     adds, where the best path tagged nothing, the spans the model's posterior gives at least that
     probability of being an entity (source "ner-alt": more recall for the entity scorer to sort);
-    `score_spans` sets each span's ``span._.score`` (its mean token posterior).
+    `score_spans` sets each span's ``span._.score`` (its mean token posterior); `bilstm`: when the model
+    directory also holds a BiLSTM-CRF (`bilstm.npz`, kg.extract.bilstm), tag with the product of the two.
     """
 
     def __init__(self, nlp: Language, name: str, model_path: str | None = None,
                  min_headness: float = MIN_HEADNESS, min_count: int = MIN_COUNT, propagate: bool = True,
                  spans_key: str = SPANS_KEY, trim_generic: bool = False, alt_min_p: float = 0.2,
-                 score_spans: bool = True) -> None:
+                 score_spans: bool = True, bilstm: bool = True) -> None:
         self.name = name
         self.alt_min_p = alt_min_p
         self.score_spans = score_spans
@@ -592,6 +619,10 @@ class NerTagger:
         if version != FEATURES_VERSION:
             raise ValueError(f"NER model at {model} uses features v{version}; this code has v{FEATURES_VERSION}")
         self.crf = CompiledCRF(model)
+        if bilstm and (self.model_dir / "bilstm.npz").is_file():
+            from .bilstm import BILSTM_FILE, BiLstmCRF, ProductCRF  # it builds on this module
+
+            self.crf = ProductCRF(self.crf, BiLstmCRF(self.model_dir / BILSTM_FILE))
         heads_path = self.model_dir / HEADS_FILE
         self.headness = json.loads(heads_path.read_text(encoding="utf-8")) if heads_path.is_file() else None
 
@@ -601,7 +632,7 @@ class NerTagger:
 
     def predict_scored(self, docs: Sequence[Doc]) -> list[tuple[list[tuple[int, int, str]], np.ndarray]]:
         """For each doc: its Viterbi spans and the token marginals (tokens x labels)."""
-        ems = [self.crf.emissions(d) for d in docs]
+        ems = self.crf.emissions_batch(docs)
         paths = self.crf.viterbi(ems)
         margs = self.crf.marginals(ems) if self.alt_min_p > 0 or self.score_spans else [None] * len(docs)
         labels = self.crf.labels
