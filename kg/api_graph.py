@@ -88,7 +88,7 @@ class GraphMixin:
 
         >>> import kg
         >>> kg.open("out").concepts_of("BadChain", relation="proposes")
-        [('proposes', 'concept/method/badchain')]
+        [('proposes', 'concept/method/backdoor-chain-of-thought-prompting'), ('proposes', 'concept/method/badchain')]
         """
         from .graph import concepts_of  # `import kg` stays light: networkx only when asked
 

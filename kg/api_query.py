@@ -83,7 +83,7 @@ class QueryMixin:
         >>> import kg
         >>> counts = kg.open("out").stats()
         >>> counts["papers"], counts["concepts"]["Dataset"], counts["links"]["uses"]
-        (25, 26, 112)
+        (25, 26, 109)
         """
         from .stats import graph_stats
 
@@ -107,6 +107,6 @@ class QueryMixin:
         >>> import kg
         >>> concepts = kg.open("out").concepts
         >>> len(concepts), concepts.columns
-        (218, ['concept', 'type', 'label', 'papers'])
+        (215, ['concept', 'type', 'label', 'papers'])
         """
         return self.query(CONCEPTS_QUERY)

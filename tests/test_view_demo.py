@@ -117,14 +117,19 @@ def test_search_suggests_and_focuses(chromium, demo, demo_view) -> None:
 def test_click_opens_panel_with_evidence(chromium, demo, demo_view) -> None:
     page, log = _open(chromium, demo_view[0])
     try:
-        # a paper with evidenced links that nothing covers once it is centred
+        # a paper with evidenced links that nothing covers once it is centred and the focus cleared
+        # (the state it is clicked in), neither another node nor the page's controls over the canvas
         candidates = sorted(n for n, d in demo.nodes(data=True) if d["kind"] == "Paper" and n != EVIL
                             and any((e.get("evidence") or {}).get("text") for _, _, e in demo.out_edges(n, data=True)))
         paper = page.evaluate("""(ids) => {
             for (const id of ids) {
                 paperkg.focus(id, false);
+                paperkg.clear();
                 const p = network.canvasToDOM(network.getPositions([id])[id]);
-                if (network.getNodeAt(p) === id) { paperkg.clear(); return id; }
+                const canvas = document.querySelector("#mynetwork canvas");
+                const box = canvas.getBoundingClientRect();
+                if (network.getNodeAt(p) === id && document.elementFromPoint(box.x + p.x, box.y + p.y) === canvas)
+                    return id;
             }
             return null;
         }""", candidates[:200])
