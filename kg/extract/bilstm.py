@@ -13,18 +13,16 @@ which scored above either alone on arxiv-recent dev (bench/README.md, "BiLSTM").
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from spacy.tokens import Doc
 
-from .ner import CLUSTERS_FILE, CompiledCRF, _strings
+from .ner import BILSTM_FILE, CompiledCRF, _strings, clusters_beside
 
 __all__ = ["BILSTM_FILE", "BiLstmCRF", "ProductCRF", "lstm_layer"]
 
-BILSTM_FILE = "bilstm.npz"
 # Word types whose feature-embedding sums are cached (rows of `emb` floats, five window slots each).
 _CACHE_TYPES = 20_000
 
@@ -73,8 +71,7 @@ class BiLstmCRF(CompiledCRF):
     """The trained BiLSTM-CRF as numpy arrays (`bilstm.npz`, written by bench/train_tagger.py)."""
 
     def __init__(self, path: Path | str) -> None:
-        clusters_path = Path(path).with_name(CLUSTERS_FILE)
-        clusters = json.loads(clusters_path.read_text(encoding="utf-8")) if clusters_path.is_file() else None
+        clusters = clusters_beside(path)
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
         labels = _strings(arrays["labels"])

@@ -41,12 +41,14 @@ from .candidates import name_shaped, relabel, split_conjoined
 from .entity_types import is_generic, type_of_name
 from .gazetteer import SPANS_KEY, doc_text
 
-__all__ = ["NerTagger", "CompiledCRF", "compile_crfsuite", "DEFAULT_MODEL_DIR", "MODEL_FILE", "FEATURES_VERSION",
+__all__ = ["NerTagger", "CompiledCRF", "compile_crfsuite", "clusters_beside", "DEFAULT_MODEL_DIR", "MODEL_FILE", "BILSTM_FILE", "FEATURES_VERSION",
            "DOMAINS", "DOMAIN_SEP", "CLUSTERS_FILE", "POSTERIOR_KEY", "span_posterior",
            "doc_features", "word_features", "tags_to_spans", "spans_to_tags", "has_default_model", "LABELS"]
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "data" / "ner"
 MODEL_FILE = "model.npz"
+# The BiLSTM-CRF beside the CRF (kg/extract/bilstm.py), when the model directory holds one.
+BILSTM_FILE = "bilstm.npz"
 META_FILE = "meta.json"
 HEADS_FILE = "heads.json"
 # doc.user_data key of the per-token posterior table the NER leaves for later components.
@@ -199,11 +201,9 @@ class CompiledCRF:
     """
 
     def __init__(self, path: Path | str, cache_limit: int = 100_000) -> None:
-        clusters_path = Path(path).with_name(CLUSTERS_FILE)
-        clusters = json.loads(clusters_path.read_text(encoding="utf-8")) if clusters_path.is_file() else None
         with np.load(path, allow_pickle=False) as z:
             self._setup(z["weights"].astype(np.float64), z["transitions"].astype(np.float64),
-                        _strings(z["labels"]), _strings(z["attributes"]), clusters,
+                        _strings(z["labels"]), _strings(z["attributes"]), clusters_beside(path),
                         cache_limit)
 
     @classmethod
@@ -423,6 +423,12 @@ def _hash(s: str) -> int:
     return hash_string(s)
 
 
+def clusters_beside(model_path: Path | str) -> dict[str, list[int]] | None:
+    """The word clusters a model's features were computed with (CLUSTERS_FILE beside it), or None."""
+    path = Path(model_path).with_name(CLUSTERS_FILE)
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 def _strings(arr: np.ndarray) -> list[str]:
     """The newline-joined UTF-8 strings of a uint8 array (how model files keep labels and attributes)."""
     return bytes(arr).decode("utf-8").split("\n")
@@ -619,8 +625,8 @@ class NerTagger:
         if version != FEATURES_VERSION:
             raise ValueError(f"NER model at {model} uses features v{version}; this code has v{FEATURES_VERSION}")
         self.crf = CompiledCRF(model)
-        if bilstm and (self.model_dir / "bilstm.npz").is_file():
-            from .bilstm import BILSTM_FILE, BiLstmCRF, ProductCRF  # it builds on this module
+        if bilstm and (self.model_dir / BILSTM_FILE).is_file():
+            from .bilstm import BiLstmCRF, ProductCRF  # it builds on this module
 
             self.crf = ProductCRF(self.crf, BiLstmCRF(self.model_dir / BILSTM_FILE))
         heads_path = self.model_dir / HEADS_FILE
