@@ -58,7 +58,7 @@ class KnowledgeGraph(QueryMixin, RelatedMixin, GraphMixin, ExportMixin):
 
     >>> import kg
     >>> kg.open("out")
-    <KnowledgeGraph out: 25 papers, 215 concepts, 396 links>
+    <KnowledgeGraph out: 25 papers, 215 concepts, 394 links>
     """
 
     def __init__(self, path: str | Path, *, graph: nx.MultiDiGraph | None = None,
@@ -134,7 +134,7 @@ def build(inputs: Iterable[str | Path] | str | Path, output: str | Path | None =
     ...     '{"id": "1", "title": "Tuning BERT", "abstract": "We fine-tune BERT on GLUE."}\\n', encoding="utf-8")
     >>> graph = kg.build(["one.jsonl"])
     >>> graph.report.papers, graph.temporary, graph.stats()["concepts"]
-    (1, True, {'Dataset': 1, 'Model': 1})
+    (1, True, {'Dataset': 1, 'Method': 1, 'Model': 1})
     """
     from .build import build as run_build
 

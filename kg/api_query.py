@@ -83,7 +83,7 @@ class QueryMixin:
         >>> import kg
         >>> counts = kg.open("out").stats()
         >>> counts["papers"], counts["concepts"]["Dataset"], counts["links"]["uses"]
-        (25, 26, 109)
+        (25, 26, 111)
         """
         from .stats import graph_stats
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from spacy.tokens import Doc
 
 from kg.extract.bilstm import BILSTM_FILE, BiLstmCRF, ProductCRF, lstm_layer
 from kg.extract.ner import DEFAULT_MODEL_DIR, MODEL_FILE, CompiledCRF, tags_to_spans
@@ -78,6 +79,20 @@ def test_product_tags_valid_bio_in_the_crf_label_order(docs):
     # Marginals are distributions over the labels of every token.
     for m in both.marginals(both.emissions_batch(docs[:3])):
         assert np.allclose(m.sum(axis=1), 1.0)
+
+
+def test_shared_feature_table_scores_as_the_two_models_do_apart(docs):
+    crf, lstm = CompiledCRF(DEFAULT_MODEL_DIR / MODEL_FILE), BiLstmCRF(SHIPPED)
+    both = ProductCRF(crf, lstm)
+    assert both.shared is not None  # one lookup of each word type's features for both models
+    empty = Doc(docs[0].vocab, words=[])
+    batch = [docs[2], empty, docs[4], docs[9]]
+    shared = both.emissions_batch(batch)
+    apart = [a + b[:, both._perm] for a, b in zip(crf.emissions_batch(batch), lstm.emissions_batch(batch))]
+    assert [e.shape for e in shared] == [e.shape for e in apart] and shared[1].shape == (0, crf.n_labels)
+    # float32 sums against the CRF's float64 ones: rounding apart, the same scores and the same tags
+    assert max(float(np.abs(a - b).max()) for a, b in zip(shared, apart) if len(a)) < 1e-3
+    assert both.viterbi(shared) == both.viterbi(apart)
 
 
 def test_the_default_ner_tags_with_both_models_and_can_be_configured_back_to_the_crf():

@@ -9,7 +9,8 @@ in numpy. Its input is, per token, the sum of the embeddings of the token's feat
 per-word-type cache.
 
 With both models the NER tags with their product (`ProductCRF`: emissions and transitions added),
-which scored above either alone on arxiv-recent dev (bench/README.md, "BiLSTM").
+which scored above either alone on arxiv-recent dev (bench/README.md, "BiLSTM"); the two read one
+shared feature table, so a token's features are looked up once for both.
 """
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ __all__ = ["BILSTM_FILE", "BiLstmCRF", "ProductCRF", "lstm_layer"]
 
 # Word types whose feature-embedding sums are cached (rows of `emb` floats, five window slots each).
 _CACHE_TYPES = 20_000
+# The same for the table the CRF and the BiLSTM share (ProductCRF): about 70 MB of float32.
+_SHARED_CACHE_TYPES = 50_000
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -99,17 +102,20 @@ class BiLstmCRF(CompiledCRF):
         The start and end scores of the chain are folded into the first and last token's rows, so
         CompiledCRF's Viterbi and forward-backward decode them unchanged.
         """
-        docs = list(docs)
-        out: list[np.ndarray] = [np.zeros((0, self.n_labels)) for _ in docs]
-        live = [i for i, d in enumerate(docs) if len(d)]
+        return self.scores([self.features.emissions(d) if len(d) else None for d in docs])
+
+    def scores(self, inputs: Sequence[np.ndarray | None]) -> list[np.ndarray]:
+        """`emissions_batch` from each doc's (tokens x emb) feature-embedding sums (None: an empty doc)."""
+        out: list[np.ndarray] = [np.zeros((0, self.n_labels)) for _ in inputs]
+        live = [i for i, e in enumerate(inputs) if e is not None and len(e)]
         if not live:
             return out
-        live.sort(key=lambda i: -len(docs[i]))  # longest first: see lstm_layer
-        inputs = [self.features.emissions(docs[i]) for i in live]
-        lengths = np.array([len(e) for e in inputs])
-        x = np.zeros((int(lengths.max()), len(inputs), inputs[0].shape[1]), dtype=np.float32)
-        for k, e in enumerate(inputs):
-            x[: len(e), k] = e
+        live.sort(key=lambda i: -len(inputs[i]))  # longest first: see lstm_layer
+        lengths = np.array([len(inputs[i]) for i in live])
+        x = np.zeros((int(lengths.max()), len(live), inputs[live[0]].shape[1]),
+                     dtype=np.float32)
+        for k, i in enumerate(live):
+            x[: lengths[k], k] = inputs[i]
         for fwd, bwd in self.layers:
             x = np.concatenate([lstm_layer(x, lengths, *fwd), lstm_layer(x, lengths, *bwd, reverse=True)], axis=2)
         scores = (x @ self.out_w.T + self.out_b).astype(np.float64)
@@ -123,13 +129,19 @@ class BiLstmCRF(CompiledCRF):
 
 class ProductCRF(CompiledCRF):
     """Two linear-chain models over the same labels tagging as one: their scores are added (a product
-    of their distributions), in the first model's label order."""
+    of their distributions), in the first model's label order.
+
+    A CRF and a BiLSTM-CRF read the same feature strings: their per-feature vectors are then kept side
+    by side in one table (`shared`), so each word type's features are looked up once for both.
+    """
 
     def __init__(self, first: CompiledCRF, second: CompiledCRF) -> None:
         self.first, self.second = first, second
         self._perm = [second.labels.index(label) for label in first.labels]
         self.labels, self.n_labels, self.clusters = first.labels, first.n_labels, first.clusters
         self.transitions = first.transitions + second.transitions[np.ix_(self._perm, self._perm)]
+        self.shared = _shared_features(first, second.features) if (
+            type(first) is CompiledCRF and isinstance(second, BiLstmCRF) and first.clusters == second.clusters) else None
 
     def emissions(self, doc: Doc) -> np.ndarray:
         """(tokens x labels) state scores of one doc."""
@@ -138,5 +150,27 @@ class ProductCRF(CompiledCRF):
     def emissions_batch(self, docs: Sequence[Doc]) -> list[np.ndarray]:
         """The sum of both models' state scores of each doc."""
         docs = list(docs)
-        return [a + b[:, self._perm] for a, b in zip(self.first.emissions_batch(docs),
-                                                      self.second.emissions_batch(docs))]
+        if self.shared is None:
+            return [a + b[:, self._perm] for a, b in zip(self.first.emissions_batch(docs),
+                                                          self.second.emissions_batch(docs))]
+        n = self.first.n_labels
+        sums = [self.shared.emissions(d) if len(d) else None for d in docs]
+        lstm = self.second.scores([None if s is None else s[:, n:] for s in sums])
+        return [b[:, self._perm] if s is None else s[:, :n].astype(np.float64) + b[:, self._perm]
+                for s, b in zip(sums, lstm)]
+
+
+def _shared_features(crf: CompiledCRF, embeddings: CompiledCRF) -> CompiledCRF:
+    """One feature table for a CRF's weights and a BiLSTM's feature embeddings: the columns of the
+    first, then those of the second, over the union of their feature strings (float32, like the
+    embeddings: the CRF's columns differ from its own float64 sums by rounding alone)."""
+    attrs = list(crf.index)
+    extra = [a for a in embeddings.index if a not in crf.index]
+    attrs += extra
+    rows = {a: i for i, a in enumerate(attrs)}
+    n = crf.weights.shape[1]
+    table = np.zeros((len(attrs), n + embeddings.weights.shape[1]), dtype=np.float32)
+    table[: len(crf.index), :n] = crf.weights  # its rows are in its index's order
+    table[[rows[a] for a in embeddings.index], n:] = embeddings.weights[list(embeddings.index.values())]
+    return CompiledCRF.from_arrays(table, np.zeros((0, 0)), [str(i) for i in range(table.shape[1])], attrs,
+                                   crf.clusters, cache_limit=_SHARED_CACHE_TYPES)

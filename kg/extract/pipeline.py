@@ -148,11 +148,18 @@ def _extract_batch(texts: list[str], ner_model: str | None = None, use_ner: bool
     return [doc._.entities for doc in _default(ner_model, use_ner, min_confidence).pipe(texts)]
 
 
-def _ignore_sigint() -> None:
-    """Pool initializer: Ctrl-C is the parent's to handle (it stops the pool); workers print no traceback."""
+def _init_worker() -> None:
+    """Pool initializer: Ctrl-C is the parent's to handle (it stops the pool), so workers print no
+    traceback; and each worker's BLAS runs one thread. The BiLSTM's small matrix products gain nothing
+    from more, and `jobs` workers each starting a thread per core oversubscribe the machine: --jobs 2
+    ran at a third of its speed (bench/README.md, "Extraction speed"). Dask's workers do the same by
+    their own configuration."""
     import signal
 
+    from threadpoolctl import threadpool_limits
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:
@@ -208,7 +215,7 @@ def extract_papers(papers: Iterable[Paper], *, jobs: int = 1, batch_size: int = 
 
     # Build the pipeline once before forking so workers share it copy-on-write.
     _default(ner_model, use_ner, min_confidence)
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_init_worker) as pool:
         # A bounded window of batches at a time keeps memory flat on million-paper corpora.
         for window in _batches(_batches(papers, batch_size), jobs * 8):
             yield from _window(window, lambda batches: pool.map(work, batches, chunksize=1), cache)
