@@ -212,3 +212,21 @@ def test_a_definition_glued_to_its_long_form_is_still_an_abbreviation():
     rin = next(e for e in ents if "RIN" in e.aliases)
     assert rin.name == "recurrent interface network"
     assert any({"VLM", "Visual Language Model"} <= set(e.aliases) for e in ents)
+
+
+def _blas_threads(_: int) -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+
+def test_extraction_workers_run_blas_on_one_thread():
+    # Each --jobs worker starting a BLAS thread per core oversubscribed the machine: --jobs 2 ran
+    # slower than --jobs 1 (bench/README.md, "A smaller BiLSTM-CRF").
+    import multiprocessing
+
+    from kg.extract.pipeline import _init_worker
+
+    with multiprocessing.get_context("fork").Pool(2, initializer=_init_worker) as pool:
+        counts = pool.map(_blas_threads, range(4), chunksize=1)
+    assert all(c and set(c) == {1} for c in counts), counts
