@@ -341,11 +341,8 @@ def _fold_job(args: tuple) -> list[dict]:
     ner_dir = train_crf(train_recs, cache / f"crf-fold{k}", clusters)
     if tagger is not None:
         # Stacking with the product: the fold's rows come from the fold CRF and the fold BiLSTM-CRF together.
-        tmp = Path(tempfile.mkdtemp(prefix=f"fold{k}-", dir=cache))
-        try:
-            rows = candidate_rows(fold_recs, _with_bilstm(ner_dir, tagger, tmp))
-        finally:
-            shutil.rmtree(tmp)
+        with tempfile.TemporaryDirectory(prefix=f"fold{k}-", dir=cache) as tmp:
+            rows = candidate_rows(fold_recs, _with_bilstm(ner_dir, tagger, Path(tmp)))
     else:
         rows = candidate_rows(fold_recs, ner_dir)
     for r in rows:
