@@ -675,6 +675,21 @@ def export_command(
               highlight=False, soft_wrap=True)
 
 
+def _without_gpu_frameworks() -> None:
+    """Keep spaCy's thinc from importing PyTorch and CuPy in this process.
+
+    thinc imports both at its own import, if they are installed, whether or not anything uses them
+    (explosion/thinc#894 did that lazily for TensorFlow only); no kg command uses either, and with
+    torch installed every command started 1.3 s later and 186 MB larger (bench/README.md,
+    "Extraction speed"). Only the console script does this: `import kg` in a user's own program
+    leaves their imports alone.
+    """
+    for name in ("torch", "cupy"):
+        if name not in sys.modules:
+            sys.modules[name] = None  # type: ignore[assignment]  # `import torch` raises ImportError
+
+
 def main() -> None:
     """Entry point of the `kg` console script."""
+    _without_gpu_frameworks()
     app()

@@ -7,16 +7,29 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from rdflib import RDF, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import SKOS
+import pyoxigraph as ox
 
 from kg.ids import concept_id
 from kg.schema import ENTITY_TYPES, KG_NS, KGV_NS  # ENTITY_TYPES re-exported
 
 __all__ = ["VocabEntry", "load_vocab", "vocab_folder", "ENTITY_TYPES", "KG", "KGV"]
 
-KG = Namespace(KG_NS)
-KGV = Namespace(KGV_NS)
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_READ = frozenset({_RDF_TYPE, _SKOS + "prefLabel", _SKOS + "altLabel", _SKOS + "broader", KG_NS + "entityType",
+                   KG_NS + "caseSensitive"})
+
+
+def __getattr__(name: str):
+    """KG and KGV, rdflib Namespaces of the ontology and the vocabulary, made on first use: extraction
+    reads the vocabulary without rdflib, whose import would add to every `kg extract`'s start-up."""
+    if name in ("KG", "KGV"):
+        from rdflib import Namespace
+
+        value = globals()[name] = Namespace(KG_NS if name == "KG" else KGV_NS)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -42,37 +55,48 @@ def vocab_folder() -> Path:
     return Path(__file__).resolve().parents[1] / "ontology" / "vocab"
 
 
-def _iri_id(node: URIRef) -> str:
+def _iri_id(iri: str) -> str:
     """The 'type/slug' id encoded in a concept IRI such as kgv:dataset-imagenet."""
-    local = str(node)[len(str(KGV)):]
+    local = iri[len(KGV_NS):]
     type_, _, rest = local.partition("-")
     return f"{type_}/{rest}"
 
 
 def _parse(folder: Path) -> tuple[VocabEntry, ...]:
-    """Parse every *.ttl in a folder with rdflib into entries sorted by id."""
-    graph = Graph()
+    """Parse every *.ttl in a folder (pyoxigraph's Turtle parser) into entries sorted by id."""
     paths = sorted(folder.glob("*.ttl"))
     if not paths:
         raise FileNotFoundError(f"no vocabulary files (*.ttl) in {folder}")
+    concepts: set[str] = set()
+    labels: dict[str, list[str]] = {}
+    types: dict[str, list[str]] = {}
+    alts: dict[str, set[str]] = {}
+    broader: dict[str, set[str]] = {}
+    flags: dict[str, bool] = {}
+    seen: set[tuple[str, str, object]] = set()  # a triple stated twice counts once, as in an RDF graph
     for path in paths:
-        graph.parse(path, format="turtle")
-    concepts = {s for s in graph.subjects(RDF.type, SKOS.Concept) if isinstance(s, URIRef)}
-    labels: dict[URIRef, list[str]] = {}
-    types: dict[URIRef, list[str]] = {}
-    alts: dict[URIRef, set[str]] = {}
-    broader: dict[URIRef, set[str]] = {}
-    # one indexed scan per property: far cheaper than a graph.value() call per concept and property
-    for s, o in graph.subject_objects(SKOS.prefLabel):
-        labels.setdefault(s, []).append(str(o))
-    for s, o in graph.subject_objects(KG.entityType):
-        types.setdefault(s, []).append(str(o))
-    for s, o in graph.subject_objects(SKOS.altLabel):
-        alts.setdefault(s, set()).add(str(o))
-    for s, o in graph.subject_objects(SKOS.broader):
-        if isinstance(o, URIRef):
-            broader.setdefault(s, set()).add(_iri_id(o))
-    flags = {s: bool(o.toPython()) for s, o in graph.subject_objects(KG.caseSensitive) if isinstance(o, Literal)}
+        for quad in ox.parse(path=path, format=ox.RdfFormat.TURTLE):
+            p = quad.predicate.value
+            if p not in _READ or not isinstance(quad.subject, ox.NamedNode):
+                continue
+            s, o = quad.subject.value, quad.object
+            if (s, p, o) in seen:
+                continue
+            seen.add((s, p, o))
+            if p == _RDF_TYPE:
+                if isinstance(o, ox.NamedNode) and o.value == _SKOS + "Concept":
+                    concepts.add(s)
+            elif p == _SKOS + "broader":
+                if isinstance(o, ox.NamedNode):
+                    broader.setdefault(s, set()).add(_iri_id(o.value))
+            elif p == KG_NS + "caseSensitive":
+                if isinstance(o, ox.Literal):
+                    flags[s] = o.value in ("true", "1") if o.datatype.value == _XSD_BOOLEAN else bool(o.value)
+            elif isinstance(o, (ox.Literal, ox.NamedNode)):
+                if p == _SKOS + "altLabel":
+                    alts.setdefault(s, set()).add(o.value)
+                else:
+                    (labels if p == _SKOS + "prefLabel" else types).setdefault(s, []).append(o.value)
     entries: list[VocabEntry] = []
     for node in concepts:
         if len(labels.get(node, ())) != 1 or len(types.get(node, ())) != 1:

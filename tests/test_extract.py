@@ -230,3 +230,32 @@ def test_extraction_workers_run_blas_on_one_thread():
     with multiprocessing.get_context("fork").Pool(2, initializer=_init_worker) as pool:
         counts = pool.map(_blas_threads, range(4), chunksize=1)
     assert all(c and set(c) == {1} for c in counts), counts
+
+
+def test_tokenizer_without_whitespace_special_cases_gives_the_same_tokens(demo_papers):
+    """blank_english drops English's special cases for whitespace (they only cost time): the tokens,
+    their spacing and offsets stay those of a tokenizer with every special case, on real abstracts,
+    arXiv's own text where ../shared has it, and random mixes of whitespace, punctuation and the rules."""
+    import random
+
+    import spacy
+
+    from kg.extract.pipeline import blank_english
+    from conftest import SHARED
+
+    ours = blank_english().tokenizer
+    full = spacy.blank("en").tokenizer  # every special case, and our suffix and infix rules
+    full.suffix_search, full.infix_finditer = ours.suffix_search, ours.infix_finditer
+    assert any(not k.strip() for k in full.rules) and not any(not k.strip() for k in ours.rules)
+    texts = [f"{p.title}\n{p.abstract}" for p in demo_papers.values()]
+    arxiv = SHARED / "corpus" / "arxiv-recent" / "papers.jsonl"
+    if arxiv.is_file():
+        texts += [f"{r.get('title') or ''}\n{r.get('abstract') or ''}"
+                  for r in map(json.loads, arxiv.read_text(encoding="utf-8").splitlines()[:800])]
+    rng = random.Random(0)
+    pieces = [" ", "  ", "\n", "\t", "\u00a0", "\r", " \n ", "(", ")", ".", ",", ":", "'", "-", "x", "BERT",
+              "3.5", "%", "\u2009", *sorted(full.rules)[::9]]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(20_000)]
+    for text in texts:
+        assert [(t.text, t.whitespace_, t.idx) for t in ours(text)] == \
+               [(t.text, t.whitespace_, t.idx) for t in full(text)], repr(text)
