@@ -213,8 +213,19 @@ def extract_papers(papers: Iterable[Paper], *, jobs: int = 1, batch_size: int = 
     ner_model = str(ner_model) if ner_model else None
     work = partial(_extract_batch, ner_model=ner_model, use_ner=use_ner, min_confidence=min_confidence)
     if jobs <= 1:
+        from threadpoolctl import ThreadpoolController
+
+        # One BLAS thread here too (as in the workers, _init_worker): a second one made the BiLSTM's small
+        # products no faster and cost 28% more CPU time (bench/README.md, "Extraction speed"). The limit is
+        # held only while a window is extracted, not while the caller consumes its results.
+        blas = ThreadpoolController()
+
+        def run(batches: list[list[str]]) -> list[list[list[Entity]]]:
+            with blas.limit(limits=1, user_api="blas"):
+                return [work(b) for b in batches]
+
         for window in _batches(_batches(papers, batch_size), 4):
-            yield from _window(window, lambda batches: [work(b) for b in batches], cache)
+            yield from _window(window, run, cache)
         return
     import multiprocessing
 
