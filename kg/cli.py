@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -675,18 +675,32 @@ def export_command(
               highlight=False, soft_wrap=True)
 
 
+class _AbsentModules:
+    """A meta path finder for which importing any of `names` fails as if it were not installed."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None  # any other module: the next finder's
+
+
 def _without_gpu_frameworks() -> None:
     """Keep spaCy's thinc from importing PyTorch and CuPy in this process.
 
     thinc imports both at its own import, if they are installed, whether or not anything uses them
     (explosion/thinc#894 did that lazily for TensorFlow only); no kg command uses either, and with
     torch installed every command started 1.3 s later and 186 MB larger (bench/README.md,
-    "Extraction speed"). Only the console script does this: `import kg` in a user's own program
-    leaves their imports alone.
+    "Extraction speed"). A finder, not `sys.modules["torch"] = None`: with that entry present, code
+    that asks "is torch loaded?" through sys.modules (SciPy's and scikit-learn's array-API helpers)
+    finds None and fails, so `import scipy.stats` raised AttributeError. Only the console script does
+    this: `import kg` in a user's own program leaves their imports alone.
     """
-    for name in ("torch", "cupy"):
-        if name not in sys.modules:
-            sys.modules[name] = None  # type: ignore[assignment]  # `import torch` raises ImportError
+    names = tuple(name for name in ("torch", "cupy") if name not in sys.modules)
+    if names and not any(isinstance(finder, _AbsentModules) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _AbsentModules(names))
 
 
 def main() -> None:

@@ -128,3 +128,30 @@ def test_output_set_refuses_an_unwritable_target_before_any_work(tmp_path):
     for target in (afile, afile / "out"):
         with pytest.raises(OutputError, match=re.escape(f"cannot write the output folder {target}")):
             OutputSet(target, OWNED)
+
+
+def test_console_script_keeps_torch_out_without_breaking_scipy():
+    """`kg` blocks thinc's unused torch/cupy import; code that looks torch up in sys.modules (SciPy's and
+    scikit-learn's array-API helpers, run at `import scipy.stats`) must still work in that process."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from kg.cli import _without_gpu_frameworks\n"
+        "_without_gpu_frameworks()\n"
+        "import spacy, thinc.api, scipy.stats, numpy as np\n"
+        "from sklearn.linear_model import LogisticRegression\n"
+        "from scipy._lib.array_api_compat.common._helpers import is_torch_array\n"
+        "assert not is_torch_array(np.zeros(3))\n"
+        "try:\n"
+        "    import torch\n"
+        "except ImportError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise AssertionError('torch was imported')\n"
+        "print(sorted(m for m in ('torch', 'cupy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
