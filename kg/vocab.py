@@ -10,13 +10,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.ids import concept_id
-from kg.schema import ENTITY_TYPES, KG_NS, KGV_NS  # ENTITY_TYPES re-exported
+from kg.schema import ENTITY_TYPES, KG_NS, KGV_NS, PREFIXES  # ENTITY_TYPES re-exported
 
 __all__ = ["VocabEntry", "load_vocab", "vocab_folder", "ENTITY_TYPES", "KG", "KGV"]
 
-_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
-_XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_RDF_TYPE = PREFIXES["rdf"] + "type"
+_SKOS = PREFIXES["skos"]
+_XSD_BOOLEAN = PREFIXES["xsd"] + "boolean"
 _READ = frozenset({_RDF_TYPE, _SKOS + "prefLabel", _SKOS + "altLabel", _SKOS + "broader", KG_NS + "entityType",
                    KG_NS + "caseSensitive"})
 
@@ -68,21 +68,18 @@ def _parse(folder: Path) -> tuple[VocabEntry, ...]:
     if not paths:
         raise FileNotFoundError(f"no vocabulary files (*.ttl) in {folder}")
     concepts: set[str] = set()
-    labels: dict[str, list[str]] = {}
-    types: dict[str, list[str]] = {}
+    # Sets of terms: a triple stated twice counts once, as in an RDF graph.
+    labels: dict[str, set] = {}
+    types: dict[str, set] = {}
     alts: dict[str, set[str]] = {}
     broader: dict[str, set[str]] = {}
     flags: dict[str, bool] = {}
-    seen: set[tuple[str, str, object]] = set()  # a triple stated twice counts once, as in an RDF graph
     for path in paths:
         for quad in ox.parse(path=path, format=ox.RdfFormat.TURTLE):
             p = quad.predicate.value
             if p not in _READ or not isinstance(quad.subject, ox.NamedNode):
                 continue
             s, o = quad.subject.value, quad.object
-            if (s, p, o) in seen:
-                continue
-            seen.add((s, p, o))
             if p == _RDF_TYPE:
                 if isinstance(o, ox.NamedNode) and o.value == _SKOS + "Concept":
                     concepts.add(s)
@@ -96,12 +93,12 @@ def _parse(folder: Path) -> tuple[VocabEntry, ...]:
                 if p == _SKOS + "altLabel":
                     alts.setdefault(s, set()).add(o.value)
                 else:
-                    (labels if p == _SKOS + "prefLabel" else types).setdefault(s, []).append(o.value)
+                    (labels if p == _SKOS + "prefLabel" else types).setdefault(s, set()).add(o)
     entries: list[VocabEntry] = []
     for node in concepts:
         if len(labels.get(node, ())) != 1 or len(types.get(node, ())) != 1:
             raise ValueError(f"vocabulary concept {node} needs exactly one skos:prefLabel and one kg:entityType")
-        label, type_ = labels[node][0], types[node][0]
+        (label,), (type_,) = (o.value for o in labels[node]), (o.value for o in types[node])
         if type_ not in ENTITY_TYPES:
             raise ValueError(f"vocabulary concept {node} has unknown entity type {type_!r}")
         entries.append(VocabEntry(
