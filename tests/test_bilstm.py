@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from spacy.tokens import Doc
 
-from kg.extract.bilstm import BILSTM_FILE, BiLstmCRF, ProductCRF, lstm_layer
+from kg.extract.bilstm import BILSTM_FILE, BiLstmCRF, ProductCRF, lstm_layer, pack, unpack
 from kg.extract.ner import DEFAULT_MODEL_DIR, MODEL_FILE, CompiledCRF, tags_to_spans
 from kg.extract.pipeline import build_pipeline
 
@@ -34,16 +34,15 @@ def _plain_lstm(seq: np.ndarray, w_ih, w_hh, bias) -> np.ndarray:
 def test_batched_lstm_equals_one_sequence_at_a_time_in_both_directions():
     rng = np.random.default_rng(0)
     w_ih, w_hh, bias = rng.normal(size=(20, 3)), rng.normal(size=(20, 5)), rng.normal(size=20)
-    lengths = np.array([7, 4, 4, 1])  # longest first, as BiLstmCRF sorts them
-    x = np.zeros((7, 4, 3))
-    for k, n in enumerate(lengths):
-        x[:n, k] = rng.normal(size=(n, 3))
-    fwd = lstm_layer(x, lengths, w_ih, w_hh, bias)
-    bwd = lstm_layer(x, lengths, w_ih, w_hh, bias, reverse=True)
-    for k, n in enumerate(lengths):
-        assert np.allclose(fwd[:n, k], _plain_lstm(x[:n, k], w_ih, w_hh, bias))
-        assert np.allclose(bwd[:n, k], _plain_lstm(x[:n, k][::-1], w_ih, w_hh, bias)[::-1])
-        assert not fwd[n:, k].any() and not bwd[n:, k].any()  # padding outputs nothing
+    seqs = [rng.normal(size=(n, 3)) for n in (7, 4, 4, 1)]  # longest first, as BiLstmCRF sorts them
+    rows, steps = pack(seqs)
+    assert steps.tolist() == [4, 3, 3, 3, 1, 1, 1]
+    assert all(np.array_equal(a, b) for a, b in zip(unpack(rows, steps), seqs))
+    fwd = unpack(lstm_layer(rows, steps, w_ih, w_hh, bias), steps)
+    bwd = unpack(lstm_layer(rows, steps, w_ih, w_hh, bias, reverse=True), steps)
+    for seq, f, b in zip(seqs, fwd, bwd):
+        assert np.allclose(f, _plain_lstm(seq, w_ih, w_hh, bias))
+        assert np.allclose(b, _plain_lstm(seq[::-1], w_ih, w_hh, bias)[::-1])
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 
 from .ner import BILSTM_FILE, CompiledCRF, _strings, clusters_beside
 
-__all__ = ["BILSTM_FILE", "BiLstmCRF", "ProductCRF", "lstm_layer"]
+__all__ = ["BILSTM_FILE", "BiLstmCRF", "ProductCRF", "lstm_layer", "pack", "unpack"]
 
 # Word types whose feature-embedding sums are cached (rows of `emb` floats, five window slots each).
 _CACHE_TYPES = 20_000
@@ -34,39 +34,87 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1 / (1 + exp(-x)), without overflow warnings
 
 
-def lstm_layer(x: np.ndarray, lengths: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, bias: np.ndarray,
-               reverse: bool = False) -> np.ndarray:
-    """One direction of an LSTM layer (PyTorch's gate order i, f, g, o) over a padded batch.
+def pack(seqs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences (each tokens x inputs, longest first) packed time-major, as PyTorch's packed
+    sequences: the rows of step t are those of the sequences longer than t, in order. Returns the
+    rows and `steps`, how many sequences each step holds.
 
-    `x` is (positions x documents x inputs), the documents sorted by `lengths`, longest first; a
-    document's positions past its length are padding and output zeros, as PyTorch's packed sequences
-    do. Each step computes only the documents still running (a prefix of the batch), so the work is
-    that of the real tokens, not of the padded rectangle.
-
-    >>> x = np.ones((3, 1, 2)); w_ih = np.zeros((4, 2)); w_hh = np.zeros((4, 1))
-    >>> b = np.array([0.0, 0.0, 1.0, 0.0])  # every gate 0.5, cell input tanh(1); two tokens, one padding
-    >>> np.round(lstm_layer(x, np.array([2]), w_ih, w_hh, b)[:, 0, 0], 3).tolist()
-    [0.182, 0.258, 0.0]
-    >>> np.round(lstm_layer(x, np.array([2]), w_ih, w_hh, b, reverse=True)[:, 0, 0], 3).tolist()
-    [0.258, 0.182, 0.0]
+    >>> rows, steps = pack([np.array([[1], [2], [3]]), np.array([[4]])])
+    >>> rows[:, 0].tolist(), steps.tolist()
+    ([1, 4, 2, 3], [2, 1, 1])
     """
-    length, batch, _ = x.shape
+    lengths = np.array([len(s) for s in seqs])
+    steps = np.searchsorted(-lengths, -np.arange(int(lengths[0])), side="left")
+    rows = np.empty((int(lengths.sum()), seqs[0].shape[1]), dtype=seqs[0].dtype)
+    starts = np.concatenate([[0], np.cumsum(steps)[:-1]])
+    for k, s in enumerate(seqs):
+        rows[starts[: len(s)] + k] = s
+    return rows, steps
+
+
+def unpack(rows: np.ndarray, steps: np.ndarray) -> list[np.ndarray]:
+    """The sequences `pack` packed into `rows` (copies).
+
+    >>> [s[:, 0].tolist() for s in unpack(*pack([np.array([[1], [2], [3]]), np.array([[4]])]))]
+    [[1, 2, 3], [4]]
+    """
+    starts = np.concatenate([[0], np.cumsum(steps)[:-1]])
+    lengths = np.searchsorted(-steps, -np.arange(int(steps[0])), side="left") if len(steps) else []
+    return [rows[starts[:n] + k] for k, n in enumerate(lengths)]
+
+
+def lstm_layer(rows: np.ndarray, steps: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, bias: np.ndarray,
+               reverse: bool = False) -> np.ndarray:
+    """One direction of an LSTM layer (PyTorch's gate order i, f, g, o) over packed sequences (`pack`):
+    its output rows, in the same packing.
+
+    Packed, the input projection is computed for the real tokens only, and each step's running
+    sequences (a prefix of the batch) and their previous outputs are contiguous rows.
+
+    >>> x = np.ones((2, 2)); w_ih = np.zeros((4, 2)); w_hh = np.zeros((4, 1))
+    >>> b = np.array([0.0, 0.0, 1.0, 0.0])  # every gate 0.5, cell input tanh(1)
+    >>> np.round(lstm_layer(x, np.array([1, 1]), w_ih, w_hh, b)[:, 0], 3).tolist()
+    [0.182, 0.258]
+    >>> np.round(lstm_layer(x, np.array([1, 1]), w_ih, w_hh, b, reverse=True)[:, 0], 3).tolist()
+    [0.258, 0.182]
+    """
     size = w_hh.shape[1]
-    proj = x @ w_ih.T + bias
-    w_hh_t = np.ascontiguousarray(w_hh.T)
-    out = np.zeros((length, batch, size), dtype=x.dtype)
-    h = np.zeros((batch, size), dtype=x.dtype)
-    c = np.zeros((batch, size), dtype=x.dtype)
-    # running[t]: how many documents are longer than t (lengths descending: they are the first ones).
-    running = np.searchsorted(-lengths, -np.arange(length), side="left")
-    for t in (range(length - 1, -1, -1) if reverse else range(length)):
-        k = int(running[t])
-        g = proj[t, :k] + h[:k] @ w_hh_t
-        g[:, :2 * size] = _sigmoid(g[:, :2 * size])
-        g[:, 3 * size:] = _sigmoid(g[:, 3 * size:])
-        ck = g[:, size:2 * size] * c[:k] + g[:, :size] * np.tanh(g[:, 2 * size:3 * size])
-        c[:k] = ck
-        h[:k] = out[t, :k] = g[:, 3 * size:] * np.tanh(ck)
+    # Gates reordered i, f, o, g, and the three sigmoid gates' weights halved (exact in binary floating
+    # point): sigmoid(z) = (tanh(z / 2) + 1) / 2, so one tanh over the whole row serves all four.
+    order = np.r_[0:2 * size, 3 * size:4 * size, 2 * size:3 * size]
+    scale = np.where(np.arange(4 * size) < 3 * size, 0.5, 1.0).astype(rows.dtype)
+    proj = rows @ (w_ih[order] * scale[:, None]).T
+    proj += bias[order] * scale
+    w_hh_t = np.ascontiguousarray((w_hh[order] * scale[:, None]).T)
+    out = np.empty((len(rows), size), dtype=rows.dtype)
+    batch = int(steps[0]) if len(steps) else 0
+    gates = np.empty((batch, 4 * size), dtype=rows.dtype)
+    cell = np.zeros((batch, size), dtype=rows.dtype)
+    spare = np.empty((batch, size), dtype=rows.dtype)
+    starts = np.concatenate([[0], np.cumsum(steps)]).tolist()
+    counts = steps.tolist()
+    for t in (range(len(counts) - 1, -1, -1) if reverse else range(len(counts))):
+        k, start = counts[t], starts[t]
+        g, c, tmp = gates[:k], cell[:k], spare[:k]
+        prev = t + 1 if reverse else t - 1  # the step before, in reading order
+        if 0 <= prev < len(counts):
+            # Going backwards, the sequences that start at this step have no previous output (zeros).
+            n = min(k, counts[prev])
+            np.matmul(out[starts[prev]:starts[prev] + n], w_hh_t, out=g[:n])
+            g[:n] += proj[start:start + n]
+            g[n:] = proj[start + n:start + k]
+        else:
+            g[:] = proj[start:start + k]
+        np.tanh(g, out=g)
+        sig = g[:, :3 * size]
+        sig *= 0.5
+        sig += 0.5
+        c *= g[:, size:2 * size]
+        np.multiply(g[:, :size], g[:, 3 * size:], out=tmp)
+        c += tmp
+        h = out[start:start + k]
+        np.tanh(c, out=h)
+        h *= g[:, 2 * size:3 * size]
     return out
 
 
@@ -110,17 +158,13 @@ class BiLstmCRF(CompiledCRF):
         live = [i for i, e in enumerate(inputs) if e is not None and len(e)]
         if not live:
             return out
-        live.sort(key=lambda i: -len(inputs[i]))  # longest first: see lstm_layer
-        lengths = np.array([len(inputs[i]) for i in live])
-        x = np.zeros((int(lengths.max()), len(live), inputs[live[0]].shape[1]),
-                     dtype=np.float32)
-        for k, i in enumerate(live):
-            x[: lengths[k], k] = inputs[i]
+        live.sort(key=lambda i: -len(inputs[i]))  # longest first: see pack
+        x, steps = pack([inputs[i] for i in live])
+        x = x.astype(np.float32, copy=False)
         for fwd, bwd in self.layers:
-            x = np.concatenate([lstm_layer(x, lengths, *fwd), lstm_layer(x, lengths, *bwd, reverse=True)], axis=2)
+            x = np.concatenate([lstm_layer(x, steps, *fwd), lstm_layer(x, steps, *bwd, reverse=True)], axis=1)
         scores = (x @ self.out_w.T + self.out_b).astype(np.float64)
-        for k, i in enumerate(live):
-            e = scores[: lengths[k], k].copy()
+        for i, e in zip(live, unpack(scores, steps)):
             e[0] += self.start
             e[-1] += self.end
             out[i] = e
