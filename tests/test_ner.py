@@ -92,6 +92,28 @@ def test_batched_viterbi_equals_one_by_one(nlp):
     assert spans_to_tags(doc, [Span(doc, a, b, label=label) for a, b, label in spans]) == tags
 
 
+def test_emissions_are_the_sums_of_each_tokens_feature_weights():
+    """The per-word-type sums, the searchsorted bigram lookup and the cache emptied when full give
+    what adding up the weights of `doc_features` (the strings CRFsuite trains on) gives."""
+    from bench.train_ner import feature_pipeline
+
+    dev = ROOT / "tests" / "data" / "arxiv_recent" / "dev.jsonl"
+    records = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines()[:8]]
+    texts = [f"{r['title']}\n{r['abstract']}" for r in records] + ["", "BERT", "bert BERT bert", "\n\n"]
+    docs = list(feature_pipeline().pipe(texts))
+    crf = CompiledCRF(DEFAULT_MODEL_DIR / MODEL_FILE, cache_limit=400)  # emptied several times
+    assert sum(len(d) for d in docs) > 3 * crf.capacity
+    bigram_hits = 0
+    for doc in docs * 2:
+        expected = np.zeros((len(doc), crf.n_labels))
+        for i, feats in enumerate(doc_features(doc, crf.clusters)):
+            rows = [crf.index[f] for f in feats if f in crf.index]
+            bigram_hits += sum(f.startswith(("b-=", "b+=")) for f in feats if f in crf.index)
+            expected[i] = crf.weights[rows].sum(axis=0)
+        assert np.allclose(crf.emissions(doc), expected, atol=1e-9)
+    assert bigram_hits > 100  # the bigram weights were exercised
+
+
 def test_train_tiny_model_end_to_end(tmp_path, scirex_records):
     pycrfsuite = pytest.importorskip("pycrfsuite")
     from bench.train_ner import feature_pipeline, train

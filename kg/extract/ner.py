@@ -22,7 +22,6 @@ default takes the model's reading when it is Dataset, Task or Metric.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -229,17 +228,21 @@ class CompiledCRF:
         self.bias = self._vec(["b"])
         self.extra = {k: self._vec([k]) for k in ("ss", "abL", "abS")}
         self.pad = {o: self._vec(f) for o, f in _PAD.items()}
-        # Bigram weights keyed by spaCy's string hashes of the two lower-cased words.
-        self.bigrams: dict[tuple[int, int, int], np.ndarray] = {}
+        # Bigram weights, the bigram before each token and the one after it: their rows in `weights`,
+        # keyed by one 64-bit key of the two lower-cased words' spaCy string hashes (_pair_keys) and
+        # sorted, so that a document's bigrams are looked up in one searchsorted.
+        bigrams: tuple[dict[int, int], dict[int, int]] = ({}, {})
         for attr, row in self.index.items():
             if attr.startswith(("b-=", "b+=")) and "|" in attr[3:]:
                 a, b = attr[3:].split("|", 1)
-                key = (0 if attr[1] == "-" else 1, _hash(a), _hash(b))
-                self.bigrams[key] = self.weights[row]
-        # Word types seen so far: orth -> (row in self.table, hash of the lower-cased word or None).
+                bigrams[attr[1] == "+"][_pair_key(_hash(a), _hash(b))] = row
+        self.bigrams = tuple(_sorted_table(d) for d in bigrams)
+        # Word types seen so far: orth -> row in self.table; the row's lower-cased word's hash, if it has one.
         self.capacity = cache_limit
         self.table = np.zeros((cache_limit, len(OFFSETS), self.n_labels), dtype=weights.dtype)
-        self.cache: dict[int, tuple[int, int | None]] = {}
+        self.cache: dict[int, int] = {}
+        self.low_hash = np.zeros(cache_limit, dtype=np.uint64)
+        self.has_low = np.zeros(cache_limit, dtype=bool)
 
     def emissions_batch(self, docs: Sequence[Doc]) -> list[np.ndarray]:
         """`emissions` of each doc."""
@@ -249,7 +252,9 @@ class CompiledCRF:
         rows = [self.index[f] for f in feats if f in self.index]
         return self.weights[rows].sum(axis=0) if rows else self._zero
 
-    def _word(self, orth: int, strings) -> tuple[int, int | None]:
+    def _word(self, orth: int, strings) -> int:
+        if orth in self.cache:  # met earlier in the same document
+            return self.cache[orth]
         text = strings[orth]
         row = len(self.cache)
         get = self.index.get
@@ -263,8 +268,10 @@ class CompiledCRF:
         if rows:
             self.table[row, slots] = np.add.reduceat(self.weights[rows], starts, axis=0)
         low = _bigram_word(text)
-        entry = self.cache[orth] = (row, None if low is None else _hash(low))
-        return entry
+        self.has_low[row] = low is not None
+        self.low_hash[row] = 0 if low is None else _hash(low)
+        self.cache[orth] = row
+        return row
 
     def emissions(self, doc: Doc) -> np.ndarray:
         """(tokens x labels) state scores."""
@@ -274,8 +281,12 @@ class CompiledCRF:
         if len(cache) + n > self.capacity:
             cache.clear()  # bounded memory over millions of abstracts; never mid-document
             self.table[:] = 0.0
-        entries = [cache.get(o) or self._word(o, strings) for o in arr[:, 0].tolist()]
-        m = self.table[[e[0] for e in entries]]  # n x 5 x labels
+        orths = arr[:, 0].tolist()
+        rows = list(map(cache.get, orths))
+        if None in rows:
+            rows = [self._word(o, strings) if r is None else r for o, r in zip(orths, rows)]
+        idx = np.array(rows, dtype=np.intp)
+        m = self.table[idx]  # n x 5 x labels
         em = m[:, 2] + self.bias
         for off in (-2, -1, 1, 2):
             k = abs(off)
@@ -285,15 +296,20 @@ class CompiledCRF:
             else:
                 em[:-k] += m[k:, off + 2]
                 em[-k:] += self.pad[off]
-        lows = [e[1] for e in entries]
         # Bigram weights, the previous word's before the next word's for every token (the order of the
-        # additions fixes the floating-point result). A word without a bigram form is None: no key has it.
-        for keys in (zip(itertools.repeat(0), [_HASH_BOS] + lows[:-1], lows),
-                     zip(itertools.repeat(1), lows, lows[1:] + [_HASH_EOS])):
-            found = list(map(self.bigrams.get, keys))
-            hits = [i for i, w in enumerate(found) if w is not None]
-            if hits:
-                em[hits] += np.array([found[i] for i in hits])
+        # additions fixes the floating-point result). A word without a bigram form has no bigrams.
+        low, has = self.low_hash[idx], self.has_low[idx]
+        before = np.concatenate((_HASH_BOS, low[:-1])), np.concatenate(([True], has[:-1]))
+        after = np.concatenate((low[1:], _HASH_EOS)), np.concatenate((has[1:], [True]))
+        for (keys, key_rows), first, second, ok in ((self.bigrams[0], before[0], low, before[1] & has),
+                                                    (self.bigrams[1], low, after[0], has & after[1])):
+            if not len(keys):
+                continue
+            query = _pair_keys(first, second)
+            pos = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+            hits = np.flatnonzero(ok & (keys[pos] == query))
+            if len(hits):
+                em[hits] += self.weights[key_rows[pos[hits]]]
         em[arr[:, 1] == 1] += self.extra["ss"]
         if not doc.has_annotation("SENT_START"):
             em[0] += self.extra["ss"]
@@ -434,7 +450,33 @@ def _strings(arr: np.ndarray) -> list[str]:
     return bytes(arr).decode("utf-8").split("\n")
 
 
-_HASH_BOS, _HASH_EOS = hash_string("BOS"), hash_string("EOS")
+_HASH_BOS, _HASH_EOS = (np.array([hash_string(w)], dtype=np.uint64) for w in ("BOS", "EOS"))
+# An odd 64-bit multiplier (2**64 / the golden ratio) that spreads the first word's hash over the key.
+_PAIR_MULT = 0x9E3779B97F4A7C15
+
+
+def _pair_key(a: int, b: int) -> int:
+    """One 64-bit key for two 64-bit string hashes, in order: `_pair_keys` for Python ints.
+
+    >>> _pair_key(1, 2) == int(_pair_keys(np.array([1], dtype=np.uint64), np.array([2], dtype=np.uint64))[0])
+    True
+    >>> _pair_key(1, 2) != _pair_key(2, 1)
+    True
+    """
+    return ((a * _PAIR_MULT) & 0xFFFFFFFFFFFFFFFF) ^ b
+
+
+def _pair_keys(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`_pair_key` of uint64 arrays, element by element (uint64 arithmetic wraps around)."""
+    return (a * np.uint64(_PAIR_MULT)) ^ b
+
+
+def _sorted_table(rows_by_key: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted uint64 keys, their rows) of a key -> row map."""
+    keys = np.fromiter(rows_by_key, dtype=np.uint64, count=len(rows_by_key))
+    rows = np.fromiter(rows_by_key.values(), dtype=np.intp, count=len(rows_by_key))
+    order = np.argsort(keys, kind="stable")
+    return keys[order], rows[order]
 
 
 def compile_crfsuite(model_path: Path | str, out_path: Path | str, domain: str | None = None) -> None:
