@@ -22,6 +22,7 @@ default takes the model's reading when it is Dataset, Task or Metric.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -228,21 +229,26 @@ class CompiledCRF:
         self.bias = self._vec(["b"])
         self.extra = {k: self._vec([k]) for k in ("ss", "abL", "abS")}
         self.pad = {o: self._vec(f) for o, f in _PAD.items()}
-        # Bigram weights, the bigram before each token and the one after it: their rows in `weights`,
-        # keyed by one 64-bit key of the two lower-cased words' spaCy string hashes (_pair_keys) and
-        # sorted, so that a document's bigrams are looked up in one searchsorted.
-        bigrams: tuple[dict[int, int], dict[int, int]] = ({}, {})
-        for attr, row in self.index.items():
-            if attr.startswith(("b-=", "b+=")) and "|" in attr[3:]:
-                a, b = attr[3:].split("|", 1)
-                bigrams[attr[1] == "+"][_pair_key(_hash(a), _hash(b))] = row
-        self.bigrams = tuple(_sorted_table(d) for d in bigrams)
         # Word types seen so far: orth -> row in self.table; the row's lower-cased word's hash, if it has one.
         self.capacity = cache_limit
         self.table = np.zeros((cache_limit, len(OFFSETS), self.n_labels), dtype=weights.dtype)
         self.cache: dict[int, int] = {}
         self.low_hash = np.zeros(cache_limit, dtype=np.uint64)
         self.has_low = np.zeros(cache_limit, dtype=bool)
+
+    @functools.cached_property
+    def bigrams(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """The bigram weights, of the bigram before a token and of the one after it: (sorted keys, their
+        rows in `weights`), keyed by one 64-bit key of the two lower-cased words' spaCy string hashes
+        (_pair_keys), so a document's bigrams are looked up in one searchsorted. Built on first use:
+        a model whose features only feed a shared table (kg.extract.bilstm) never needs them."""
+        bigrams: tuple[dict[int, int], dict[int, int]] = ({}, {})
+        for attr, row in self.index.items():
+            if attr.startswith(("b-=", "b+=")) and "|" in attr[3:]:
+                a, b = attr[3:].split("|", 1)
+                bigrams[attr[1] == "+"][_pair_key(_hash(a), _hash(b))] = row
+        before, after = (_sorted_table(d) for d in bigrams)
+        return before, after
 
     def emissions_batch(self, docs: Sequence[Doc]) -> list[np.ndarray]:
         """`emissions` of each doc."""
