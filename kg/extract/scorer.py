@@ -74,9 +74,11 @@ class LinearModel:
             rows += map(get, features, unknown)
             if len(rows) == starts[-1]:
                 rows.append(self._unknown)  # no features: the bias alone
-        z = np.tile(self.bias, (len(batch), 1))
-        if batch:  # every feature list gave at least one row
-            z += np.add.reduceat(self.weights[rows], starts, axis=0)
+        if not batch:
+            return np.zeros((0, len(self.classes)))
+        # Every feature list gave at least one row; bias + sum, as a sum + bias is the same float.
+        z = np.add.reduceat(self.weights[rows], starts, axis=0)
+        z += self.bias
         z = np.exp(z - z.max(axis=1, keepdims=True))
         return z / z.sum(axis=1, keepdims=True)
 
@@ -152,13 +154,15 @@ class EntityScorer:
             if self.boundaries and boundary_uncertain(ent, ctx):
                 options += [(i, v, entity_features(v, ctx, base=ent, kind=k))
                             for k, v in boundary_variants(ent, ctx.text, owner, i)]
-        probs = self.type_model.proba_many([f for _, _, f in options]) if options else np.zeros((0, 1))
-        types = np.array(self._types)
         best: dict[int, tuple[float, int, object]] = {}
-        for (i, option, _), p in zip(options, probs):
-            t = int(types[np.argmax(p[types])])
-            if i not in best or p[t] > best[i][0]:
-                best[i] = (float(p[t]), t, option)
+        if options:
+            probs = self.type_model.proba_many([f for _, _, f in options])
+            types = np.array(self._types)
+            top = types[np.argmax(probs[:, types], axis=1)]
+            top_p = probs[np.arange(len(options)), top].tolist()
+            for (i, option, _), t, p in zip(options, top.tolist(), top_p):
+                if i not in best or p > best[i][0]:
+                    best[i] = (p, t, option)
         kept = []
         chosen = [best[i] for i in sorted(best)]
         for best_p, best_type, option in chosen:
