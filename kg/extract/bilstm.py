@@ -102,7 +102,8 @@ def lstm_layer(rows: np.ndarray, steps: np.ndarray, w_ih: np.ndarray, w_hh: np.n
             n = min(k, counts[prev])
             np.matmul(out[starts[prev]:starts[prev] + n], w_hh_t, out=g[:n])
             g[:n] += proj[start:start + n]
-            g[n:] = proj[start + n:start + k]
+            if n < k:
+                g[n:] = proj[start + n:start + k]
         else:
             g[:] = proj[start:start + k]
         np.tanh(g, out=g)

@@ -135,7 +135,11 @@ class EntityScorer:
     def calibrated(self, p: float) -> float:
         """The calibrated confidence of a type-model probability, within [0.01, 0.99]: no extraction
         is certain, whatever the dev papers happened to show."""
-        return float(min(0.99, max(0.01, np.interp(p, self._cal_x, self._cal_y))))
+        return self.calibrated_many([p])[0]
+
+    def calibrated_many(self, ps: list[float]) -> list[float]:
+        """`calibrated` of each probability."""
+        return np.clip(np.interp(ps, self._cal_x, self._cal_y), 0.01, 0.99).tolist() if ps else []
 
     @property
     def clusters(self) -> dict | None:
@@ -165,8 +169,8 @@ class EntityScorer:
                     best[i] = (p, t, option)
         kept = []
         chosen = [best[i] for i in sorted(best)]
-        for best_p, best_type, option in chosen:
-            confidence = self.calibrated(best_p)
+        confidences = self.calibrated_many([p for p, _, _ in chosen])
+        for (best_p, best_type, option), confidence in zip(chosen, confidences):
             if (best_p < self.threshold) if self.min_confidence is None else (confidence < self.min_confidence):
                 continue
             option.type = self.type_model.classes[best_type]
