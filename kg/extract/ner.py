@@ -426,7 +426,9 @@ def _posterior_table(labels: Sequence[str], marg: np.ndarray) -> tuple:
     b_cols = [i for i, l in enumerate(labels) if l.startswith("B-")]
     i_cols = [i for i, l in enumerate(labels) if l.startswith("I-")]
     inside = np.concatenate([[0.0], np.cumsum(1.0 - marg[:, o])])
-    return inside, marg[:, b_cols].sum(axis=1), marg[:, i_cols].sum(axis=1)
+    # As Python floats: span_posterior reads a few of them per span, and a numpy scalar costs more to
+    # index and convert (the arithmetic on them is the same IEEE double arithmetic).
+    return inside.tolist(), marg[:, b_cols].sum(axis=1).tolist(), marg[:, i_cols].sum(axis=1).tolist()
 
 
 def span_posterior(doc: Doc, start: int, end: int) -> tuple[float, float, float] | None:
@@ -436,9 +438,8 @@ def span_posterior(doc: Doc, start: int, end: int) -> tuple[float, float, float]
     if table is None or start >= end:
         return None
     inside, begin, cont = table
-    end_p = 1.0 - float(cont[end]) if end < len(cont) else 1.0
-    return (round(float(inside[end] - inside[start]) / (end - start), 3), round(float(begin[start]), 3),
-            round(end_p, 3))
+    end_p = 1.0 - cont[end] if end < len(cont) else 1.0
+    return round((inside[end] - inside[start]) / (end - start), 3), round(begin[start], 3), round(end_p, 3)
 
 
 def _hash(s: str) -> int:
