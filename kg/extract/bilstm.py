@@ -30,10 +30,6 @@ _CACHE_TYPES = 20_000
 _SHARED_CACHE_TYPES = 50_000
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1 / (1 + exp(-x)), without overflow warnings
-
-
 def pack(seqs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Sequences (each tokens x inputs, longest first) packed time-major, as PyTorch's packed
     sequences: the rows of step t are those of the sequences longer than t, in order. Returns the
