@@ -30,6 +30,11 @@ _CACHE_TYPES = 20_000
 _SHARED_CACHE_TYPES = 50_000
 
 
+def _offsets(steps: np.ndarray) -> np.ndarray:
+    """Where each step's rows start in a packing, and the total rows last."""
+    return np.concatenate([[0], np.cumsum(steps)])
+
+
 def pack(seqs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """Sequences (each tokens x inputs, longest first) packed time-major, as PyTorch's packed
     sequences: the rows of step t are those of the sequences longer than t, in order. Returns the
@@ -42,7 +47,7 @@ def pack(seqs: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     lengths = np.array([len(s) for s in seqs])
     steps = np.searchsorted(-lengths, -np.arange(int(lengths[0])), side="left")
     rows = np.empty((int(lengths.sum()), seqs[0].shape[1]), dtype=seqs[0].dtype)
-    starts = np.concatenate([[0], np.cumsum(steps)[:-1]])
+    starts = _offsets(steps)
     for k, s in enumerate(seqs):
         rows[starts[: len(s)] + k] = s
     return rows, steps
@@ -54,7 +59,7 @@ def unpack(rows: np.ndarray, steps: np.ndarray) -> list[np.ndarray]:
     >>> [s[:, 0].tolist() for s in unpack(*pack([np.array([[1], [2], [3]]), np.array([[4]])]))]
     [[1, 2, 3], [4]]
     """
-    starts = np.concatenate([[0], np.cumsum(steps)[:-1]])
+    starts = _offsets(steps)
     lengths = np.searchsorted(-steps, -np.arange(int(steps[0])), side="left") if len(steps) else []
     return [rows[starts[:n] + k] for k, n in enumerate(lengths)]
 
@@ -87,7 +92,7 @@ def lstm_layer(rows: np.ndarray, steps: np.ndarray, w_ih: np.ndarray, w_hh: np.n
     gates = np.empty((batch, 4 * size), dtype=rows.dtype)
     cell = np.zeros((batch, size), dtype=rows.dtype)
     spare = np.empty((batch, size), dtype=rows.dtype)
-    starts = np.concatenate([[0], np.cumsum(steps)]).tolist()
+    starts = _offsets(steps).tolist()
     counts = steps.tolist()
     for t in (range(len(counts) - 1, -1, -1) if reverse else range(len(counts))):
         k, start = counts[t], starts[t]

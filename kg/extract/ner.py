@@ -247,8 +247,7 @@ class CompiledCRF:
             if attr.startswith(("b-=", "b+=")) and "|" in attr[3:]:
                 a, b = attr[3:].split("|", 1)
                 bigrams[attr[1] == "+"][_pair_key(_hash(a), _hash(b))] = row
-        before, after = (_sorted_table(d) for d in bigrams)
-        return before, after
+        return _sorted_table(bigrams[0]), _sorted_table(bigrams[1])
 
     def emissions_batch(self, docs: Sequence[Doc]) -> list[np.ndarray]:
         """`emissions` of each doc."""
