@@ -58,7 +58,7 @@ class KnowledgeGraph(QueryMixin, RelatedMixin, GraphMixin, ExportMixin):
 
     >>> import kg
     >>> kg.open("out")
-    <KnowledgeGraph out: 25 papers, 215 concepts, 394 links>
+    <KnowledgeGraph out: 25 papers, 214 concepts, 393 links>
     """
 
     def __init__(self, path: str | Path, *, graph: nx.MultiDiGraph | None = None,

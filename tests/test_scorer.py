@@ -35,6 +35,33 @@ def test_coined_names_are_typed_from_context(nlp):
     assert 0.0 < min(e.confidence for e in ents.values()) <= max(e.confidence for e in ents.values()) < 1.0
 
 
+def test_coined_names_are_typed_by_what_the_text_says_they_are(nlp):
+    # Names no vocabulary or shape rule knows: the appositive ("X, an embodied world model") and a
+    # title's subtitle ("X: A Benchmark for ...") say what they are.
+    text = ("Grounded World Simulation for Embodied Agents\nEmbodied agents need to predict the consequences "
+            "of actions. We propose Zorvex, an embodied world model that predicts future frames from multi-view "
+            "video and actions. We also release Quillset, a benchmark of 5,000 manipulation episodes. Zorvex "
+            "improves success rates over prior world models on Quillset.")
+    ents = {e.name: e for e in nlp(text)._.entities}
+    assert (ents["Zorvex"].type, ents["Zorvex"].role) == ("Model", "proposed")
+    assert (ents["Quillset"].type, ents["Quillset"].role) == ("Dataset", "proposed")
+    titled = ("Korvath: A Benchmark for Long-Horizon Tool Use\nLarge language models increasingly call tools. "
+              "Korvath contains 1,200 tasks across 40 tools; we evaluate 12 LLMs on it.")
+    ents = {e.name: e for e in nlp(titled)._.entities}
+    assert (ents["Korvath"].type, ents["Korvath"].role) == ("Dataset", "proposed")
+
+
+def test_appositive_and_subtitle_cues_name_the_head_noun():
+    from kg.extract.cues import APPOSITIVE, SUBTITLE
+
+    heads = [m.group(1) if (m := APPOSITIVE.match(t)) else None for t in (
+        ", an embodied world model that predicts", " (LCDrive): a model that expresses",
+        " is a large-scale benchmark for", ", a simple and effective method.", " and MViTv2-S models")]
+    assert heads == ["model", "model", "benchmark", "method", None]
+    title = "Mirelo: Training a Foundation Model for Social Navigation"
+    assert SUBTITLE.match(title, title.index(":")).group(1) == "Model"
+
+
 def test_min_confidence_trades_recall_for_precision(nlp):
     default = nlp(TEXT)._.entities
     strict = build_pipeline(min_confidence=0.9)(TEXT)._.entities

@@ -11,6 +11,7 @@ import re
 __all__ = [
     "DATASET_NOUNS", "MODEL_NOUNS", "FAMILY_NOUNS", "METRIC_NOUNS", "TASK_HEADS", "METRIC_HEADS",
     "NOT_TASK_TION", "plurals", "alternation", "PROPOSE", "PROPOSE_VERBS", "COMPARE", "USE", "OWN_WORK",
+    "APPOSITIVE", "SUBTITLE",
 ]
 
 # Nouns that say "the name next to me is a dataset / benchmark".
@@ -87,3 +88,20 @@ USE = re.compile(
     re.IGNORECASE)
 # Where an abstract starts speaking of the paper's own work.
 OWN_WORK = re.compile(r"\b(?:we|our|this (?:paper|work|study|report|article))\b", re.IGNORECASE)
+
+
+# What a name is said to be right after it: "X, an embodied world model that ...", "X (XB): a benchmark
+# for ...", "X is a corpus of ...". Group 1 is the appositive's head word, the last word before a
+# clause, a preposition or punctuation ends the noun phrase (at most six words before it).
+APPOSITIVE = re.compile(
+    r"\s*(?:\([^()\n]{1,40}\)\s*)?(?:[,:]|\s(?:is|as))\s*(?:a|an|the)\s+(?:[\w\-]+\s+){0,6}?([A-Za-z][\w\-]*)"
+    r"(?=\s*(?:[,.;:()]|$)|\s+(?:that|which|for|with|to|of|in|on|designed|built|trained|based|capable|using|"
+    r"where|whose|from|by|tailored|specifically)\b)",
+    re.IGNORECASE)
+
+# The head of a title's subtitle after a name: "FooNav: Training a Foundation Model for Navigation"
+# (model), "FooBench: Benchmarking ..." ; group 1 as in APPOSITIVE.
+SUBTITLE = re.compile(
+    r":\s+(?:(?:a|an|the)\s+)?(?:[\w\-]+\s+){0,6}?([A-Za-z][\w\-]*)"
+    r"(?=\s+(?:for|via|with|of|in|on|to|from|by|that|through|under|beyond|across|using)\b|\s*(?:[,.;:()\n?!]|$))",
+    re.IGNORECASE)

@@ -16,7 +16,7 @@ from spacy.tokens import Doc, Span
 from ..model import Entity
 from .extensions import span_value
 from .candidates import name_shaped
-from .cues import COMPARE, DATASET_NOUNS, METRIC_NOUNS, MODEL_NOUNS, OWN_WORK, PROPOSE, USE, plurals
+from .cues import APPOSITIVE, COMPARE, SUBTITLE, DATASET_NOUNS, METRIC_NOUNS, MODEL_NOUNS, OWN_WORK, PROPOSE, USE, plurals
 from .gazetteer import ENTITIES_KEY, doc_text
 from .ner import span_posterior
 
@@ -224,6 +224,9 @@ def entity_features(ent: Entity, ctx: DocContext, base: Entity | None = None, ki
         feats.append("in_title")
         if ctx.text[first.end:first.end + 1] == ":" and first.start == 0:
             feats.append("title_prefix")
+            sub = SUBTITLE.match(ctx.text, first.end, ctx.title_end)
+            if sub is not None:
+                feats += _said_to_be("sub", sub.group(1).lower(), ent.type)
     surface = first.text
     shape = _shape(surface)
     feats += [f"shape={f}" for f in shape]
@@ -257,7 +260,20 @@ def entity_features(ent: Entity, ctx: DocContext, base: Entity | None = None, ki
             feats.append("near_model_noun")
         if near & _METRIC_WORDS:
             feats.append("near_metric_noun")
+        appos = APPOSITIVE.match(ctx.text, m.end, m.end + 160)
+        if appos is not None:
+            feats += _said_to_be("appos", appos.group(1).lower(), ent.type)
     return sorted(set(feats))
+
+
+def _said_to_be(kind: str, head: str, type_: str) -> list[str]:
+    """Features of the noun a text calls a name ("X, an embodied world model", "X: a benchmark for"):
+    the word itself, with the rules' type, and whether it is a dataset, model or metric noun."""
+    feats = [f"{kind}={head}", f"{kind}_type={head}:{type_}"]
+    for noun_kind, nouns in (("dataset", _DATASET_WORDS), ("model", _MODEL_WORDS), ("metric", _METRIC_WORDS)):
+        if head in nouns:
+            feats.append(f"said_{noun_kind}")
+    return feats
 
 
 _ROLE_CUES = (("propose", PROPOSE), ("compare", COMPARE), ("use", USE))
