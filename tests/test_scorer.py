@@ -99,6 +99,16 @@ def test_components_can_be_removed_and_reordered_with_spacys_api():
     assert nlp.get_pipe("paperkg_ner").alt_min_p == 0.0 and nlp(TEXT)._.entities
 
 
+def test_pipe_in_batches_gives_what_each_doc_alone_gives(nlp):
+    # Each component takes a batch at a time through nlp.pipe (kg.extract.batching); batches of 2 over
+    # 5 texts cross batch edges, and every Doc must come out as nlp(text) makes it.
+    texts = [TEXT, "We fine-tune BERT on SQuAD and report F1.", "", "Diffusion models for video generation.",
+             TEXT.replace("FooBench-3D", "BarBench")]
+    piped = [[(e.name, e.type, e.role, e.confidence) for e in d._.entities] for d in nlp.pipe(texts, batch_size=2)]
+    alone = [[(e.name, e.type, e.role, e.confidence) for e in nlp(t)._.entities] for t in texts]
+    assert piped == alone and piped[0] and piped[1]
+
+
 def test_linear_model_is_a_softmax_over_summed_weights():
     m = LinearModel(["O", "Task", "Method"], {"a": [0.0, 1.0, 0.0], "b": [0.0, 0.0, 2.0]}, [0.0, 0.0, 0.0])
     p = m.proba(["a", "b", "never seen"])

@@ -12,6 +12,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .batching import Batched
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .gazetteer import doc_text
 
@@ -102,7 +103,7 @@ def find_definitions(text: str) -> list[tuple[tuple[int, int], tuple[int, int]]]
     "paperkg_abbreviations",
     assigns=["doc._.abbreviations", "span._.long_form"],
 )
-class AbbreviationDetector:
+class AbbreviationDetector(Batched):
     """Finds "long form (SF)" definitions and marks every later use of each short form."""
 
     def __init__(self, nlp: Language, name: str) -> None:

@@ -7,6 +7,7 @@ from functools import lru_cache
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
+from .batching import Batched
 from .extensions import span_value
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .cues import DATASET_NOUNS, METRIC_NOUNS, PROPOSE, alternation, plurals
@@ -106,7 +107,7 @@ def split_conjoined(name: str) -> list[str]:
     assigns=["doc.spans", "span._.source", "span._.long_form"],
     default_config={"spans_key": SPANS_KEY},
 )
-class CandidateFinder:
+class CandidateFinder(Batched):
     """Adds candidate spans for coined names; the label is a typed guess from shape and context."""
 
     def __init__(self, nlp: Language, name: str, spans_key: str = SPANS_KEY) -> None:

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .batching import Batched
 from ..model import Entity, Mention
 from ..schema import ROLE_RANK
 from ..vocab import VocabEntry
@@ -86,7 +87,7 @@ class _UnionFind:
     assigns=["doc._.entities"],
     default_config={"spans_key": ENTITIES_KEY, "confidence": CONFIDENCE},
 )
-class EntityGrouper:
+class EntityGrouper(Batched):
     """Groups the selected spans (``doc.spans[spans_key]``) into paper-level entities, ``doc._.entities``.
 
     Surface forms of one thing (a vocabulary concept, a long form and its acronym, the same

@@ -9,6 +9,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import filter_spans
 
+from .batching import Batched
 from ..vocab import VocabEntry, load_vocab
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 
@@ -52,7 +53,7 @@ def _variants(alias: str) -> Iterable[str]:
     assigns=["doc.spans", "span._.vocab_id", "span._.source"],
     default_config={"vocab_dir": None, "spans_key": SPANS_KEY},
 )
-class Gazetteer:
+class Gazetteer(Batched):
     """Adds a candidate span (label = entity type) for every vocabulary label or alias found.
 
     `vocab_dir`: a folder of SKOS vocabularies (default ontology/vocab); `spans_key`: the span group

@@ -6,6 +6,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from .batching import Batched
 from .extensions import span_value
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .candidates import name_shaped
@@ -88,7 +89,7 @@ def role_of(span: Span, in_title: bool, text: str | None = None, own_work: int |
     assigns=["span._.role"],
     default_config={"spans_key": ENTITIES_KEY},
 )
-class RoleTagger:
+class RoleTagger(Batched):
     """Sets span._.role on every selected entity span (those in ``doc.spans[spans_key]``)."""
 
     def __init__(self, nlp: Language, name: str, spans_key: str = ENTITIES_KEY) -> None:

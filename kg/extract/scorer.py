@@ -25,6 +25,7 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .batching import Batched
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .boundaries import boundary_variants, mention_owners
 from .features import DocContext, boundary_uncertain, entity_features, role_features
@@ -97,7 +98,7 @@ def load_scorer(model_dir: Path | str | None = None) -> dict:
     assigns=["doc._.entities"],
     default_config={"model_path": None, "min_confidence": None, "spans_key": ENTITIES_KEY},
 )
-class EntityScorer:
+class EntityScorer(Batched):
     """Keeps, types, roles and scores the candidate entities in ``doc._.entities``.
 
     `model_path`: a folder with ``model.json`` (default kg/data/scorer); `min_confidence`: drop

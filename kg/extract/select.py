@@ -9,6 +9,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, SpanGroup
 from spacy.util import filter_spans
 
+from .batching import Batched
 from .extensions import span_value
 from .candidates import name_shaped
 from .gazetteer import ENTITIES_KEY, SPANS_KEY, doc_text
@@ -64,7 +65,7 @@ def line_breaks(doc: Doc) -> Doc:
     assigns=["doc.spans", "doc.ents"],
     default_config={"candidates_key": SPANS_KEY, "spans_key": ENTITIES_KEY, "source_priority": SOURCE_PRIORITY},
 )
-class SpanSelector:
+class SpanSelector(Batched):
     """Keeps the longest, most trusted candidate where candidates overlap.
 
     Reads ``doc.spans[candidates_key]``, writes the chosen spans to ``doc.spans[spans_key]`` and
