@@ -58,7 +58,7 @@ class KnowledgeGraph(QueryMixin, RelatedMixin, GraphMixin, ExportMixin):
 
     >>> import kg
     >>> kg.open("out")
-    <KnowledgeGraph out: 25 papers, 214 concepts, 393 links>
+    <KnowledgeGraph out: 25 papers, 213 concepts, 391 links>
     """
 
     def __init__(self, path: str | Path, *, graph: nx.MultiDiGraph | None = None,

@@ -107,6 +107,6 @@ class QueryMixin:
         >>> import kg
         >>> concepts = kg.open("out").concepts
         >>> len(concepts), concepts.columns
-        (214, ['concept', 'type', 'label', 'papers'])
+        (213, ['concept', 'type', 'label', 'papers'])
         """
         return self.query(CONCEPTS_QUERY)

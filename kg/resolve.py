@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .extract.entities import norm_name
+from .extract.entities import norm_name, sub_phrase_of
 from .graph import relation_for
 from .ids import concept_id
 from .model import Concept, Entity, Link, Paper
@@ -37,7 +37,9 @@ def resolve(extracted: Iterable[tuple[Paper, list[Entity]]]) -> Resolution:
             key = _key(e)
             items.append((paper, e, key))
             for alias in e.aliases:
-                if norm_name(alias) != norm_name(e.name):
+                # "property estimation" as one paper's short name for its "physical property estimation"
+                # does not make every other paper's property estimation that one.
+                if norm_name(alias) != norm_name(e.name) and not sub_phrase_of(alias, e.name):
                     short_targets[norm_name(alias)].add(key)
     def final_key(e: Entity, key: str) -> str:
         if e.vocab_id or len({norm_name(a) for a in e.aliases}) > 1:

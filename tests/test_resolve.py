@@ -34,6 +34,20 @@ def test_coined_acronym_defined_once_is_merged_where_used_alone():
     assert sfal[0].label == "Sparse Frame Alignment"
 
 
+def test_a_papers_shortened_task_name_is_an_alias_that_other_papers_do_not_follow():
+    # Annotators list "property estimation" as a form of the paper's own "physical property estimation";
+    # another paper's property estimation is still its own concept.
+    a = make("a", "Physical Property Estimation from Images",
+             "Physical property estimation recovers friction and mass. We propose a method for property "
+             "estimation from a single view and evaluate property estimation on a new benchmark.")
+    b = make("b", "Learning to weigh", "We study property estimation of deformable objects with tactile sensing.")
+    res, _ = build(a, b)
+    tasks = {c.label.lower(): c for c in res.concepts.values() if c.type == "Task"}
+    assert "property estimation" in tasks["physical property estimation"].aliases
+    assert tasks["physical property estimation"].papers == {"a"}
+    assert tasks["property estimation"].papers == {"b"}
+
+
 def test_ambiguous_acronyms_stay_apart():
     a = make("a", "One", "We study Inter-Consistency Loss (ICL) for retrieval.")
     b = make("b", "Two", "We study In-Context Learning (ICL) in transformers.")

@@ -21,7 +21,7 @@ from ..vocab import VocabEntry
 from .extensions import span_value  # importing it registers the Doc and Span extensions
 from .gazetteer import ENTITIES_KEY, doc_text
 
-__all__ = ["norm_name", "doc_entities", "VocabIndex", "EntityGrouper", "CONFIDENCE"]
+__all__ = ["sub_phrase_of", "norm_name", "doc_entities", "VocabIndex", "EntityGrouper", "CONFIDENCE"]
 
 # An entity's confidence is the share of such entities that are right (typed, entity-level) on held-out
 # guideline folds, by its most trusted source (`python -m bench.extraction --gold
@@ -44,6 +44,22 @@ def norm_name(name: str) -> str:
     if len(s) > 3 and s.endswith("s") and not s.endswith("ss"):
         s = s[:-1]
     return s
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def sub_phrase_of(short: str, long: str) -> bool:
+    """True when the words of `short` end those of `long` and are fewer: the head-final phrase a paper
+    shortens a name to ("property estimation" for "physical property estimation").
+
+    >>> sub_phrase_of("property estimation", "Physical Property Estimation")
+    True
+    >>> sub_phrase_of("physical property", "physical property estimation")
+    False
+    """
+    a, b = _WORDS.findall(short.lower()), _WORDS.findall(long.lower())
+    return 0 < len(a) < len(b) and b[-len(a):] == a
 
 
 class VocabIndex:

@@ -28,6 +28,7 @@ from spacy.tokens import Doc
 from .batching import Batched
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 from .boundaries import boundary_variants, mention_owners
+from .entities import sub_phrase_of
 from .features import DocContext, boundary_uncertain, entity_features, role_features
 from .gazetteer import ENTITIES_KEY
 
@@ -181,7 +182,7 @@ class EntityScorer(Batched):
             roles = self.role_model.proba_many([role_features(e, ctx, e.type) for e in kept])
             for e, r in zip(kept, np.log(roles) + self.role_bias):
                 e.role = self.role_model.classes[int(np.argmax(r))]
-        doc._.entities = _dedupe(kept)
+        doc._.entities = _merge_sub_phrases(_dedupe(kept))
         return doc
 
 
@@ -194,3 +195,31 @@ def _dedupe(entities: list) -> list:
             best[key] = e
     keep = {id(e) for e in best.values()}
     return [e for e in entities if id(e) in keep]
+
+
+# Types whose shortened names annotators list as aliases of the full one: of head-final sub-phrases
+# of a same-type name in the same paper, the training and dev gold merges 477 Task and 70 Metric
+# entities and keeps 81 and 5 apart (Method: 360 against 339, left alone).
+_MERGED_TYPES = frozenset({"Task", "Metric"})
+
+
+def _merge_sub_phrases(entities: list) -> list:
+    """A Task or Metric whose name ends a longer same-type name of the paper ("property estimation",
+    "physical property estimation") becomes its alias: the longest such entity takes its forms and
+    mentions (and its evidence, when its mention comes first). A name a vocabulary knows stays apart:
+    "federated learning" in a paper on personalized federated learning still links it to the field."""
+    merged: set[int] = set()
+    for short in entities:
+        if short.type not in _MERGED_TYPES or short.vocab_id:
+            continue
+        targets = [e for e in entities if e is not short and e.type == short.type and id(e) not in merged
+                   and sub_phrase_of(short.name, e.name)]
+        if not targets:
+            continue
+        long = max(targets, key=lambda e: len(e.name.split()))
+        long.aliases = sorted(set(long.aliases) | set(short.aliases) | {short.name})
+        if short.mentions and (not long.mentions or short.mentions[0].start < long.mentions[0].start):
+            long.evidence = short.evidence
+        long.mentions = sorted(set(long.mentions) | set(short.mentions), key=lambda m: (m.start, m.end))
+        merged.add(id(short))
+    return [e for e in entities if id(e) not in merged]
