@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .batching import Batched
 from ..model import Entity, Mention
 from ..schema import ROLE_RANK
 from ..vocab import VocabEntry
+from .batching import Batched
 from .extensions import span_value  # importing it registers the Doc and Span extensions
 from .gazetteer import ENTITIES_KEY, doc_text
 

@@ -16,7 +16,8 @@ from spacy.tokens import Doc, Span
 from ..model import Entity
 from .extensions import span_value
 from .candidates import name_shaped
-from .cues import APPOSITIVE, COMPARE, SUBTITLE, DATASET_NOUNS, METRIC_NOUNS, MODEL_NOUNS, OWN_WORK, PROPOSE, USE, plurals
+from .cues import (APPOSITIVE, COMPARE, DATASET_NOUNS, METRIC_NOUNS, MODEL_NOUNS, OWN_WORK, PROPOSE, SUBTITLE, USE,
+                   plurals)
 from .gazetteer import ENTITIES_KEY, doc_text
 from .ner import span_posterior
 

@@ -9,8 +9,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.util import filter_spans
 
-from .batching import Batched
 from ..vocab import VocabEntry, load_vocab
+from .batching import Batched
 from . import extensions  # noqa: F401  (registers the Doc and Span extensions)
 
 __all__ = ["Gazetteer", "case_sensitive_alias", "SPANS_KEY", "ENTITIES_KEY", "TEXT_KEY", "doc_text"]
